@@ -1,0 +1,44 @@
+"""`headwork`: the command line, and the composition root (env, database, real clock)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from scoring.model import ModelFileError
+
+from .commands import COMMANDS
+from .runtime import Runtime
+from .settings import ConfigError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="headwork", description="Keep your team on what matters most, in Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = Runtime(dict(os.environ) if environ is None else environ)
+    try:
+        return int(args.handler(args, runtime) or 0)
+    except (ConfigError, ModelFileError) as exc:
+        print(f"headwork: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""`headwork top5 PERSON`: someone's highest-scoring open tasks, with every reason."""
+
+from __future__ import annotations
+
+import json
+import sys
+from zoneinfo import ZoneInfo
+
+from scoring.ranking import top_for
+
+from ..textview import ranking_lines
+
+
+def register(sub) -> None:
+    p = sub.add_parser("top5", help="show a person's top tasks with the terms of each score")
+    p.add_argument("person", help="Slack user id (U…) or the email on their tasks")
+    p.add_argument("-n", type=int, default=5, help="how many tasks (default 5, at most 50)")
+    p.add_argument("--json", action="store_true", help="machine-readable output: every term of every score")
+    p.add_argument("--tz", help="show dates in this time zone (default: the organisation's)")
+    p.set_defaults(handler=run)
+
+
+def resolve_person(store, key: str) -> str | None:
+    key = key.strip().lstrip("@")
+    if "@" in key:
+        ident = store.identity(key)
+        if ident and ident[0]:
+            return ident[0]
+        return store.assignee_for_email(key)
+    return key
+
+
+def run(args, runtime) -> int:
+    if not 1 <= args.n <= 50:
+        print("headwork: -n must be between 1 and 50", file=sys.stderr)
+        return 2
+    store = runtime.store
+    person = resolve_person(store, args.person)
+    if person is None:
+        print(f"headwork: no Slack user is known for {args.person!r}", file=sys.stderr)
+        return 1
+    now = runtime.now()
+    if args.tz:
+        now = now.astimezone(ZoneInfo(args.tz))
+    ranked = top_for(store, runtime.model, person, args.n, now)
+    if args.json:
+        print(json.dumps({"person": person, "at": now.isoformat(), "tasks": [r.to_dict() for r in ranked]}, indent=2))
+        return 0
+    if not ranked:
+        print(f"{person} has no open tasks. Add one in Slack with /task, or import with `headwork import`.")
+        return 0
+    print(f"Top {len(ranked)} for {person}:")
+    print("\n".join(ranking_lines([(r.task, r.score, r.judged_by) for r in ranked], now)))
+    return 0

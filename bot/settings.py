@@ -1,0 +1,209 @@
+"""One settings object: secrets and paths from the environment, everything else from one
+YAML file (`headwork.yml` by default) an admin can read in one sitting.
+
+A missing file means defaults; an invalid one is refused with the file, the field and the
+reason. Secrets are `SecretStr`, so they never show up in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+from datetime import time as dtime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_ID = r"^[UWB][A-Z0-9]{2,}$"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_tz(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Europe/Berlin)") from None
+    return value
+
+
+class Team(_Section):
+    name: str = Field(min_length=1)
+    manager: str = Field(pattern=SLACK_ID)
+    members: list[str] = []
+
+    @field_validator("members")
+    @classmethod
+    def _ids(cls, members: list[str]) -> list[str]:
+        import re
+
+        for m in members:
+            if not re.match(SLACK_ID, m):
+                raise ValueError(f"'{m}' is not a Slack user id (like U012ABC3DEF)")
+        return members
+
+
+class OrgConfig(_Section):
+    timezone: str = "UTC"
+    admins: list[str] = []
+    teams: list[Team] = []
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_tz(v)))
+
+    def manages(self, manager_id: str, user_id: str) -> bool:
+        return any(t.manager == manager_id and user_id in t.members for t in self.teams)
+
+
+class ScoringConfig(_Section):
+    value_model: Path | None = None  # None: the model shipped with Headwork
+    rescore_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+
+class AIConfig(_Section):
+    model: str = "claude-haiku-4-5"
+    batch_size: int = Field(default=40, ge=1, le=200)
+    categorize_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    daily_token_budget: int = Field(default=2_000_000, ge=0)
+    timeout_seconds: float = Field(default=60, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    batch_api_threshold: int = Field(default=2_000, ge=1)  # backfills this large go through Message Batches
+    # USD per million tokens (Claude Haiku 4.5 list prices)
+    price_input: float = Field(default=1.00, ge=0)
+    price_output: float = Field(default=5.00, ge=0)
+    price_cache_read: float = Field(default=0.10, ge=0)
+    price_cache_write: float = Field(default=1.25, ge=0)
+
+
+class WorkslopConfig(_Section):
+    reactions: list[str] = ["workslop"]
+    hourly_rate: float = Field(default=75.0, ge=0)
+    currency: str = "USD"
+    daily_cap: int = Field(default=10, ge=1)
+    k_anonymity: int = Field(default=3, ge=1)
+    author_note: bool = False
+
+
+class DigestConfig(_Section):
+    recipients: list[str] = []
+    usergroup: str | None = None
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    time: dtime = dtime(9, 0)
+
+
+class AsanaConfig(_Section):
+    token_env: str = "ASANA_TOKEN"
+    workspace: str | None = None
+    projects: list[str] = []
+    sync_minutes: int = Field(default=10, ge=1)
+    base_url: str = "https://app.asana.com/api/1.0"
+
+
+class SourcesConfig(_Section):
+    asana: AsanaConfig | None = None
+
+
+class FileConfig(_Section):
+    org: OrgConfig = OrgConfig()
+    scoring: ScoringConfig = ScoringConfig()
+    ai: AIConfig = AIConfig()
+    workslop: WorkslopConfig = WorkslopConfig()
+    meetings: list[dict] = []
+    digest: DigestConfig = DigestConfig()
+    sources: SourcesConfig = SourcesConfig()
+
+
+class Env(BaseSettings):
+    """What comes from the environment. Nothing else reads os.environ."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    headwork_db: Path = Path("headwork.db")
+    headwork_config: Path = Path("headwork.yml")
+    slack_api_url: str = "https://slack.com/api/"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        # Only what the composition root hands in: tests and the demo never see the real env.
+        return (init_settings,)
+
+
+class ConfigError(Exception):
+    """An invalid configuration: the message names the file, the field and the problem."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    env: Env
+    config: FileConfig
+    config_path: Path
+    config_found: bool
+
+    @property
+    def org(self) -> OrgConfig:
+        return self.config.org
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.config.org.admins
+
+
+def _field(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_config(data: object, path: Path) -> FileConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the file must be a YAML mapping (org:, scoring:, ai:, ...)")
+    try:
+        return FileConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {_field(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: Path) -> tuple[FileConfig, bool]:
+    if not path.exists():
+        return FileConfig(), False
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise ConfigError(f"{path}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    config = parse_config(data, path)
+    if config.scoring.value_model is not None and not config.scoring.value_model.is_absolute():
+        # a relative model path is relative to the config file, not to wherever we were started
+        scoring = config.scoring.model_copy(update={"value_model": path.parent / config.scoring.value_model})
+        config = config.model_copy(update={"scoring": scoring})
+    return config, True
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (the composition root passes os.environ)."""
+    environ = dict(environ or {})
+    lowered = {k.lower(): v for k, v in environ.items()}
+    try:
+        env = Env(**{k: v for k, v in lowered.items() if k in Env.model_fields})
+    except ValidationError as exc:
+        lines = [f"environment: {_field(e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    config, found = load_config(env.headwork_config)
+    return Settings(env=env, config=config, config_path=env.headwork_config, config_found=found)

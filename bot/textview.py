@@ -1,0 +1,31 @@
+"""Plain-text rendering of a ranking for terminals (the CLI and the demo)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring.engine import Score
+from scoring.tasks import Task
+
+JUDGE_NAMES = {"ai": "Claude", "rules": "offline rules", "human": "a person", "": "not yet judged"}
+
+
+def judge_label(judged_by: str) -> str:
+    return " + ".join(JUDGE_NAMES.get(part, part) for part in judged_by.split("+")) if judged_by else JUDGE_NAMES[""]
+
+
+def format_due(task: Task, now: datetime) -> str:
+    if task.due is None:
+        return "no due date"
+    local = task.due.astimezone(now.tzinfo)
+    return f"{local:%a %d %b}" if task.due_all_day else f"{local:%a %d %b %H:%M}"
+
+
+def ranking_lines(entries: list[tuple[Task, Score, str]], now: datetime, reasons: int = 3) -> list[str]:
+    lines = []
+    for rank, (task, score, judged_by) in enumerate(entries, start=1):
+        why = "; ".join(f"{t.reason} (+{t.points:g})" for t in score.top_terms[:reasons]) or "no value bands yet"
+        lines.append(f"  {rank}. {task.title}  [{score.total:g} pts]")
+        lines.append(f"     why: {why}")
+        lines.append(f"     due: {format_due(task, now)} · bands judged by {judge_label(judged_by)}")
+    return lines

@@ -1,0 +1,73 @@
+"""The sample organisation shipped with Headwork, turned into tasks relative to `now`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from .tasks import Task
+
+_URLS = {
+    "asana": "https://app.asana.com/0/1200000000000/{n}",
+    "jira": "https://northwind.atlassian.net/browse/NW-{n}",
+    "linear": "https://linear.app/northwind/issue/ENG-{n}",
+    "slack": "https://northwind.slack.com/archives/C0DEMOTASKS/p17000000{n:08d}",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+    tz: str
+    title: str = ""
+    manager: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    name: str
+    timezone: str
+    admins: tuple[str, ...]
+    people: tuple[Person, ...]
+    teams: tuple[dict, ...]
+    tasks: tuple[Task, ...]
+
+    def person(self, key: str) -> Person | None:
+        key = key.lower().lstrip("@")
+        for p in self.people:
+            if key in (p.id.lower(), p.email, p.name.lower(), p.name.split()[0].lower()):
+                return p
+        return None
+
+
+def load_demo_org(now: datetime) -> DemoOrg:
+    raw = yaml.safe_load(resources.files("scoring").joinpath("data/demo_org.yml").read_text("utf-8"))
+    org_tz = ZoneInfo(raw["org"]["timezone"])
+    people = tuple(Person(**p) for p in raw["people"])
+    emails = {p.id: p.email for p in people}
+    tasks = []
+    for n, item in enumerate(raw["tasks"], start=1):
+        source = item.get("source", "slack")
+        due = None
+        if item.get("due_in_days") is not None:
+            day = (now.astimezone(org_tz) + timedelta(days=item["due_in_days"])).date()
+            due = datetime.combine(day, time(23, 59), org_tz)
+        estimate = item.get("estimate_hours")
+        owner = item.get("owner")
+        tasks.append(Task(
+            title=item["title"], source=source, external_id=f"demo-{n}", notes=item.get("notes", ""),
+            url=_URLS[source].format(n=1000 + n), assignee_id=owner,
+            assignee_email=item.get("email") or emails.get(owner), project=item.get("project", ""),
+            tags=tuple(item.get("tags", ())), status=item.get("status", "open"), due=due, due_all_day=due is not None,
+            estimate_hours=estimate, estimate_source="human" if estimate is not None else None,
+            blocking=item.get("blocking", 0), created_at=now - timedelta(days=item.get("age_days", 0)),
+            updated_at=now,
+        ))
+    return DemoOrg(raw["org"]["name"], raw["org"]["timezone"], tuple(raw["org"].get("admins", ())), people,
+                   tuple(raw.get("teams", ())), tuple(tasks))

@@ -1,0 +1,173 @@
+"""The scoring engine: a pure function of (task, bands, model, now) -> total and terms.
+
+Every term is rounded to hundredths of a point *before* it is added, and the total is the
+sum of those rounded terms in integer centipoints, so the terms a person sees always add
+up to the total they see, in any order, on any machine.
+
+The time-dependent terms (due date, age) are split out as small scalar functions so the
+hourly rescore of a million tasks can reuse exactly this arithmetic without building
+`Term` objects for every task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .model import Signal, ValueModel
+from .tasks import Task
+
+DAY = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One line of a score's explanation."""
+
+    id: str  # band or signal id
+    kind: str  # "band" | "bump" | "signal"
+    points: float
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "points": self.points, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    total: float
+    terms: tuple[Term, ...]
+
+    @property
+    def top_terms(self) -> tuple[Term, ...]:
+        """The terms that put the task where it is, strongest first (for one-line summaries)."""
+        return tuple(sorted((t for t in self.terms if t.points > 0), key=lambda t: (-t.points, t.id)))
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "terms": [t.to_dict() for t in self.terms]}
+
+
+def cp(points: float) -> int:
+    """Points to integer centipoints (the unit all sums are done in)."""
+    return int(round(points * 100))
+
+
+# --- time-dependent terms: scalar, shared with the bulk rescore ---------------------------
+
+def due_factor(signal: Signal, days_left: float) -> float:
+    """Taskwarrior's ramp: `floor` until `ramp_days` before the due date, 1.0 once
+    `overdue_days` late, linear between. Never decreases as the due date approaches."""
+    curve = signal.curve
+    ramp, late, floor = (curve.ramp_days, curve.overdue_days, curve.floor) if curve else (14.0, 7.0, 0.2)
+    if days_left >= ramp:
+        return floor
+    if -days_left >= late:
+        return 1.0
+    return floor + ((1.0 - floor) / (ramp + late)) * (ramp - days_left)
+
+
+def due_cp(signal: Signal | None, due_ts: float | None, now_ts: float) -> int:
+    if signal is None or due_ts is None:
+        return 0
+    return cp(signal.weight * due_factor(signal, (due_ts - now_ts) / DAY))
+
+
+def age_cp(signal: Signal | None, created_ts: float | None, now_ts: float) -> int:
+    if signal is None or created_ts is None:
+        return 0
+    span = now_ts - created_ts
+    if span <= 0:
+        return 0
+    return cp(signal.weight * min(1.0, span / (signal.full_after_days * DAY)))
+
+
+def time_cp(model: ValueModel, due_ts: float | None, created_ts: float | None, now_ts: float) -> tuple[int, int]:
+    """(due, age) centipoints: everything in a score that moves with the clock alone."""
+    return due_cp(model.signal("due"), due_ts, now_ts), age_cp(model.signal("age"), created_ts, now_ts)
+
+
+# --- reasons ---------------------------------------------------------------------------
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def due_reason(due: datetime, all_day: bool, now: datetime) -> str:
+    """'due tomorrow', 'overdue by 3 days' ... in the time zone of `now` (the viewer's)."""
+    local_due = due.astimezone(now.tzinfo)
+    days = (local_due.date() - now.date()).days
+    at = "" if all_day else f" at {local_due:%H:%M}"
+    if days < 0:
+        return f"overdue by {_plural(-days, 'day')}"
+    if days == 0:
+        return f"overdue since {local_due:%H:%M}" if (not all_day and local_due < now) else f"due today{at}"
+    if days == 1:
+        return f"due tomorrow{at}"
+    if days < 7:
+        return f"due {local_due:%A}{at}"
+    return f"due in {days} days"
+
+
+# --- the engine ------------------------------------------------------------------------
+
+def band_terms(band_ids: Iterable[str], model: ValueModel) -> list[Term]:
+    """The strongest band counts fully; each further band adds `compound_share` of its points."""
+    bands = sorted((model.band(b) for b in set(band_ids) if b in model.band_ids), key=lambda b: (-b.points, b.id))
+    terms: list[Term] = []
+    for i, band in enumerate(bands):
+        if i == 0:
+            terms.append(Term(band.id, "band", cp(band.points) / 100, band.name.lower()))
+        else:
+            share = model.compound_share
+            terms.append(Term(band.id, "bump", cp(band.points * share) / 100,
+                              f"also {band.name.lower()} (+{share:.0%} of {band.points:g})"))
+    return terms
+
+
+def static_terms(task: Task, band_ids: Iterable[str], model: ValueModel) -> list[Term]:
+    """Every term that does not move with the clock."""
+    terms = band_terms(band_ids, model)
+    for signal in model.signals:
+        kind = signal.kind
+        if kind == "blocking" and task.blocking > 0:
+            n = min(task.blocking, signal.per_task_cap)
+            terms.append(Term(signal.id, "signal", cp(signal.weight * n) / 100, f"blocking {_plural(task.blocking, 'task')}"))
+        elif kind == "in_progress" and task.status == "in_progress":
+            terms.append(Term(signal.id, "signal", cp(signal.weight) / 100, "in progress"))
+        elif kind == "waiting" and task.status in ("waiting", "blocked"):
+            reason = "blocked" if task.status == "blocked" else "waiting on someone else"
+            terms.append(Term(signal.id, "signal", cp(signal.weight) / 100, reason))
+        elif (kind == "quick_win" and task.estimate_source == "human" and task.estimate_hours is not None
+              and 0 < task.estimate_hours <= signal.max_hours):
+            terms.append(Term(signal.id, "signal", cp(signal.weight) / 100,
+                              f"quick win: about {task.estimate_hours:g} h (a person's estimate)"))
+    return [t for t in terms if cp(t.points) != 0]
+
+
+def static_cp(task: Task, band_ids: Iterable[str], model: ValueModel) -> int:
+    return sum(cp(t.points) for t in static_terms(task, band_ids, model))
+
+
+def time_terms(task: Task, model: ValueModel, now: datetime) -> list[Term]:
+    now_ts = now.timestamp()
+    terms: list[Term] = []
+    due_signal, age_signal = model.signal("due"), model.signal("age")
+    if task.due is not None and due_signal is not None:
+        points = due_cp(due_signal, task.due.timestamp(), now_ts)
+        terms.append(Term(due_signal.id, "signal", points / 100, due_reason(task.due, task.due_all_day, now)))
+    if task.created_at is not None and age_signal is not None:
+        points = age_cp(age_signal, task.created_at.timestamp(), now_ts)
+        days = int(max(0.0, (now_ts - task.created_at.timestamp()) / DAY))
+        terms.append(Term(age_signal.id, "signal", points / 100, f"open for {_plural(days, 'day')}"))
+    return [t for t in terms if cp(t.points) != 0]
+
+
+def score_task(task: Task, band_ids: Iterable[str], model: ValueModel, now: datetime) -> Score:
+    """Score one task. Pure and deterministic: same arguments, same Score."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    terms = static_terms(task, band_ids, model) + time_terms(task, model, now)
+    order = {"band": 0, "bump": 1, "signal": 2}
+    terms.sort(key=lambda t: (order[t.kind], -t.points, t.id))
+    return Score(sum(cp(t.points) for t in terms) / 100, tuple(terms))

@@ -1,0 +1,180 @@
+"""The value model: what Headwork believes a task is worth, in one readable YAML file.
+
+*Bands* are subjective ("is this for a customer in onboarding?") and judged by a
+categorizer; *signals* are computed from task fields. The engine adds them up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SIGNAL_KINDS = ("due", "age", "blocking", "in_progress", "waiting", "quick_win")
+# Signals whose weight must not be negative: an earlier due date, a task blocking more
+# people or one already started must never rank lower.
+_NON_NEGATIVE = {"due", "age", "blocking", "in_progress", "quick_win"}
+
+BandId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Band(_Strict):
+    """A subjective value criterion, judged by a categorizer (or a person)."""
+
+    id: BandId
+    name: str = Field(min_length=1, max_length=60)
+    points: float = Field(gt=0, le=10_000)
+    description: str = Field(min_length=10, max_length=600)
+    hints: tuple[str, ...] = ()
+
+    @field_validator("hints")
+    @classmethod
+    def _lower_hints(cls, hints: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in hints if h.strip())
+
+
+class DueCurve(_Strict):
+    """Taskwarrior's due ramp: `floor` at `ramp_days` out, 1.0 at `overdue_days` late."""
+
+    ramp_days: float = Field(default=14, gt=0)
+    overdue_days: float = Field(default=7, ge=0)
+    floor: float = Field(default=0.2, ge=0, le=1)
+
+
+class Signal(_Strict):
+    """A deterministic criterion computed from task fields."""
+
+    id: BandId
+    kind: Literal["due", "age", "blocking", "in_progress", "waiting", "quick_win"]
+    name: str = Field(min_length=1, max_length=60)
+    weight: float = Field(ge=-10_000, le=10_000)
+    description: str = Field(default="", max_length=600)
+    # kind-specific knobs, each with the default a reader would guess
+    curve: DueCurve | None = None  # due
+    full_after_days: float = Field(default=365, gt=0)  # age
+    per_task_cap: int = Field(default=3, ge=1)  # blocking: count up to this many blocked tasks
+    max_hours: float = Field(default=2, gt=0)  # quick_win: human estimate at most this
+
+    @model_validator(mode="after")
+    def _sign(self) -> "Signal":
+        if self.kind in _NON_NEGATIVE and self.weight < 0:
+            raise ValueError(f"weight of a '{self.kind}' signal must be >= 0 (got {self.weight})")
+        if self.kind == "waiting" and self.weight > 0:
+            raise ValueError(f"weight of a 'waiting' signal must be <= 0 (got {self.weight})")
+        return self
+
+
+class ValueModel(_Strict):
+    """The whole value model. `compound_share` is the proportional bump for extra bands."""
+
+    version: int = 1
+    name: str = "Headwork value model"
+    compound_share: float = Field(default=0.25, ge=0, le=1)
+    bands: tuple[Band, ...] = Field(min_length=1)
+    signals: tuple[Signal, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> "ValueModel":
+        seen: set[str] = set()
+        for item in (*self.bands, *self.signals):
+            if item.id in seen:
+                raise ValueError(f"id '{item.id}' is used twice; band and signal ids must be unique")
+            seen.add(item.id)
+        kinds = [s.kind for s in self.signals]
+        for kind in set(kinds):
+            if kinds.count(kind) > 1:
+                raise ValueError(f"signal kind '{kind}' appears twice; use one signal per kind")
+        return self
+
+    @property
+    def band_ids(self) -> frozenset[str]:
+        return frozenset(b.id for b in self.bands)
+
+    def band(self, band_id: str) -> Band:
+        for b in self.bands:
+            if b.id == band_id:
+                return b
+        raise KeyError(band_id)
+
+    def signal(self, kind: str) -> Signal | None:
+        for s in self.signals:
+            if s.kind == kind:
+                return s
+        return None
+
+    @property
+    def criteria_count(self) -> int:
+        return len(self.bands) + len(self.signals)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever anything that affects a score or a band judgement changes."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class ModelFileError(Exception):
+    """An invalid value model file: names the file, the field and the problem."""
+
+    def __init__(self, path: str, problems: list[tuple[str, str]]):
+        self.path = path
+        self.problems = problems
+        lines = [f"{path}: {field}: {msg}" if field else f"{path}: {msg}" for field, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+def _loc(loc: tuple, data: object) -> str:
+    """Turn pydantic's location into 'bands[2].points (id: nearly_done)'."""
+    out = ""
+    node = data
+    label = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            if isinstance(node, list) and part < len(node):
+                node = node[part]
+                if isinstance(node, dict) and "id" in node:
+                    label = f" (id: {node['id']})"
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out + label
+
+
+def parse_model(data: object, path: str = "<model>") -> ValueModel:
+    if not isinstance(data, dict):
+        raise ModelFileError(path, [("", "the file must be a YAML mapping with 'bands' and 'signals'")])
+    try:
+        return ValueModel.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_loc(e["loc"], data), e["msg"]) for e in exc.errors()]
+        raise ModelFileError(path, problems) from None
+
+
+def load_model(path: str | Path | None = None) -> ValueModel:
+    """Load and validate a value model file; `None` means the packaged default."""
+    if path is None:
+        text = resources.files("scoring").joinpath("data/value_model.yml").read_text("utf-8")
+        shown = "scoring/data/value_model.yml"
+    else:
+        shown = str(path)
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise ModelFileError(shown, [("", f"cannot read the file ({exc.strerror})")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ModelFileError(shown, [("", f"{where}not valid YAML ({getattr(exc, 'problem', exc)})")]) from None
+    return parse_model(data, shown)

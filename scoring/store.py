@@ -1,0 +1,644 @@
+"""The scored task store: the only SQL for tasks, bands, scores, identities and AI usage.
+
+SQLite through sqlite-utils, in WAL mode, one connection per thread (Bolt runs listeners
+on a thread pool). Schema changes are numbered sqlite-utils migrations.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .tasks import OPEN_STATUSES, Task
+
+migrations = Migrations("headwork.scoring")
+
+_OPEN_SQL = "(" + ",".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+MACHINE_JUDGES = ("ai", "rules")
+
+
+@migrations()
+def m001_tasks_bands_scores(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            assignee_id TEXT,
+            assignee_email TEXT,
+            project TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'open',
+            due TEXT,
+            due_all_day INTEGER NOT NULL DEFAULT 0,
+            estimate_hours REAL,
+            estimate_source TEXT,
+            blocking INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            completed_at TEXT,
+            content_hash TEXT NOT NULL,
+            record_hash TEXT NOT NULL,
+            extra TEXT NOT NULL DEFAULT '{}',
+            -- categorization bookkeeping
+            pending_categorization INTEGER NOT NULL DEFAULT 1,
+            categorized_key TEXT,
+            categorize_attempts INTEGER NOT NULL DEFAULT 0,
+            categorize_after REAL,
+            categorized_by TEXT,
+            -- Headwork-local state that an import never overwrites
+            snoozed_until TEXT,
+            disowned_by TEXT,
+            UNIQUE (source, external_id)
+        )""")
+    db.execute("CREATE INDEX tasks_pending ON tasks (pending_categorization, categorize_after) "
+               "WHERE pending_categorization = 1")
+    db.execute("CREATE INDEX tasks_email ON tasks (assignee_email) WHERE assignee_email IS NOT NULL")
+    db.execute("""
+        CREATE TABLE bands (
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            band_id TEXT NOT NULL,
+            judge TEXT NOT NULL CHECK (judge IN ('ai', 'rules', 'human')),
+            applies INTEGER NOT NULL DEFAULT 1,
+            confidence REAL,
+            rationale TEXT NOT NULL DEFAULT '',
+            judged_by_user TEXT,
+            judged_at TEXT NOT NULL,
+            PRIMARY KEY (task_id, band_id, judge)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE scores (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+            assignee_id TEXT,
+            active INTEGER NOT NULL,
+            total REAL NOT NULL,
+            static_cp INTEGER NOT NULL,
+            due_cp INTEGER NOT NULL DEFAULT 0,
+            age_cp INTEGER NOT NULL DEFAULT 0,
+            due_ts REAL,
+            created_ts REAL,
+            snoozed_until_ts REAL,
+            terms TEXT NOT NULL,
+            judged_by TEXT NOT NULL DEFAULT '',
+            model_fingerprint TEXT NOT NULL,
+            scored_at TEXT NOT NULL
+        )""")
+    # "Top N open tasks of one person" is a walk down this index, nothing more.
+    db.execute("CREATE INDEX scores_rank ON scores (assignee_id, active, total DESC, task_id, snoozed_until_ts)")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m002_identities_and_ai_usage(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE identities (
+            email TEXT PRIMARY KEY,
+            slack_id TEXT,
+            status TEXT NOT NULL,           -- 'matched' | 'unknown'
+            looked_up_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE ai_usage (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            model TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            tasks INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            ok INTEGER NOT NULL DEFAULT 1
+        )""")
+    db.execute("CREATE INDEX ai_usage_day ON ai_usage (day)")
+
+
+def iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    band_id: str
+    judge: str  # 'ai' | 'rules' | 'human'
+    applies: bool = True
+    confidence: float | None = None
+    rationale: str = ""
+    judged_by_user: str | None = None
+    judged_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One row of someone's ranking: the task, its stored total and who judged its bands."""
+
+    task: Task
+    total: float
+    judged_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """What the bulk rescore reads per task: enough to recompute the clock-driven terms."""
+
+    task_id: int
+    static_cp: int
+    due_ts: float | None
+    created_ts: float | None
+    total_cp: int
+
+
+_TASK_COLUMNS = ("id, source, external_id, title, notes, url, assignee_id, assignee_email, project, tags, "
+                 "status, due, due_all_day, estimate_hours, estimate_source, blocking, created_at, "
+                 "updated_at, completed_at, extra")
+
+
+def _task_from_row(row: Sequence) -> Task:
+    (id_, source, external_id, title, notes, url, assignee_id, assignee_email, project, tags, status, due,
+     due_all_day, estimate_hours, estimate_source, blocking, created_at, updated_at, completed_at, extra) = row
+    return Task(
+        id=id_, source=source, external_id=external_id, title=title, notes=notes, url=url,
+        assignee_id=assignee_id, assignee_email=assignee_email, project=project, tags=tuple(json.loads(tags)),
+        status=status, due=parse_iso(due), due_all_day=bool(due_all_day), estimate_hours=estimate_hours,
+        estimate_source=estimate_source, blocking=blocking, created_at=parse_iso(created_at),
+        updated_at=parse_iso(updated_at), completed_at=parse_iso(completed_at), extra=json.loads(extra),
+    )
+
+
+def _record_hash(task: Task) -> str:
+    """Everything a source can change about a task; equal hashes mean nothing to write."""
+    import hashlib
+
+    fields = [task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
+              sorted(task.tags), task.status, iso(task.due), task.due_all_day, task.estimate_hours,
+              task.estimate_source, task.blocking, iso(task.completed_at), task.extra]
+    return hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()[:20]
+
+
+class TaskStore:
+    """The scored store. Cheap to share between threads: each thread gets its own connection."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._local = threading.local()
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        db = self.db
+        db.execute("PRAGMA journal_mode=WAL")
+        migrations.apply(db)
+
+    # --- connections -------------------------------------------------------------------
+
+    @property
+    def db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = Database(conn)
+            self._local.db = db
+        return db
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    def transaction(self):
+        """`with store.transaction():` — BEGIN IMMEDIATE so writers queue instead of deadlocking."""
+        return _Immediate(self.conn)
+
+    # --- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # --- tasks ---------------------------------------------------------------------------
+
+    def upsert_task(self, task: Task, now: datetime) -> tuple[int, str]:
+        """Insert or update by (source, external_id). Returns (id, 'created'|'updated'|'unchanged')."""
+        with self.transaction():
+            return self._upsert(task, now)
+
+    def upsert_tasks(self, tasks: Iterable[Task], now: datetime) -> Iterator[tuple[int, str]]:
+        """Bulk upsert in one transaction per 5,000 rows; yields (id, outcome) per task."""
+        batch: list[Task] = []
+        for task in tasks:
+            batch.append(task)
+            if len(batch) >= 5000:
+                yield from self._upsert_batch(batch, now)
+                batch = []
+        if batch:
+            yield from self._upsert_batch(batch, now)
+
+    def _upsert_batch(self, batch: list[Task], now: datetime) -> list[tuple[int, str]]:
+        with self.transaction():
+            return [self._upsert(t, now) for t in batch]
+
+    def _upsert(self, task: Task, now: datetime) -> tuple[int, str]:
+        if not task.external_id:
+            raise ValueError("a task needs an external_id to be upserted")
+        record_hash = _record_hash(task)
+        row = self.conn.execute("SELECT id, record_hash, content_hash FROM tasks WHERE source = ? AND external_id = ?",
+                                (task.source, task.external_id)).fetchone()
+        content_hash = task.content_hash
+        values = (task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
+                  json.dumps(list(task.tags)), task.status, iso(task.due), int(task.due_all_day),
+                  task.estimate_hours, task.estimate_source, task.blocking, iso(task.completed_at),
+                  json.dumps(task.extra, sort_keys=True, default=str), content_hash, record_hash)
+        if row is None:
+            cur = self.conn.execute(
+                "INSERT INTO tasks (title, notes, url, assignee_id, assignee_email, project, tags, status, due, "
+                "due_all_day, estimate_hours, estimate_source, blocking, completed_at, extra, content_hash, "
+                "record_hash, source, external_id, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                values + (task.source, task.external_id, iso(task.created_at or now), iso(task.updated_at or now)))
+            return cur.lastrowid, "created"
+        task_id, old_record_hash, old_content_hash = row
+        if old_record_hash == record_hash:
+            return task_id, "unchanged"
+        self.conn.execute(
+            "UPDATE tasks SET title=?, notes=?, url=?, assignee_id=?, assignee_email=?, project=?, tags=?, status=?, "
+            "due=?, due_all_day=?, estimate_hours=?, estimate_source=?, blocking=?, completed_at=?, extra=?, "
+            "content_hash=?, record_hash=?, updated_at=?, "
+            "pending_categorization = CASE WHEN content_hash = ? THEN pending_categorization ELSE 1 END "
+            "WHERE id = ?",
+            values + (iso(task.updated_at or now), content_hash, task_id))
+        return task_id, "updated"
+
+    def get_task(self, task_id: int) -> Task | None:
+        row = self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return _task_from_row(row) if row else None
+
+    def get_tasks(self, task_ids: Sequence[int]) -> dict[int, Task]:
+        out: dict[int, Task] = {}
+        for chunk in _chunks(list(task_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id IN ({marks})", chunk):
+                out[row[0]] = _task_from_row(row)
+        return out
+
+    def find_task(self, source: str, external_id: str) -> Task | None:
+        row = self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE source = ? AND external_id = ?",
+                                (source, external_id)).fetchone()
+        return _task_from_row(row) if row else None
+
+    def update_task(self, task_id: int, now: datetime, **fields) -> Task:
+        """Change some fields of a task (from Slack or the CLI); the hashes follow."""
+        task = self.get_task(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        updated = task.with_(**fields, updated_at=now)
+        with self.transaction():
+            self._upsert(updated, now)
+        return self.get_task(task_id)
+
+    def iter_tasks(self, open_only: bool = False, batch: int = 2000) -> Iterator[Task]:
+        where = f"WHERE status IN {_OPEN_SQL}" if open_only else ""
+        last = 0
+        while True:
+            rows = self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks {where} {'AND' if where else 'WHERE'} "
+                                     f"id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _task_from_row(row)
+            last = rows[-1][0]
+
+    def count_tasks(self, open_only: bool = False) -> int:
+        where = f" WHERE status IN {_OPEN_SQL}" if open_only else ""
+        return self.conn.execute(f"SELECT count(*) FROM tasks{where}").fetchone()[0]
+
+    def assignees(self) -> list[str]:
+        """Everyone who owns at least one open task."""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT assignee_id FROM tasks WHERE assignee_id IS NOT NULL AND status IN {_OPEN_SQL} "
+            "ORDER BY assignee_id")]
+
+    def unowned_open_count(self) -> int:
+        return self.conn.execute(
+            f"SELECT count(*) FROM tasks WHERE assignee_id IS NULL AND status IN {_OPEN_SQL}").fetchone()[0]
+
+    # --- bands ---------------------------------------------------------------------------
+
+    def judgements(self, task_id: int) -> list[Judgement]:
+        return [Judgement(*r) for r in self.conn.execute(
+            "SELECT band_id, judge, applies, confidence, rationale, judged_by_user, judged_at FROM bands "
+            "WHERE task_id = ? ORDER BY band_id, judge", (task_id,))]
+
+    def effective_bands_many(self, task_ids: Sequence[int]) -> dict[int, tuple[frozenset[str], str]]:
+        """{task_id: (band ids that apply, who judged)}; a human's word beats any machine's."""
+        rows: dict[int, list[tuple[str, str, int]]] = {tid: [] for tid in task_ids}
+        for chunk in _chunks(list(task_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for tid, judge in self.conn.execute(
+                    f"SELECT id, categorized_by FROM tasks WHERE id IN ({marks}) AND categorized_by IS NOT NULL", chunk):
+                rows[tid].append(("", judge, 0))  # who judged, even when no band applies
+            for tid, band_id, judge, applies in self.conn.execute(
+                    f"SELECT task_id, band_id, judge, applies FROM bands WHERE task_id IN ({marks})", chunk):
+                rows[tid].append((band_id, judge, applies))
+        return {tid: resolve_bands(judged) for tid, judged in rows.items()}
+
+    def effective_bands(self, task_id: int) -> tuple[frozenset[str], str]:
+        return self.effective_bands_many([task_id])[task_id]
+
+    def replace_machine_judgements(self, task_id: int, judge: str, judgements: Iterable[Judgement],
+                                   categorized_key: str, now: datetime) -> None:
+        """Store a categorizer's verdict for one task; human corrections are left untouched."""
+        if judge not in MACHINE_JUDGES:
+            raise ValueError(f"not a machine judge: {judge}")
+        with self.transaction():
+            self.conn.execute("DELETE FROM bands WHERE task_id = ? AND judge IN ('ai', 'rules')", (task_id,))
+            self.conn.executemany(
+                "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_at) "
+                "VALUES (?, ?, ?, 1, ?, ?, ?)",
+                [(task_id, j.band_id, judge, j.confidence, j.rationale, iso(now)) for j in judgements])
+            self.conn.execute("UPDATE tasks SET pending_categorization = 0, categorized_key = ?, categorized_by = ?, "
+                              "categorize_attempts = 0, categorize_after = NULL WHERE id = ?",
+                              (categorized_key, judge, task_id))
+
+    def set_human_band(self, task_id: int, band_id: str, applies: bool, user_id: str | None, now: datetime) -> None:
+        """A person says band X does (or does not) apply. Never overwritten by a categorizer."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_by_user, judged_at) "
+                "VALUES (?, ?, 'human', ?, 1.0, ?, ?, ?) ON CONFLICT (task_id, band_id, judge) DO UPDATE SET "
+                "applies = excluded.applies, judged_by_user = excluded.judged_by_user, judged_at = excluded.judged_at, "
+                "rationale = excluded.rationale",
+                (task_id, band_id, int(applies), "set by a person", user_id, iso(now)))
+
+    def clear_human_band(self, task_id: int, band_id: str) -> None:
+        self.conn.execute("DELETE FROM bands WHERE task_id = ? AND band_id = ? AND judge = 'human'", (task_id, band_id))
+
+    def recent_corrections(self, limit: int = 20) -> list[tuple[Task, str, bool]]:
+        """The latest human corrections: (task, band_id, applies) — examples for the AI."""
+        rows = self.conn.execute("SELECT task_id, band_id, applies FROM bands WHERE judge = 'human' "
+                                 "ORDER BY judged_at DESC, task_id DESC LIMIT ?", (limit,)).fetchall()
+        tasks = self.get_tasks([r[0] for r in rows])
+        return [(tasks[tid], band, bool(applies)) for tid, band, applies in rows if tid in tasks]
+
+    # --- categorization queue -----------------------------------------------------------------
+
+    def pending_categorization(self, limit: int, now: datetime) -> list[Task]:
+        now_ts = now.timestamp()
+        rows = self.conn.execute(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE pending_categorization = 1 "
+            f"AND (categorize_after IS NULL OR categorize_after <= ?) AND status IN {_OPEN_SQL} "
+            "ORDER BY id LIMIT ?", (now_ts, limit)).fetchall()
+        return [_task_from_row(r) for r in rows]
+
+    def pending_count(self) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM tasks WHERE pending_categorization = 1 "
+                                 f"AND status IN {_OPEN_SQL}").fetchone()[0]
+
+    def defer_categorization(self, task_id: int, retry_at: datetime) -> int:
+        """Mark a task for a later retry; returns the number of attempts so far."""
+        self.conn.execute("UPDATE tasks SET categorize_attempts = categorize_attempts + 1, categorize_after = ? "
+                          "WHERE id = ?", (retry_at.timestamp(), task_id))
+        return self.conn.execute("SELECT categorize_attempts FROM tasks WHERE id = ?", (task_id,)).fetchone()[0]
+
+    def mark_all_pending(self) -> int:
+        """The value model changed: every open task's bands must be judged again."""
+        return self.conn.execute(f"UPDATE tasks SET pending_categorization = 1, categorize_after = NULL "
+                                 f"WHERE status IN {_OPEN_SQL}").rowcount
+
+    # --- scores --------------------------------------------------------------------------
+
+    def snooze(self, task_id: int, until: datetime | None) -> None:
+        """Hide a task from rankings until `until` (None wakes it now)."""
+        with self.transaction():
+            self.conn.execute("UPDATE tasks SET snoozed_until = ? WHERE id = ?", (iso(until), task_id))
+            self.conn.execute("UPDATE scores SET snoozed_until_ts = ? WHERE task_id = ?",
+                              (until.timestamp() if until else None, task_id))
+
+    def snoozed_until(self, task_id: int) -> datetime | None:
+        row = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return parse_iso(row[0]) if row else None
+
+    def write_score(self, task: Task, total_cp: int, static_cp: int, due_cp: int, age_cp: int,
+                    terms: list[dict], judged_by: str, fingerprint: str, now: datetime) -> None:
+        snooze = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task.id,)).fetchone()
+        snooze = snooze[0] if snooze else None
+        self.conn.execute(
+            "INSERT INTO scores (task_id, assignee_id, active, total, static_cp, due_cp, age_cp, due_ts, created_ts, "
+            "snoozed_until_ts, terms, judged_by, model_fingerprint, scored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(task_id) DO UPDATE SET assignee_id=excluded.assignee_id, active=excluded.active, "
+            "total=excluded.total, static_cp=excluded.static_cp, due_cp=excluded.due_cp, age_cp=excluded.age_cp, "
+            "due_ts=excluded.due_ts, created_ts=excluded.created_ts, snoozed_until_ts=excluded.snoozed_until_ts, "
+            "terms=excluded.terms, judged_by=excluded.judged_by, model_fingerprint=excluded.model_fingerprint, "
+            "scored_at=excluded.scored_at",
+            (task.id, task.assignee_id, int(task.is_open), total_cp / 100, static_cp, due_cp, age_cp,
+             task.due.timestamp() if task.due else None,
+             task.created_at.timestamp() if task.created_at else None,
+             parse_iso(snooze).timestamp() if snooze else None,
+             json.dumps(terms, separators=(",", ":")), judged_by, fingerprint, iso(now)))
+
+    def iter_score_rows(self, batch: int = 50_000) -> Iterator[list[ScoreRow]]:
+        """Every active score, in id order, a batch at a time (for the hourly rescore)."""
+        last = -1
+        while True:
+            rows = self.conn.execute(
+                "SELECT task_id, static_cp, due_ts, created_ts, CAST(round(total * 100) AS INTEGER) FROM scores "
+                "WHERE task_id > ? AND active = 1 ORDER BY task_id LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                return
+            yield [ScoreRow(*r) for r in rows]
+            last = rows[-1][0]
+
+    def iter_score_tuples(self, batch: int = 100_000) -> Iterator[list[tuple]]:
+        """The same rows as plain tuples (task_id, static_cp, due_ts, created_ts, total_cp): the fast path."""
+        last = -1
+        sql = ("SELECT task_id, static_cp, due_ts, created_ts, CAST(round(total * 100) AS INTEGER) FROM scores "
+               "WHERE task_id > ? AND active = 1 ORDER BY task_id LIMIT ?")
+        while True:
+            rows = self.conn.execute(sql, (last, batch)).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def write_time_terms(self, updates: list[tuple[float, int, int, int]], now: datetime) -> None:
+        """updates: (total, due_cp, age_cp, task_id) for the scores that changed."""
+        stamp = iso(now)
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE scores SET total = ?, due_cp = ?, age_cp = ?, scored_at = '" + stamp + "' WHERE task_id = ?",
+                updates)
+
+    def score_of(self, task_id: int) -> dict | None:
+        row = self.conn.execute("SELECT total, terms, judged_by, scored_at, model_fingerprint, active "
+                                "FROM scores WHERE task_id = ?", (task_id,)).fetchone()
+        if row is None:
+            return None
+        return {"total": row[0], "terms": json.loads(row[1]), "judged_by": row[2], "scored_at": row[3],
+                "model_fingerprint": row[4], "active": bool(row[5])}
+
+    def top_tasks(self, assignee_id: str, limit: int, now: datetime) -> list[Ranked]:
+        """A person's highest-scoring open, unsnoozed tasks: an index walk, ties broken by task id."""
+        rows = self.conn.execute(
+            f"SELECT s.total, s.judged_by, {', '.join('t.' + c.strip() for c in _TASK_COLUMNS.split(','))} "
+            "FROM scores s JOIN tasks t ON t.id = s.task_id "
+            "WHERE s.assignee_id = ? AND s.active = 1 AND (s.snoozed_until_ts IS NULL OR s.snoozed_until_ts <= ?) "
+            "ORDER BY s.total DESC, s.task_id LIMIT ?", (assignee_id, now.timestamp(), limit)).fetchall()
+        return [Ranked(_task_from_row(r[2:]), r[0], r[1]) for r in rows]
+
+    def top_ids(self, assignee_id: str, limit: int, now_ts: float) -> list[tuple[int, float]]:
+        """The raw ranking read: (task_id, total) pairs, nothing else."""
+        return self.conn.execute(
+            "SELECT task_id, total FROM scores WHERE assignee_id = ? AND active = 1 "
+            "AND (snoozed_until_ts IS NULL OR snoozed_until_ts <= ?) ORDER BY total DESC, task_id LIMIT ?",
+            (assignee_id, now_ts, limit)).fetchall()
+
+    def rank_of(self, task_id: int, now: datetime) -> int | None:
+        """1-based position of a task in its owner's ranking, or None when it is not ranked."""
+        row = self.conn.execute("SELECT assignee_id, total, active FROM scores WHERE task_id = ?", (task_id,)).fetchone()
+        if row is None or not row[2] or row[0] is None:
+            return None
+        assignee, total, _ = row
+        ahead = self.conn.execute(
+            "SELECT count(*) FROM scores WHERE assignee_id = ? AND active = 1 "
+            "AND (snoozed_until_ts IS NULL OR snoozed_until_ts <= ?) AND (total > ? OR (total = ? AND task_id < ?))",
+            (assignee, now.timestamp(), total, total, task_id)).fetchone()[0]
+        return ahead + 1
+
+    def unscored_task_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT t.id FROM tasks t LEFT JOIN scores s ON s.task_id = t.id WHERE s.task_id IS NULL")]
+
+    # --- identities ----------------------------------------------------------------------
+
+    def remember_identity(self, email: str, slack_id: str | None, now: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO identities (email, slack_id, status, looked_up_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(email) DO UPDATE SET slack_id = excluded.slack_id, status = excluded.status, "
+            "looked_up_at = excluded.looked_up_at",
+            (email.lower(), slack_id, "matched" if slack_id else "unknown", iso(now)))
+
+    def identity(self, email: str) -> tuple[str | None, str, str] | None:
+        """(slack_id, status, looked_up_at) or None when never looked up."""
+        row = self.conn.execute("SELECT slack_id, status, looked_up_at FROM identities WHERE email = ?",
+                                (email.lower(),)).fetchone()
+        return tuple(row) if row else None
+
+    def assignee_for_email(self, email: str) -> str | None:
+        row = self.conn.execute("SELECT assignee_id FROM tasks WHERE lower(assignee_email) = ? "
+                                "AND assignee_id IS NOT NULL LIMIT 1", (email.lower(),)).fetchone()
+        return row[0] if row else None
+
+    def unknown_emails(self) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT email FROM identities WHERE status = 'unknown' ORDER BY email")]
+
+    def emails_without_owner(self) -> list[str]:
+        """Emails on open tasks that have no Slack owner yet."""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT lower(assignee_email) FROM tasks WHERE assignee_id IS NULL AND assignee_email IS NOT NULL "
+            f"AND status IN {_OPEN_SQL} ORDER BY 1")]
+
+    def assign_email(self, email: str, slack_id: str) -> int:
+        """Give every open task owned by this email to its Slack user; returns how many changed."""
+        with self.transaction():
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT id FROM tasks WHERE lower(assignee_email) = ? AND (assignee_id IS NULL OR assignee_id != ?)",
+                (email.lower(), slack_id))]
+            self.conn.execute("UPDATE tasks SET assignee_id = ? WHERE lower(assignee_email) = ?", (slack_id, email.lower()))
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"UPDATE scores SET assignee_id = ? WHERE task_id IN ({marks})", [slack_id, *chunk])
+        return len(ids)
+
+    # --- AI usage ------------------------------------------------------------------------
+
+    def record_ai_usage(self, *, at: datetime, model: str, purpose: str, tasks: int, input_tokens: int,
+                        output_tokens: int, cache_read_tokens: int = 0, cache_write_tokens: int = 0,
+                        cost_usd: float = 0.0, ok: bool = True) -> None:
+        self.conn.execute(
+            "INSERT INTO ai_usage (at, day, model, purpose, tasks, input_tokens, output_tokens, cache_read_tokens, "
+            "cache_write_tokens, cost_usd, ok) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (iso(at), at.astimezone(timezone.utc).date().isoformat(), model, purpose, tasks, input_tokens,
+             output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, int(ok)))
+
+    def ai_tokens_on(self, day: str) -> int:
+        row = self.conn.execute("SELECT coalesce(sum(input_tokens + output_tokens + cache_read_tokens + "
+                                "cache_write_tokens), 0) FROM ai_usage WHERE day = ?", (day,)).fetchone()
+        return row[0]
+
+    def ai_usage_between(self, start: datetime, end: datetime) -> dict:
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(sum(tasks),0), coalesce(sum(input_tokens),0), coalesce(sum(output_tokens),0), "
+            "coalesce(sum(cache_read_tokens),0), coalesce(sum(cache_write_tokens),0), coalesce(sum(cost_usd),0) "
+            "FROM ai_usage WHERE at >= ? AND at < ?", (iso(start), iso(end))).fetchone()
+        keys = ("calls", "tasks", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd")
+        return dict(zip(keys, row))
+
+
+def resolve_bands(judged: Iterable[tuple[str, str, int]]) -> tuple[frozenset[str], str]:
+    """(band_id, judge, applies) rows -> (the bands that apply, 'ai'|'rules'|'human'|'ai+human'...)."""
+    human: dict[str, bool] = {}
+    machine: set[str] = set()
+    judges: set[str] = set()
+    for band_id, judge, applies in judged:
+        if not band_id:
+            judges.add(judge)
+        elif judge == "human":
+            human[band_id] = bool(applies)
+        elif applies:
+            machine.add(band_id)
+            judges.add(judge)
+    bands = {b for b in machine if human.get(b, True)} | {b for b, on in human.items() if on}
+    label = "+".join(sorted(judges)) if judges else ""
+    if human:
+        label = f"{label}+human" if label else "human"
+    return frozenset(bands), label
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class _Immediate:
+    """A BEGIN IMMEDIATE ... COMMIT block that nests (inner blocks join the outer one)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self):
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.outer:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
