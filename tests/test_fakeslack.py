@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakeslack import BOT_USER_ID, FakeSlack
-from tests.slack_requests import (
+from bot.devkit.fakeslack import BOT_USER_ID, FakeSlack
+from bot.devkit.slack_requests import (
     app_home_opened,
     block_actions,
     button,

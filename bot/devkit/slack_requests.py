@@ -32,7 +32,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakeslack import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from bot.devkit.fakeslack import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
