@@ -24,9 +24,10 @@ def system_clock() -> datetime:
 
 
 class Runtime:
-    def __init__(self, environ: dict[str, str], clock: Clock = system_clock):
+    def __init__(self, environ: dict[str, str], clock: Clock = system_clock, anthropic_http_client=None):
         self.environ = environ
         self.clock = clock
+        self.anthropic_http_client = anthropic_http_client  # tests: an httpx2.Client with a MockTransport
 
     @cached_property
     def settings(self) -> Settings:
@@ -39,6 +40,33 @@ class Runtime:
     @cached_property
     def model(self) -> ValueModel:
         return load_model(self.settings.config.scoring.value_model)
+
+    @cached_property
+    def categorizer(self):
+        """Claude when ANTHROPIC_API_KEY is set, else the offline rules. Either way nothing
+        in a Slack handler waits on it: the scheduler runs it (see scoring.categorize)."""
+        from scoring.rules import RulesCategorizer
+
+        key = self.settings.env.anthropic_api_key
+        if key is None or not key.get_secret_value().strip():
+            return RulesCategorizer()
+        import anthropic
+
+        from scoring.claude import ClaudeCategorizer
+
+        ai = self.settings.config.ai
+        client = anthropic.Anthropic(
+            api_key=key.get_secret_value().strip(),
+            # explicit, so the SDK never falls back to reading the process environment itself
+            base_url=self.settings.env.anthropic_base_url or "https://api.anthropic.com",
+            http_client=self.anthropic_http_client, max_retries=ai.max_retries, timeout=ai.timeout_seconds)
+        return ClaudeCategorizer(client, ai.model)
+
+    def categorizer_status(self) -> dict:
+        """What the App Home and `headwork categorize` show: judge, queue, tokens, budget."""
+        from scoring.categorize import status
+
+        return status(self.store, self.settings.config.ai, self.now(), self.categorizer)
 
     @property
     def org_tz(self) -> ZoneInfo:

@@ -599,6 +599,102 @@ class TaskStore:
         keys = ("calls", "tasks", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd")
         return dict(zip(keys, row))
 
+    # --- categorization passes: retries, holds, switches (scoring/categorize.py) ---------------
+
+    def delete_meta(self, key: str) -> None:
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+    def categorize_attempts(self, task_ids: Sequence[int]) -> dict[int, int]:
+        """{task_id: failed categorization attempts since its last verdict}."""
+        out: dict[int, int] = {}
+        for chunk in _chunks(list(task_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(
+                f"SELECT id, categorize_attempts FROM tasks WHERE id IN ({marks})", chunk).fetchall())
+        return out
+
+    def defer_categorizations(self, retries: Sequence[tuple[int, datetime]]) -> None:
+        """Bulk `defer_categorization`: (task_id, retry_at) pairs, one transaction, attempts + 1."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE tasks SET categorize_attempts = categorize_attempts + 1, categorize_after = ? WHERE id = ?",
+                [(at.timestamp(), tid) for tid, at in retries])
+
+    def hold_categorization(self, task_ids: Sequence[int], until: datetime | None) -> None:
+        """Keep tasks out of the queue until `until` (None: back in now) without counting a failure:
+        used while a Message Batch judges them, or while the daily token budget is spent."""
+        until_ts = until.timestamp() if until else None
+        with self.transaction():
+            self.conn.executemany("UPDATE tasks SET categorize_after = ? WHERE id = ?",
+                                  [(until_ts, tid) for tid in task_ids])
+
+    def mark_pending_judged_by(self, judge: str) -> int:
+        """A better judge arrived (an API key was set): queue every open task this judge decided."""
+        return self.conn.execute(f"UPDATE tasks SET pending_categorization = 1, categorize_after = NULL "
+                                 f"WHERE categorized_by = ? AND status IN {_OPEN_SQL}", (judge,)).rowcount
+
+
+    # --- source imports (CSV exports, Asana sync) ---------------------------------------------
+
+    def preview_upserts(self, tasks: Sequence[Task]) -> list[str]:
+        """What `upsert_tasks` would say for each task ('created'|'updated'|'unchanged'), writing nothing."""
+        stored: dict[tuple[str, str], str] = {}
+        by_source: dict[str, list[str]] = {}
+        for task in tasks:
+            by_source.setdefault(task.source, []).append(task.external_id)
+        for source, ids in by_source.items():
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for external_id, record_hash in self.conn.execute(
+                        f"SELECT external_id, record_hash FROM tasks WHERE source = ? AND external_id IN ({marks})",
+                        [source, *chunk]):
+                    stored[(source, external_id)] = record_hash
+        out = []
+        for task in tasks:
+            old = stored.get((task.source, task.external_id))
+            out.append("created" if old is None else "unchanged" if old == _record_hash(task) else "updated")
+        return out
+
+    def open_external_ids_listing(self, source: str, extra_key: str, value: str) -> list[str]:
+        """External ids of this source's open tasks whose `extra[extra_key]` list holds `value`
+        (e.g. the Asana tasks Headwork believes are in one project)."""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT external_id FROM tasks WHERE source = ? AND status IN {_OPEN_SQL} AND EXISTS "
+            "(SELECT 1 FROM json_each(tasks.extra, '$.' || ?) WHERE json_each.value = ?) ORDER BY id",
+            (source, extra_key, value))]
+
+    def replace_machine_judgements_many(self, judge: str, verdicts: Sequence[tuple[int, Sequence[Judgement], str]],
+                                        now: datetime, final: bool = True) -> None:
+        """`replace_machine_judgements` for many tasks at once: (task_id, judgements, categorized_key)
+        each, in one transaction with a handful of statements (bulk imports)."""
+        if judge not in MACHINE_JUDGES:
+            raise ValueError(f"not a machine judge: {judge}")
+        stamp = iso(now)
+        with self.transaction():
+            for chunk in _chunks([v[0] for v in verdicts], 500):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"DELETE FROM bands WHERE task_id IN ({marks}) AND judge IN ('ai', 'rules')", chunk)
+            self.conn.executemany(
+                "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_at) "
+                "VALUES (?, ?, ?, 1, ?, ?, ?)",
+                [(task_id, j.band_id, judge, j.confidence, j.rationale, stamp)
+                 for task_id, judgements, _ in verdicts for j in judgements])
+            if final:
+                self.conn.executemany(
+                    "UPDATE tasks SET pending_categorization = 0, categorized_key = ?, categorized_by = ?, "
+                    "categorize_attempts = 0, categorize_after = NULL WHERE id = ?",
+                    [(key, judge, task_id) for task_id, _, key in verdicts])
+            else:
+                self.conn.executemany("UPDATE tasks SET categorized_by = ? WHERE id = ?",
+                                      [(judge, task_id) for task_id, _, _ in verdicts])
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, length(?)) = ? ORDER BY key",
+                                      (prefix, prefix)))
+
+    def delete_meta(self, key: str) -> None:
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
 
 def resolve_bands(judged: Iterable[tuple[str, str, int]]) -> tuple[frozenset[str], str]:
     """(band_id, judge, applies) rows -> (the bands that apply, 'ai'|'rules'|'human'|'ai+human'...)."""

@@ -1,0 +1,132 @@
+"""Importing a large Asana CSV export: rows per second and peak memory, at two file sizes.
+
+    python -m bench.bench_import [--rows N] [--small N]
+
+Writes an Asana-format export of N rows (default 100,000) and one of `--small` rows
+(default 20,000) into a temporary directory, imports each into a fresh store -- parsed,
+upserted, judged by the offline rules and scored, exactly as `headwork import` does --
+and prints JSON. Each size runs in its own child process so that its peak RSS is its own;
+`rss_delta_mb` is that peak minus the RSS just before the import started. Memory is flat
+in the file size when the two deltas are about equal. A second import of the same file
+(every row "unchanged") is timed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+HEADER = ["Task ID", "Created At", "Completed At", "Last Modified", "Name", "Section/Column", "Assignee",
+          "Assignee Email", "Start Date", "Due Date", "Tags", "Notes", "Projects", "Parent task",
+          "Blocked By (Dependencies)", "Blocking (Dependencies)"]
+VERBS = ["Fix", "Review", "Draft", "Migrate", "Automate", "Document", "Call", "Ship", "Plan", "Audit"]
+OBJECTS = ["onboarding checklist", "SSO for the customer", "invoice export", "renewal proposal", "CI cache",
+           "security review", "pricing page", "data import", "runbook", "release notes", "kick-off deck"]
+SECTIONS = ["To do", "In Progress", "Backlog", "Waiting", "Done"]
+TAGS = ["customer", "onboarding", "bug", "automation", "security", "revenue", "tech-debt", "risk"]
+PROJECTS = ["Customer Onboarding", "Platform", "Sales", "Internal Tools", "People"]
+
+
+def write_export(path: Path, rows: int, seed: int = 7) -> None:
+    rnd = random.Random(seed)
+    people = [(f"Person {i}", f"person{i}@northwind.example") for i in range(60)]
+    start = date(2025, 1, 1)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADER)
+        for n in range(rows):
+            created = start + timedelta(days=rnd.randrange(300))
+            done = rnd.random() < 0.15
+            name, email = people[rnd.randrange(len(people))]
+            notes = " ".join(rnd.choice(OBJECTS) for _ in range(rnd.randrange(0, 12)))
+            if rnd.random() < 0.05:
+                notes += "\nSecond line of the notes.\nAnd a third."
+            out.writerow([
+                str(1_200_000_000_000_000 + n), created.isoformat(),
+                (created + timedelta(days=rnd.randrange(1, 30))).isoformat() if done else "",
+                (created + timedelta(days=rnd.randrange(0, 40))).isoformat(),
+                f"{rnd.choice(VERBS)} {rnd.choice(OBJECTS)} #{n}", rnd.choice(SECTIONS), name, email, "",
+                (created + timedelta(days=rnd.randrange(5, 90))).isoformat() if rnd.random() < 0.6 else "",
+                ",".join(rnd.sample(TAGS, rnd.randrange(0, 3))), notes, rnd.choice(PROJECTS), "", "",
+                str(1_200_000_000_000_000 + rnd.randrange(rows)) if rnd.random() < 0.05 else "",
+            ])
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(rows: int, workdir: Path) -> dict:
+    """Generate, then import twice into a fresh store; runs in its own process."""
+    from scoring.model import load_model
+    from scoring.sources.csv_import import import_csv
+    from scoring.store import TaskStore
+
+    path = workdir / f"asana_{rows}.csv"
+    write_export(path, rows)
+    tz = ZoneInfo("Europe/Berlin")
+    now = datetime(2025, 11, 20, 9, 0, tzinfo=tz)
+    model = load_model(None)
+    store = TaskStore(workdir / f"bench_{rows}.db")
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    report = import_csv(path, "asana", store, model, now, tz)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    started = time.perf_counter()
+    again = import_csv(path, "asana", store, model, now, tz)
+    reimport_seconds = time.perf_counter() - started
+    return {
+        "rows": rows, "file_mb": round(path.stat().st_size / 2**20, 1), "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds), "created": report.created, "rejected": report.rejected,
+        "scored": store.conn.execute("SELECT count(*) FROM scores").fetchone()[0],
+        "rss_before_mb": round(rss_before, 1), "rss_peak_mb": round(peak, 1),
+        "rss_delta_mb": round(peak - rss_before, 1),
+        "reimport_seconds": round(reimport_seconds, 2), "reimport_rows_per_s": round(rows / reimport_seconds),
+        "reimport_unchanged": again.unchanged,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the large file (default 100,000)")
+    parser.add_argument("--small", type=int, default=20_000, help="rows in the small file (default 20,000)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.workdir)))
+        return 0
+    results = []
+    with tempfile.TemporaryDirectory(prefix="headwork-bench-import-") as tmp:
+        for rows in (args.small, args.rows):
+            out = subprocess.run([sys.executable, "-m", "bench.bench_import", "--child", str(rows),
+                                  "--workdir", tmp], check=True, capture_output=True, text=True)
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    small, large = results
+    print(json.dumps({
+        "benchmark": "import an Asana CSV export (parse, upsert, rules judgement, score)",
+        "target_rows_per_s": 20_000,
+        "runs": results,
+        "rows_per_s": large["rows_per_s"],
+        "peak_rss_delta_mb": large["rss_delta_mb"],
+        "memory_flat": large["rss_delta_mb"] <= small["rss_delta_mb"] * 1.5 + 5,
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

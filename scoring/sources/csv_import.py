@@ -1,0 +1,274 @@
+"""Importing a CSV export (Asana, Jira, Linear or Headwork's own columns) into the store.
+
+Streaming: the file is read row by row and stored in batches, so memory stays flat however
+large the export. Each batch is one transaction (stored, judged, scored).
+
+- A row that cannot become a task (no title, a date that cannot be read, an unknown
+  status ...) is rejected with its line number -- the physical line where the row starts,
+  counting the lines inside multi-line quoted cells -- and every other row is imported.
+- Upserts are keyed by (source, external id): importing the same file twice changes
+  nothing. A task missing from a later export is left alone (exports are often partial);
+  a task the export marks completed is closed.
+- `dry_run=True` reads and checks everything and says what would change, writing nothing.
+- Owners: tasks keep the assignee's email. Emails already matched to a Slack user get that
+  owner at once; the others stay unowned and are listed, for the Slack app to look up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..model import ValueModel
+from ..store import TaskStore
+from ..tasks import Task
+from .formats import FORMATS, ExportFormat, Row, RowError, guess_format, header_key
+from .ingest import ingest
+
+BATCH = 2000
+LISTED_REJECTIONS = 200  # the first N are kept with their reasons; all are counted
+_SNIFF_BYTES = 1 << 16
+
+Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, rows read)
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (unreadable, not CSV, wrong columns): nothing was written."""
+
+
+class _Malformed(Exception):
+    """The CSV structure breaks at `line` (the reader cannot go on past it)."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    file: str
+    format: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    unowned: int = 0  # open tasks in this file without a Slack owner
+    unmatched_emails: set[str] = field(default_factory=set)
+    assigned: int = 0  # tasks given to their Slack owner after the import
+    stopped: str | None = None  # the CSV itself broke: where and why reading stopped
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejections) < LISTED_REJECTIONS:
+            self.rejections.append(Rejection(line, reason))
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "format": self.format, "dry_run": self.dry_run, "rows": self.rows,
+                "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": self.rejected, "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejections],
+                "unowned": self.unowned, "unmatched_emails": sorted(self.unmatched_emails),
+                "assigned": self.assigned, "stopped": self.stopped}
+
+
+def _detect_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM) unless the start of the file is clearly not: then Windows-1252,
+    which is what a spreadsheet re-saved on Windows writes."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
+            return "cp1252"
+    return "utf-8"
+
+
+def open_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]], Callable[[], int], int]:
+    """(header, rows, bytes_read, total_bytes); rows yields (first physical line, cells)."""
+    try:
+        raw = open(path, "rb", buffering=_SNIFF_BYTES)  # noqa: SIM115 -- closed with the rows
+        total = path.stat().st_size
+        encoding = _detect_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    if csv.field_size_limit() < 16 << 20:
+        csv.field_size_limit(16 << 20)  # long descriptions are normal in exports
+    reader = csv.reader(text, strict=True)  # a broken quote is reported, not silently merged into one cell
+    try:
+        header = next(reader, None)
+    except (csv.Error, UnicodeError) as exc:
+        text.close()
+        raise ImportFileError(f"{path}: not a CSV file ({exc})") from None
+    if not header or not any(h.strip() for h in header):
+        text.close()
+        raise ImportFileError(f"{path}: the file is empty (no header row)")
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with text:
+            last = reader.line_num
+            try:
+                for cells in reader:
+                    start, last = last + 1, reader.line_num
+                    if cells and (len(cells) > 1 or cells[0].strip()):
+                        yield start, cells
+            except csv.Error as exc:
+                raise _Malformed(last + 1, str(exc)) from None
+
+    return header, rows(), raw.tell, total
+
+
+@dataclass
+class _Owners:
+    """Which emails already belong to a Slack user (one store lookup per distinct email)."""
+
+    store: TaskStore
+    known: dict[str, str | None] = field(default_factory=dict)
+
+    def slack_id(self, email: str) -> str | None:
+        if email not in self.known:
+            ident = self.store.identity(email)
+            self.known[email] = ident[0] if ident else None
+        return self.known[email]
+
+
+def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, model: ValueModel, now: datetime,
+               tz: ZoneInfo, *, dry_run: bool = False, provisional: bool = False, batch: int = BATCH,
+               on_progress: Progress | None = None) -> ImportReport:
+    """Import one export file. Raises ImportFileError when the file as a whole cannot be used."""
+    path = Path(path)
+    fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
+    header, rows, bytes_read, total = open_rows(path)
+    missing = fmt.missing_columns(header)
+    if missing:
+        rows.close()
+        hint = ""
+        other = guess_format(header)
+        if other is not None and other is not fmt:
+            hint = f" -- this looks like a {other.label} export (--from {other.name})"
+        raise ImportFileError(f"{path}: not {_a(fmt.label)} export: missing column(s) {', '.join(missing)}{hint}")
+
+    report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
+    owners = _Owners(store)
+    index: dict[str, tuple[int, ...]] = {}
+    for i, name in enumerate(header):
+        index[header_key(name)] = index.get(header_key(name), ()) + (i,)
+    width = len(header)
+    convert = fmt.convert
+    pending: list[Task] = []
+
+    def flush() -> None:
+        outcomes = (store.preview_upserts(pending) if dry_run
+                    else [o for _, o in ingest(store, pending, model, now, provisional)])
+        for outcome in outcomes:
+            report.count(outcome)
+        pending.clear()
+
+    try:
+        for line, cells in rows:
+            report.rows += 1
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                report.reject(line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
+                continue
+            try:
+                task = convert(Row(cells, index), tz)
+            except RowError as exc:
+                report.reject(line, str(exc))
+                continue
+            _note_owner(report, owners, task)
+            pending.append(task)
+            if len(pending) >= batch:
+                flush()
+            if on_progress is not None and report.rows % 1000 == 0:
+                on_progress(bytes_read(), total, report.rows)
+    except _Malformed as exc:
+        report.stopped = f"line {exc.line}: the CSV is malformed from here on ({exc})"
+    if pending:
+        flush()
+    if on_progress is not None:
+        on_progress(total, total, report.rows)
+    if not dry_run:
+        for email, slack_id in owners.known.items():
+            if slack_id:
+                report.assigned += store.assign_email(email, slack_id)
+    return report
+
+
+def _a(label: str) -> str:
+    return ("an " if label[:1].lower() in "aeiou" else "a ") + label
+
+
+def _note_owner(report: ImportReport, owners: _Owners, task: Task) -> None:
+    if not task.is_open:
+        return
+    if task.assignee_email is None:
+        report.unowned += 1
+    elif owners.slack_id(task.assignee_email) is None:
+        report.unowned += 1
+        if len(report.unmatched_emails) < 1000:
+            report.unmatched_emails.add(task.assignee_email)
+
+
+def summary_lines(report: ImportReport, label: str) -> list[str]:
+    """The human summary printed at the end of `headwork import`."""
+    verb = "Would import" if report.dry_run else "Imported"
+    lines = [f"{verb} {report.file} ({label}): {report.rows} rows -- {report.created} created, "
+             f"{report.updated} updated, {report.unchanged} unchanged, {report.rejected} rejected."]
+    if report.stopped:
+        lines.append(f"Stopped early: {report.stopped}. Rows before it were "
+                     f"{'checked' if report.dry_run else 'imported'}; fix the file and import it again.")
+    for rejection in report.rejections:
+        lines.append(f"  rejected {rejection}")
+    if report.rejected > len(report.rejections):
+        lines.append(f"  ... and {report.rejected - len(report.rejections)} more rejected rows")
+    if report.unowned:
+        emails = sorted(report.unmatched_emails)
+        shown = ", ".join(emails[:10]) + (f" and {len(emails) - 10} more" if len(emails) > 10 else "")
+        lines.append(f"{report.unowned} open task(s) have no Slack owner yet"
+                     + (f"; emails not yet matched to Slack users: {shown}" if emails else "")
+                     + ". They are assigned as soon as the Slack app finds these people.")
+    if report.assigned:
+        lines.append(f"{report.assigned} task(s) given to their owners' Slack accounts.")
+    if report.dry_run:
+        lines.append("Dry run: nothing was written.")
+    return lines
+
+
+def print_progress_bar(stream=None, width: int = 30) -> Progress:
+    """A plain text progress bar (no dependency) on stderr, redrawn when the percentage changes."""
+    stream = stream or sys.stderr
+    last = [-1]
+
+    def draw(done: int, total: int, rows: int) -> None:
+        pct = 100 if total <= 0 else min(100, done * 100 // total)
+        if pct == last[0]:
+            return
+        last[0] = pct
+        filled = width * pct // 100
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {pct:3d}%  {rows:,} rows")
+        if pct == 100:
+            stream.write("\n")
+        stream.flush()
+
+    return draw

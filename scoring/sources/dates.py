@@ -1,0 +1,95 @@
+"""Reading the dates task tools write into their exports.
+
+Every parser takes the organisation's time zone: a date or time without a zone means the
+organisation's local time. A date-only due date means "some time that day", so it becomes
+23:59 that day in the organisation's zone and the task is marked `due_all_day` (the same
+convention as the demo organisation and Slack-native tasks).
+
+Each parser raises `DateError` with a short message naming what it expected; the caller
+turns that into a rejected row. Results are cached: an export repeats the same few hundred
+dates across thousands of rows.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+END_OF_DAY = time(23, 59)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+# Jira's export: "21/Nov/25 3:04 PM", "21/Nov/25 15:04", "21/Nov/2025", "21/Nov/25 12:00 AM"
+_JIRA = re.compile(r"^(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+
+
+class DateError(ValueError):
+    """A date cell that cannot be read; the message says what was expected."""
+
+
+def _aware(dt: datetime, tz: ZoneInfo) -> datetime:
+    return dt.replace(tzinfo=tz) if dt.tzinfo is None else dt
+
+
+def _iso(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
+    """(moment, date_only) from ISO 8601: '2025-11-21', '2025-11-21T15:04:05.000Z', '2025-11-21 15:04'."""
+    if len(text) <= 10:  # a date alone: '2025-11-21' (or the basic form '20251121')
+        return datetime.combine(date.fromisoformat(text), time(0, 0), tz), True
+    return _aware(datetime.fromisoformat(text), tz), False
+
+
+def _jira(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
+    m = _JIRA.match(text)
+    if not m:
+        raise ValueError(text)
+    day, mon, year, hour, minute, second, ampm = m.groups()
+    month = _MONTHS.get(mon.lower())
+    if month is None:
+        raise ValueError(text)
+    year_n = int(year) + (2000 if len(year) == 2 else 0)
+    if hour is None:
+        return datetime(year_n, month, int(day), tzinfo=tz), True
+    h = int(hour)
+    if ampm:
+        if not 1 <= h <= 12:
+            raise ValueError(text)
+        h = h % 12 + (12 if ampm.lower() == "pm" else 0)
+    return datetime(year_n, month, int(day), h, int(minute), int(second or 0), tzinfo=tz), False
+
+
+_STYLES = {
+    "iso": ((_iso,), "a date like 2025-11-21 or 2025-11-21T15:04:05Z"),
+    "jira": ((_jira, _iso), "a date like 21/Nov/25 3:04 PM, 21/Nov/25 or 2025-11-21"),
+}
+
+
+@lru_cache(maxsize=8192)
+def parse_moment(text: str, tz: ZoneInfo, style: str = "iso") -> tuple[datetime, bool]:
+    """(aware datetime, date_only) for one cell, in one of the supported styles."""
+    parsers, expected = _STYLES[style]
+    for parse in parsers:
+        try:
+            return parse(text, tz)
+        except ValueError:
+            continue
+    raise DateError(f"'{text}' is not {expected}")
+
+
+def parse_when(text: str, tz: ZoneInfo, style: str = "iso") -> datetime | None:
+    """A timestamp cell (Created, Updated, Completed ...): empty means None."""
+    text = text.strip()
+    return parse_moment(text, tz, style)[0] if text else None
+
+
+def parse_due(text: str, tz: ZoneInfo, style: str = "iso", date_field: bool = False) -> tuple[datetime | None, bool]:
+    """(due, all_day). A date (or a date field such as Jira's, whatever time it shows) is due
+    at the end of that day in the organisation's zone."""
+    text = text.strip()
+    if not text:
+        return None, False
+    moment, date_only = parse_moment(text, tz, style)
+    if date_only or date_field:
+        local = moment.astimezone(tz) if not date_only else moment
+        return datetime.combine(local.date(), END_OF_DAY, tz), True
+    return moment, False

@@ -1,0 +1,321 @@
+"""CSV imports from Asana, Jira and Linear exports (and Headwork's own columns).
+
+Real SQLite files, the real value model, the real offline categorizer and scorer.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scoring.model import load_model
+from scoring.sources.csv_import import ImportFileError, import_csv, summary_lines
+from scoring.store import TaskStore
+
+DATA = Path(__file__).parent / "data"
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2025, 11, 20, 9, 0, tzinfo=BERLIN)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(None)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = TaskStore(tmp_path / "headwork.db")
+    yield s
+    s.close()
+
+
+def run(store, model, path, fmt, **kw):
+    return import_csv(path, fmt, store, model, NOW, BERLIN, **kw)
+
+
+def write(tmp_path, name: str, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+# --- the three realistic sample exports ---------------------------------------------------------------
+
+SAMPLES = {
+    # format: (file, created, {line: words in the reason})
+    "asana": ("asana_export.csv", 12, {13: "no title", 16: "Due Date: 'next friday'"}),
+    "jira": ("jira_export.csv", 10, {10: "no title", 12: "unknown Status 'Parked'", 15: "Created: '31/Nov/25"}),
+    "linear": ("linear_export.csv", 9, {11: "no title", 12: "Due Date: 'soon'", 16: "unknown Status 'Parked'"}),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(SAMPLES))
+def test_each_export_imports_its_good_rows_and_names_the_line_of_each_bad_one(store, model, fmt):
+    name, created, bad = SAMPLES[fmt]
+    report = run(store, model, DATA / name, fmt)
+    assert (report.created, report.updated, report.unchanged) == (created, 0, 0)
+    assert {r.line: r.reason for r in report.rejections}.keys() == bad.keys()
+    for rejection in report.rejections:
+        assert bad[rejection.line] in rejection.reason
+    assert store.count_tasks() == created
+    text = "\n".join(summary_lines(report, fmt))
+    assert f"{created} created, 0 updated, 0 unchanged, {len(bad)} rejected" in text
+    for line in bad:
+        assert f"line {line}:" in text
+
+
+@pytest.mark.parametrize("fmt", sorted(SAMPLES))
+def test_importing_the_same_export_twice_changes_nothing(store, model, fmt):
+    name, created, _ = SAMPLES[fmt]
+    run(store, model, DATA / name, fmt)
+    scores = {t.id: store.score_of(t.id) for t in store.iter_tasks()}
+    again = run(store, model, DATA / name, fmt)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, created)
+    assert store.count_tasks() == created
+    assert {t.id: store.score_of(t.id) for t in store.iter_tasks()} == scores
+
+
+@pytest.mark.parametrize("fmt", sorted(SAMPLES))
+def test_every_imported_task_is_scored_and_open_ones_are_judged_at_once(store, model, fmt):
+    run(store, model, DATA / SAMPLES[fmt][0], fmt)
+    for task in store.iter_tasks():
+        score = store.score_of(task.id)
+        assert score is not None, task.title
+        assert score["active"] == task.is_open
+        if task.is_open:
+            assert store.effective_bands(task.id)[1] == "rules", task.title
+
+
+def test_asana_columns(store, model):
+    run(store, model, DATA / "asana_export.csv", "asana")
+    call = store.find_task("asana", "1209876543210001")
+    assert call.title == "Onboarding call with Brightline Logistics"
+    assert call.status == "in_progress"  # its section is "In Progress"
+    assert call.assignee_email == "maya@northwind.example"
+    assert call.tags == ("customer", "onboarding")
+    assert call.blocking == 1  # Blocking (Dependencies) lists one task
+    assert call.due == datetime(2025, 11, 25, 23, 59, tzinfo=BERLIN) and call.due_all_day
+    assert call.url == "https://app.asana.com/0/0/1209876543210001"
+    assert "customer_onboarding" in store.effective_bands(call.id)[0]
+    sso = store.find_task("asana", "1209876543210002")
+    assert sso.notes.splitlines()[1:3] == ["Steps to reproduce:", "1. Log in through Okta"]
+    assert 'the "remember me" box' in sso.notes
+    done = store.find_task("asana", "1209876543210003")
+    assert done.status == "done" and done.completed_at == datetime(2025, 11, 14, tzinfo=BERLIN)
+    assert store.find_task("asana", "1209876543210008").status == "waiting"
+    sub = store.find_task("asana", "1209876543210011")
+    assert sub.project == "Customer Onboarding" and sub.extra["parent"] == "Configure Brightline data import"
+    assert store.find_task("asana", "1209876543210009").assignee_email is None
+    assert store.find_task("asana", "1209876543210007") is None  # the row without a name
+
+
+def test_jira_columns(store, model):
+    run(store, model, DATA / "jira_export.csv", "jira")
+    bug = store.find_task("jira", "NW-101")
+    assert bug.status == "in_progress"
+    assert bug.tags == ("customer", "payments")  # from the repeated Labels columns
+    assert bug.estimate_hours == 4.0 and bug.estimate_source == "human"  # Original Estimate 14400 s
+    assert bug.blocking == 1  # Outward issue link (Blocks)
+    assert bug.due == datetime(2025, 11, 24, 23, 59, tzinfo=BERLIN) and bug.due_all_day
+    assert bug.created_at == datetime(2025, 11, 3, 9, 12, tzinfo=BERLIN)
+    assert "402 from the gateway" in bug.notes and bug.extra["priority"] == "Highest"
+    assert store.find_task("jira", "NW-102").tags == ("onboarding", "customer", "enterprise")
+    named = store.find_task("jira", "NW-103")  # Assignee is a display name, not an email
+    assert named.assignee_email is None and named.extra["assignee"] == "Priya Raman"
+    assert store.find_task("jira", "NW-104").status == "blocked"
+    assert store.find_task("jira", "NW-106").status == "done"
+    assert store.find_task("jira", "NW-106").completed_at == datetime(2025, 11, 14, 17, 30, tzinfo=BERLIN)
+    assert store.find_task("jira", "NW-108").status == "cancelled"  # Won't Do
+    assert store.find_task("jira", "NW-111").status == "in_progress"  # own state, Status Category says so
+    # "26/Nov/25 12:00 AM": Jira's due date is a date, whatever time it prints
+    cert = store.find_task("jira", "NW-110")
+    assert cert.due == datetime(2025, 11, 26, 23, 59, tzinfo=BERLIN) and cert.due_all_day
+    iso_dates = store.find_task("jira", "NW-113")
+    assert iso_dates.created_at == datetime(2025, 11, 14, 8, 30, tzinfo=ZoneInfo("UTC"))
+
+
+def test_linear_columns_and_points_are_not_hours(store, model):
+    run(store, model, DATA / "linear_export.csv", "linear")
+    hook = store.find_task("linear", "ENG-201")
+    assert hook.status == "in_progress" and hook.project == "Brightline Onboarding"
+    assert hook.estimate_hours is None and hook.estimate_source is None
+    assert hook.extra["estimate_points"] == "5"
+    assert hook.tags == ("Feature", "Customer")
+    assert hook.due == datetime(2025, 11, 26, 23, 59, tzinfo=BERLIN) and hook.due_all_day
+    assert hook.notes.splitlines()[-1] == "- retries with backoff"
+    assert store.find_task("linear", "ENG-203").extra["assignee"] == "Leo Martins"
+    assert store.find_task("linear", "ENG-204").status == "cancelled"
+    assert store.find_task("linear", "ENG-205").status == "done"
+    assert store.find_task("linear", "ENG-205").completed_at == datetime(2025, 11, 14, 15, 0, tzinfo=ZoneInfo("UTC"))
+    assert store.find_task("linear", "ENG-209").status == "waiting"
+    assert store.find_task("linear", "ENG-211").status == "open"  # Triage
+    assert "priority" not in store.find_task("linear", "ENG-210").extra  # "No priority"
+
+
+# --- later imports -------------------------------------------------------------------------------------
+
+def test_a_later_partial_export_keeps_missing_tasks_and_closes_completed_ones(store, model, tmp_path):
+    run(store, model, DATA / "asana_export.csv", "asana")
+    lines = (DATA / "asana_export.csv").read_text("utf-8").splitlines(keepends=True)
+    header, first = lines[0], lines[1]
+    completed = first.replace("1209876543210001,2025-10-02,,", "1209876543210001,2025-10-02,2025-11-20,", 1)
+    later = write(tmp_path, "later.csv", header + completed)
+    report = run(store, model, later, "asana")
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (0, 1, 0, 0)
+    assert store.count_tasks() == 12  # the eleven tasks missing from this export are kept
+    call = store.find_task("asana", "1209876543210001")
+    assert call.status == "done" and call.completed_at == datetime(2025, 11, 20, tzinfo=BERLIN)
+    assert store.score_of(call.id)["active"] is False
+
+
+def test_an_edited_row_is_updated_and_rescored(store, model, tmp_path):
+    path = write(tmp_path, "tasks.csv", "title,external_id,due\nWrite the runbook,T-1,\n")
+    run(store, model, path, "csv")
+    task = store.find_task("csv", "T-1")
+    before = store.score_of(task.id)["total"]
+    path.write_text(f"title,external_id,due\nWrite the runbook,T-1,{(NOW - timedelta(days=3)).date()}\n")
+    report = run(store, model, path, "csv")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert store.score_of(task.id)["total"] > before  # overdue now
+
+
+def test_dry_run_writes_nothing_and_says_what_would_change(store, model, tmp_path):
+    dry = run(store, model, DATA / "jira_export.csv", "jira", dry_run=True)
+    assert (dry.created, dry.updated, dry.unchanged, dry.rejected) == (10, 0, 0, 3)
+    assert store.count_tasks() == 0
+    run(store, model, DATA / "jira_export.csv", "jira")
+    edited = write(tmp_path, "edited.csv", (DATA / "jira_export.csv").read_text("utf-8")
+                   .replace("Upgrade Postgres to 16", "Upgrade Postgres to 17"))
+    dry = run(store, model, edited, "jira", dry_run=True)
+    assert (dry.created, dry.updated, dry.unchanged) == (0, 1, 9)
+    assert store.find_task("jira", "NW-103").title == "Upgrade Postgres to 16"
+
+
+# --- line numbers, encodings, malformed files ----------------------------------------------------------
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_line_numbers_count_the_lines_inside_multiline_cells(store, model, tmp_path, newline):
+    text = ('title,external_id,notes,due\n'
+            'First,A-1,"one\ntwo\nthree",\n'
+            ',A-2,no title here,\n'
+            '\n'
+            'Third,A-3,"x, ""quoted"" y",tomorrow\n'
+            'Fourth,A-4,,2025-12-01\n')
+    report = run(store, model, write(tmp_path, "t.csv", text, newline=newline), "csv")
+    assert [(r.line, r.reason.split(":")[0]) for r in report.rejections] == [(5, "no title (title is empty)"),
+                                                                          (7, "due")]
+    assert report.created == 2
+    assert store.find_task("csv", "A-1").notes.splitlines() == ["one", "two", "three"]
+
+
+def test_a_broken_quote_stops_the_import_at_its_line_and_keeps_the_rows_before(store, model, tmp_path):
+    path = write(tmp_path, "t.csv", 'title,external_id,notes\nOne,1,fine\nTwo,2,"never closed\nThree,3,x\n')
+    report = run(store, model, path, "csv")
+    assert report.created == 1 and report.stopped.startswith("line 3:")
+
+
+def test_a_file_from_another_tool_names_the_missing_columns_and_the_right_format(store, model):
+    with pytest.raises(ImportFileError) as err:
+        run(store, model, DATA / "jira_export.csv", "asana")
+    assert "missing column(s) Task ID, Name, Completed At" in str(err.value)
+    assert "--from jira" in str(err.value)
+    assert store.count_tasks() == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n"])
+def test_an_empty_file_is_refused(store, model, tmp_path, content):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError, match="empty"):
+        run(store, model, path, "csv")
+
+
+def test_a_missing_file_is_refused(store, model, tmp_path):
+    with pytest.raises(ImportFileError, match="cannot read"):
+        run(store, model, tmp_path / "nope.csv", "csv")
+
+
+def test_a_spreadsheet_saved_as_windows_1252_keeps_its_accents(store, model, tmp_path):
+    path = write(tmp_path, "w.csv", "title,external_id\nRéunion café with Zoë,W-1\n", encoding="cp1252")
+    run(store, model, path, "csv")
+    assert store.find_task("csv", "W-1").title == "Réunion café with Zoë"
+
+
+def test_a_utf8_bom_and_header_case_do_not_matter(store, model, tmp_path):
+    path = write(tmp_path, "b.csv", "\ufeffTitle , External_ID\nBOM task,B-1\n", encoding="utf-8")
+    assert run(store, model, path, "csv").created == 1
+
+
+# --- the generic format --------------------------------------------------------------------------------
+
+def test_generic_columns(store, model, tmp_path):
+    text = ("title,external_id,assignee_email,due,status,tags,notes,url,project,estimate_hours\n"
+            "Quick fix,G-1,Ana@Example.com,2025-11-21,doing,a; b,,https://x.example/1,Ops,0.5\n"
+            "Timed,G-2,,2025-11-21T15:30:00+01:00,done,,,,,\n"
+            "Bad status,G-3,,,parked,,,,,\n"
+            "Bad estimate,G-4,,,,,,,,two hours\n"
+            "Bad email,G-5,ana,,,,,,,\n")
+    report = run(store, model, write(tmp_path, "g.csv", text), "csv")
+    assert report.created == 2
+    assert [r.line for r in report.rejections] == [4, 5, 6]
+    quick = store.find_task("csv", "G-1")
+    assert (quick.status, quick.tags, quick.assignee_email, quick.project) == ("in_progress", ("a", "b"),
+                                                                               "ana@example.com", "Ops")
+    assert quick.estimate_hours == 0.5 and quick.estimate_source == "human"
+    assert quick.due == datetime(2025, 11, 21, 23, 59, tzinfo=BERLIN) and quick.due_all_day
+    timed = store.find_task("csv", "G-2")
+    assert timed.due == datetime(2025, 11, 21, 15, 30, tzinfo=BERLIN) and not timed.due_all_day
+    assert timed.status == "done"
+
+
+def test_a_date_only_due_date_is_the_end_of_that_day_across_a_dst_change(store, model, tmp_path):
+    path = write(tmp_path, "dst.csv", "title,external_id,due\nClocks go back,D-1,2025-10-26\n")
+    run(store, model, path, "csv")
+    due = store.find_task("csv", "D-1").due.astimezone(BERLIN)
+    assert (due.hour, due.minute, due.utcoffset()) == (23, 59, timedelta(hours=1))
+
+
+# --- owners, batching, progress ------------------------------------------------------------------------
+
+def test_emails_known_to_slack_get_their_owner_and_the_others_are_listed(store, model):
+    store.remember_identity("maya@northwind.example", "U0MAYA", NOW)
+    store.remember_identity("leo@northwind.example", None, NOW)  # looked up: no such Slack user
+    report = run(store, model, DATA / "asana_export.csv", "asana")
+    assert store.find_task("asana", "1209876543210001").assignee_id == "U0MAYA"
+    assert store.top_tasks("U0MAYA", 5, NOW)  # ranked for Maya straight away
+    assert report.assigned == 2
+    assert "maya@northwind.example" not in report.unmatched_emails
+    assert {"leo@northwind.example", "jonas@northwind.example"} <= report.unmatched_emails
+    # open tasks without an owner: everyone's but Maya's two, and the one with no assignee at all
+    assert report.unowned == 8
+
+
+def test_small_batches_give_the_same_result(store, model, tmp_path):
+    report = run(store, model, DATA / "linear_export.csv", "linear", batch=2)
+    assert (report.created, report.rejected) == (9, 3)
+    other = TaskStore(tmp_path / "other.db")
+    run(other, model, DATA / "linear_export.csv", "linear")
+    titles = lambda s: sorted((t.external_id, t.title, t.status) for t in s.iter_tasks())  # noqa: E731
+    assert titles(store) == titles(other)
+
+
+def test_progress_is_reported_up_to_the_whole_file(store, model, tmp_path):
+    rows = "".join(f"Task {i},P-{i}\n" for i in range(2500))
+    path = write(tmp_path, "p.csv", "title,external_id\n" + rows)
+    seen = []
+    run(store, model, path, "csv", on_progress=lambda done, total, n: seen.append((done, total, n)))
+    size = path.stat().st_size
+    assert seen[-1] == (size, size, 2500)
+    assert [n for _, _, n in seen[:-1]] == [1000, 2000]
+
+
+def test_the_same_export_imported_into_a_copy_of_the_store_is_unchanged(store, model, tmp_path):
+    run(store, model, DATA / "jira_export.csv", "jira")
+    store.close()
+    shutil.copy(tmp_path / "headwork.db", tmp_path / "copy.db")
+    copy = TaskStore(tmp_path / "copy.db")
+    assert run(copy, model, DATA / "jira_export.csv", "jira").unchanged == 10

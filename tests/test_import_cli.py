@@ -1,0 +1,131 @@
+"""`headwork import` and `headwork sync asana`, through the real command line entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from scoring.store import TaskStore
+from tests.fakeasana import FakeAsana
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def env(tmp_path):
+    config = tmp_path / "headwork.yml"
+    config.write_text("org:\n  timezone: Europe/Berlin\n")
+    return {"HEADWORK_DB": str(tmp_path / "headwork.db"), "HEADWORK_CONFIG": str(config)}
+
+
+def count(env) -> int:
+    store = TaskStore(env["HEADWORK_DB"])
+    try:
+        return store.count_tasks()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("fmt, created", [("asana", 12), ("jira", 10), ("linear", 9)])
+def test_import_prints_a_summary_and_a_second_run_changes_nothing(env, capsys, fmt, created):
+    assert main(["import", str(DATA / f"{fmt}_export.csv"), "--from", fmt], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"{created} created, 0 updated, 0 unchanged" in out
+    assert "rejected line" in out and "have no Slack owner yet" in out
+    assert main(["import", str(DATA / f"{fmt}_export.csv"), "--from", fmt], environ=env) == 0
+    assert f"0 created, 0 updated, {created} unchanged" in capsys.readouterr().out
+    assert count(env) == created
+
+
+def test_dry_run_creates_not_even_the_database(env, capsys):
+    assert main(["import", str(DATA / "jira_export.csv"), "--from", "jira", "--dry-run"], environ=env) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Would import") and "10 created" in out and "nothing was written" in out
+    assert not Path(env["HEADWORK_DB"]).exists()
+
+
+def test_dry_run_on_an_existing_database_leaves_it_alone(env, capsys):
+    main(["import", str(DATA / "linear_export.csv"), "--from", "linear"], environ=env)
+    assert main(["import", str(DATA / "asana_export.csv"), "--from", "asana", "--dry-run"], environ=env) == 0
+    assert "12 created" in capsys.readouterr().out
+    assert count(env) == 9
+
+
+def test_a_file_of_another_format_exits_2_naming_the_missing_columns(env, capsys):
+    assert main(["import", str(DATA / "linear_export.csv"), "--from", "jira"], environ=env) == 2
+    err = capsys.readouterr().err
+    assert "missing column(s) Summary, Issue key" in err and "--from linear" in err
+    assert count(env) == 0
+
+
+def test_an_unreadable_file_exits_2(env, capsys, tmp_path):
+    assert main(["import", str(tmp_path / "missing.csv"), "--from", "csv"], environ=env) == 2
+    assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_a_broken_file_exits_2_after_importing_what_came_before(env, capsys, tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text('title,external_id,notes\nOne,1,fine\nTwo,2,"never closed\nThree,3,x\n')
+    assert main(["import", str(path), "--from", "csv"], environ=env) == 2
+    assert "Stopped early: line 3" in capsys.readouterr().out
+    assert count(env) == 1
+
+
+def test_json_summary_and_progress_bar(env, capsys):
+    assert main(["import", str(DATA / "asana_export.csv"), "--from", "asana", "--json", "--progress"],
+                environ=env) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert (report["created"], report["rejected"]) == (12, 2)
+    assert [r["line"] for r in report["rejections"]] == [13, 16]
+    assert "100%" in captured.err and "14 rows" in captured.err
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(env, capsys):
+    main(["import", str(DATA / "asana_export.csv"), "--from", "asana"], environ=env)
+    assert "%" not in capsys.readouterr().err
+
+
+# --- headwork sync asana -------------------------------------------------------------------------------
+
+@pytest.fixture
+def fake():
+    with FakeAsana(token="cli-token") as fake:
+        fake.add_project("111", "Customer Onboarding")
+        fake.add_task("1", "Onboarding call with Brightline", ["111"], assignee="maya@northwind.example")
+        yield fake
+
+
+def asana_env(env, fake, token="cli-token"):
+    Path(env["HEADWORK_CONFIG"]).write_text(
+        "org:\n  timezone: Europe/Berlin\n"
+        f"sources:\n  asana:\n    token_env: NW_ASANA\n    projects: ['111']\n    base_url: {fake.base_url}\n")
+    return {**env, "NW_ASANA": token} if token else env
+
+
+def test_sync_once(env, capsys, fake):
+    assert main(["sync", "asana", "--once"], environ=asana_env(env, fake)) == 0
+    out = capsys.readouterr().out
+    assert "Customer Onboarding (111): 1 fetched (full listing) -- 1 created" in out
+    assert count(env) == 1
+
+
+def test_sync_with_a_wrong_token_exits_1_with_one_line_and_no_secret(env, capsys, fake):
+    assert main(["sync", "asana", "--once"], environ=asana_env(env, fake, token="wrong-secret")) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "refused the access token" in captured.err
+    assert "wrong-secret" not in captured.err + captured.out
+    assert count(env) == 0
+
+
+def test_sync_without_the_token_variable_exits_2_naming_it(env, capsys, fake):
+    assert main(["sync", "asana", "--once"], environ=asana_env(env, fake, token=None)) == 2
+    assert "NW_ASANA: not set" in capsys.readouterr().err
+
+
+def test_sync_without_asana_configured_exits_2(env, capsys):
+    assert main(["sync", "asana", "--once"], environ=env) == 2
+    assert "sources.asana.projects" in capsys.readouterr().err
