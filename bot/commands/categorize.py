@@ -1,0 +1,128 @@
+"""`headwork categorize [--dry-run] [--limit N]`: judge the waiting tasks' value bands now,
+or say what that would send and cost."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from scoring.categorize import correction_examples, run_categorization, status, status_line
+
+EPILOG = ("Only tasks that are new or changed (or all of them after the value model changed) wait to be "
+          "judged; unchanged tasks are never sent. With ANTHROPIC_API_KEY set Claude judges them "
+          "(a backlog of at least ai.batch_api_threshold tasks goes through the Message Batches API at half "
+          "price); without it, the offline rules do, for free. Tokens are estimated at about 4 characters "
+          "each; prices come from the ai: section of headwork.yml.")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("categorize", help="judge the value bands of new and changed tasks now (--dry-run: cost only)",
+                       description="Run one categorization pass now: the job the scheduler runs every "
+                                   "ai.categorize_minutes.", epilog=EPILOG)
+    p.add_argument("--dry-run", action="store_true",
+                   help="send nothing: print how many tasks, calls and tokens, and the estimated cost")
+    p.add_argument("--limit", type=int, metavar="N", help="judge at most N tasks (default: one scheduler pass)")
+    p.add_argument("--show", action="store_true", help="with --dry-run: print the first request in full")
+    p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args, runtime) -> int:
+    if args.limit is not None and args.limit < 1:
+        print("headwork: --limit must be at least 1", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        return dry_run(args, runtime)
+    now = runtime.now()
+    stats = run_categorization(runtime.store, runtime.categorizer, runtime.model, now, runtime.settings.config.ai,
+                               limit=args.limit)
+    info = runtime.categorizer_status()
+    if args.json:
+        print(json.dumps({"pass": stats.to_dict(), "status": info}, indent=2, default=str))
+        return 0
+    tokens = stats.input_tokens + stats.output_tokens + stats.cache_read_tokens + stats.cache_write_tokens
+    print(f"Judged {stats.judged} task(s) with {runtime.categorizer.name}"
+          + (f" in {stats.calls} call(s): {tokens:,} tokens, ${stats.cost_usd:.4f}" if stats.calls else "") + ".")
+    if stats.batch:
+        print(f"Message Batch: {stats.batch}.")
+    if stats.failed_calls or stats.rejected:
+        print(f"{stats.failed_calls} call(s) failed, {stats.rejected} answer(s) rejected: those tasks keep their last "
+              "good bands and are retried later (details in the log).")
+    if stats.stand_in:
+        print(f"{stats.stand_in} new task(s) got the offline rules' bands meanwhile.")
+    if stats.budget_exhausted:
+        print("The daily token budget is spent: no Claude calls until 00:00 UTC.")
+    print(status_line(info) + ".")
+    return 0
+
+
+def dry_run(args, runtime) -> int:
+    from scoring.claude import ClaudeCategorizer
+
+    ai = runtime.settings.config.ai
+    store, model, now = runtime.store, runtime.model, runtime.now()
+    categorizer = runtime.categorizer
+    claude = categorizer if isinstance(categorizer, ClaudeCategorizer) else ClaudeCategorizer(None, ai.model)
+    waiting = store.pending_count()
+    tasks = store.pending_categorization(args.limit or max(waiting, 1), now)
+    examples = correction_examples(store, model)
+    chunks = [tasks[i:i + ai.batch_size] for i in range(0, len(tasks), ai.batch_size)]
+    estimate = claude.estimate(chunks, model, examples)
+    as_batch = len(tasks) >= ai.batch_api_threshold and args.limit is None
+    cached = claude.prefix_is_cached(model)
+    usage = estimate.usage(cached)
+    cost = usage.cost(ai, batch=as_batch)
+    info = status(store, ai, now, categorizer)
+    report = {
+        "categorizer": categorizer.name, "sends": categorizer.judge == "ai",
+        "waiting": waiting, "due_now": len(tasks), "deferred": waiting - len(tasks) if args.limit is None else None,
+        "calls": estimate.calls, "tasks_per_call": ai.batch_size, "message_batch": as_batch,
+        "prefix_tokens_per_call": estimate.prefix_tokens, "prefix_cached": cached,
+        "min_cacheable_tokens": claude.min_cacheable_tokens,
+        "input_tokens": estimate.input_tokens, "output_tokens": estimate.output_tokens,
+        "input_tokens_per_task": round(estimate.suffix_tokens / estimate.tasks, 1) if estimate.tasks else 0,
+        "cost_usd": cost, "budget": info,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    print(f"Dry run — nothing is sent. Categorizer in use: {categorizer.name}.")
+    print(f"Waiting: {waiting} task(s), {len(tasks)} of them due now"
+          + (" (the rest wait for a retry after a failure)" if len(tasks) < waiting and args.limit is None else "")
+          + (f", limited to {args.limit}" if args.limit else "") + ".")
+    if not tasks:
+        print("Nothing to send: every task's bands match its content and the value model.")
+        print(status_line(info) + ".")
+        return 0
+    if categorizer.judge != "ai":
+        print("The offline rules judge them: no calls, no cost. With ANTHROPIC_API_KEY set, Claude would need:")
+    if as_batch:
+        print(f"  one Message Batch of {estimate.calls} request(s) of up to {ai.batch_size} tasks (half price).")
+    else:
+        print(f"  {estimate.calls} request(s) of up to {ai.batch_size} tasks.")
+    caching = ("cached after the first call" if cached else
+               f"too short to cache (under {claude.min_cacheable_tokens:,} tokens): billed as input")
+    print(f"  input ≈ {estimate.input_tokens:,} tokens: {estimate.prefix_tokens:,} per call for the rubric, {caching};"
+          f" ≈ {report['input_tokens_per_task']:g} per task")
+    print(f"  output ≈ {estimate.output_tokens:,} tokens")
+    print(f"  cost ≈ ${cost:.4f} at ${ai.price_input:g} in / ${ai.price_output:g} out per million tokens"
+          + (f", ${ai.price_cache_read:g} cache read, ${ai.price_cache_write:g} cache write" if cached else "") + ".")
+    if categorizer.judge == "ai":
+        left = info["budget_left"]
+        print(f"  today's budget: {info['tokens_today']:,} of {ai.daily_token_budget:,} tokens used, {left:,} left"
+              + ("" if estimate.total <= left else
+                 f" — not enough: about {math.floor(left / max(1, estimate.total) * len(tasks))} task(s) would be "
+                 "sent, the rest get the offline rules' bands until 00:00 UTC") + ".")
+    first = claude.request(chunks[0], model, examples)
+    if args.show:
+        print("\nFirst request (system prompt, then the user message):\n")
+        print(first["system"][0]["text"])
+        print("\n" + first["messages"][0]["content"])
+    else:
+        lines = first["messages"][0]["content"].splitlines()
+        print("\nFirst request's task lines (--show prints the whole request):")
+        for line in [ln for ln in lines if ln[:1].isdigit()][:5]:
+            print(f"  {line}")
+    print("\n" + status_line(info) + ".")
+    return 0

@@ -1,0 +1,117 @@
+"""The one APScheduler `BackgroundScheduler` of `headwork run`, and the jobs scoring gives it.
+
+Each feature contributes `JobSpec`s — scoring: categorize changed tasks every
+`ai.categorize_minutes`, rescore everything every `scoring.rescore_minutes`; later agenda
+posts, digests and source sync add theirs — and `build_scheduler(clock, jobs)` wires them.
+A job function takes `now` from the injected clock and never reads the clock itself, so
+tests drive the very same functions with a fake `now`.
+
+Every job runs with `coalesce=True` (missed runs after a pause collapse into one),
+`max_instances=1` (a slow categorize pass never overlaps itself) and a misfire grace
+window (a run later than that is skipped by APScheduler with a log line; the next one
+catches up, as both scoring jobs are idempotent).
+
+No Slack handler waits on a job: a change made from Slack or an import rescores its task
+synchronously (cheap) and gets the offline rules' bands at once if it has none
+(`scoring.intake`); Claude's verdict replaces them on the next categorize run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from functools import partial
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger("headwork.scheduler")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: `run(now)` every `every`, or on its own `trigger` (e.g. a CronTrigger)."""
+
+    id: str
+    run: Callable[[datetime], object]
+    every: timedelta | None = None
+    trigger: BaseTrigger | None = None
+    misfire_grace: timedelta = timedelta(minutes=5)
+    run_at_start: bool = False
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (self.trigger is None):
+            raise ValueError(f"job {self.id!r}: give exactly one of `every` or `trigger`")
+        if self.every is not None and self.every <= timedelta(0):
+            raise ValueError(f"job {self.id!r}: `every` must be positive")
+
+
+def run_job(spec: JobSpec, clock: Clock) -> None:
+    """Run one job at the clock's `now`; a failure is one log line, never a dead scheduler."""
+    now = clock()
+    started = time.perf_counter()
+    try:
+        spec.run(now)
+    except Exception:  # noqa: BLE001 - a job must not take the scheduler down; the next run retries
+        log.exception("job %s failed at %s", spec.id, now.isoformat())
+        return
+    log.debug("job %s done in %.2f s", spec.id, time.perf_counter() - started)
+
+
+def build_scheduler(clock: Clock, jobs: list[JobSpec], timezone: tzinfo | str = "UTC") -> BackgroundScheduler:
+    """A configured, not yet started BackgroundScheduler running `jobs` (call `.start()`)."""
+    scheduler = BackgroundScheduler(timezone=timezone, job_defaults={"coalesce": True, "max_instances": 1})
+    seen: set[str] = set()
+    for spec in jobs:
+        if spec.id in seen:
+            raise ValueError(f"two jobs are called {spec.id!r}")
+        seen.add(spec.id)
+        trigger = spec.trigger or IntervalTrigger(seconds=spec.every.total_seconds(), timezone=timezone)
+        extra = {"next_run_time": clock()} if spec.run_at_start else {}
+        scheduler.add_job(partial(run_job, spec, clock), trigger=trigger, id=spec.id, name=spec.name or spec.id,
+                          coalesce=True, max_instances=1,
+                          misfire_grace_time=max(1, int(spec.misfire_grace.total_seconds())), **extra)
+    return scheduler
+
+
+# --- scoring's jobs ---------------------------------------------------------------------------
+
+
+def categorize_job(runtime, now: datetime):
+    """Judge what changed (batched; a Message Batch for a large backlog); log what it cost."""
+    from scoring.categorize import run_categorization
+
+    stats = run_categorization(runtime.store, runtime.categorizer, runtime.model, now, runtime.settings.config.ai)
+    if stats.calls or stats.judged or stats.batch:
+        log.info("categorize: %d judged by %s in %d call(s), %d tokens, $%.4f, %d waiting%s", stats.judged,
+                 runtime.categorizer.name, stats.calls, stats.input_tokens + stats.output_tokens
+                 + stats.cache_read_tokens + stats.cache_write_tokens, stats.cost_usd, stats.pending_left,
+                 f"; batch: {stats.batch}" if stats.batch else "")
+    return stats
+
+
+def rescore_job(runtime, now: datetime):
+    """Move every score's clock-driven terms (due date, age) to `now`."""
+    from scoring.rescore import rescore_all
+
+    stats = rescore_all(runtime.store, runtime.model, now)
+    log.info("rescore: %d tasks in %.2f s, %d changed%s", stats.scanned, stats.seconds, stats.written,
+             " (full recompute)" if stats.full else "")
+    return stats
+
+
+def scoring_jobs(runtime) -> list[JobSpec]:
+    config = runtime.settings.config
+    return [
+        JobSpec("categorize", partial(categorize_job, runtime), every=timedelta(minutes=config.ai.categorize_minutes),
+                run_at_start=True, name="categorize changed tasks"),
+        JobSpec("rescore", partial(rescore_job, runtime), every=timedelta(minutes=config.scoring.rescore_minutes),
+                run_at_start=True, misfire_grace=timedelta(minutes=30), name="rescore every task"),
+    ]
