@@ -22,7 +22,7 @@ How a band is judged, in order:
    efficiency, not a customer waiting). A reply owed to a named customer ("reply to
    Kestrel's question") counts as evidence for the band about promises to customers.
 3. **"Nearly done"** (a band whose hints speak of finishing) needs the task to be in
-   progress, or two distinct finishing cues in the title.
+   progress, or two distinct finishing words in the title ("finish and ship").
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
         described = _hits(_plural_pattern(words), title) - set(where)
         evidence += min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described))
         if finishing:
-            title_hits = _hits(pattern, title)
+            title_hits = _hits(pattern, title) & set(_FINISHING)
             if not in_progress and len(title_hits) < 2:
                 continue  # "nearly done" needs work actually under way, or strong words for it
             if in_progress:

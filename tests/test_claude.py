@@ -236,6 +236,15 @@ def test_a_rate_limit_defers_at_least_as_long_as_retry_after(store, ai):
     assert len(fake.message_calls) == 2 and store.pending_count() == 0
 
 
+def test_the_sdk_retries_a_brief_overload_before_anything_counts_as_failed(store, ai):
+    load(store)
+    fake = FakeClaude(MODEL)
+    fake.queue(lambda seen: httpx2.Response(529, headers={"retry-after-ms": "10"}, json={
+        "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))
+    stats = run_categorization(store, claude(fake, max_retries=1), MODEL, NOW, ai)
+    assert len(fake.message_calls) == 2 and stats.failed_calls == 0 and stats.judged == 4
+
+
 def test_an_outage_backs_off_exponentially_and_resets_when_it_ends(store, ai):
     load(store)
     fake = FakeClaude(MODEL)

@@ -1,0 +1,202 @@
+"""The categorization pass as people meet it: which categorizer the composition root picks,
+`headwork categorize [--dry-run]`, `headwork bands show|set`, and the status for the App Home."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from bot.cli import main
+from bot.devkit.fakeanthropic import FakeClaude
+from bot.runtime import Runtime
+from bot.settings import AIConfig
+from scoring.categorize import categorize_pending, status, status_line
+from scoring.claude import ClaudeCategorizer
+from scoring.model import load_model
+from scoring.rules import RulesCategorizer
+from scoring.store import TaskStore
+from scoring.tasks import Task
+
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+MODEL = load_model()
+TASKS = [
+    Task(title="Run kickoff call with Brightline Logistics", external_id="T1", assignee_id="U1", tags=("onboarding",)),
+    Task(title="Patch OpenSSL CVE in base image", external_id="T2", assignee_id="U1"),
+    Task(title="Automate invoice reminders", external_id="T3", assignee_id="U2"),
+]
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    db = tmp_path / "hw.db"
+    store = TaskStore(db)
+    list(store.upsert_tasks(TASKS, NOW))
+    store.close()
+    return {"HEADWORK_DB": str(db), "HEADWORK_CONFIG": str(tmp_path / "headwork.yml")}
+
+
+def run_cli(argv, env, fake: FakeClaude | None = None):
+    http = httpx2.Client(transport=httpx2.MockTransport(fake.handler)) if fake else None
+    runtime = Runtime(env, clock=lambda: NOW, anthropic_http_client=http)
+    import bot.cli as cli
+
+    original = cli.Runtime
+    cli.Runtime = lambda environ: runtime  # the CLI's composition root, with our clock and transport
+    try:
+        return main(argv, environ=env), runtime
+    finally:
+        cli.Runtime = original
+
+
+# --- which categorizer ---------------------------------------------------------------------------
+
+
+def test_without_a_key_the_offline_rules_judge(env):
+    assert isinstance(Runtime(env).categorizer, RulesCategorizer)
+    assert isinstance(Runtime({**env, "ANTHROPIC_API_KEY": "  "}).categorizer, RulesCategorizer)
+
+
+def test_with_a_key_claude_judges_through_the_configured_base_url(env, tmp_path):
+    Path(env["HEADWORK_CONFIG"]).write_text("ai:\n  model: claude-sonnet-4-5\n  timeout_seconds: 12\n  max_retries: 4\n")
+    fake = FakeClaude(MODEL, base_url="http://claude.internal:8080")
+    runtime = Runtime({**env, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": "http://claude.internal:8080"},
+                      anthropic_http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handler)))
+    categorizer = runtime.categorizer
+    assert isinstance(categorizer, ClaudeCategorizer) and categorizer.model_name == "claude-sonnet-4-5"
+    assert str(categorizer.client.base_url).startswith("http://claude.internal:8080")
+    assert categorizer.client.max_retries == 4 and categorizer.client.timeout == 12
+    assert "sk-test" not in repr(runtime.settings)
+
+
+# --- headwork categorize -------------------------------------------------------------------------
+
+
+def test_categorize_with_claude_judges_and_reports(env, capsys):
+    fake = FakeClaude(MODEL)
+    code, runtime = run_cli(["categorize"], {**env, "ANTHROPIC_API_KEY": "sk-test"}, fake)
+    out = capsys.readouterr().out
+    assert code == 0 and len(fake.message_calls) == 1
+    assert "Judged 3 task(s) with Claude (claude-haiku-4-5) in 1 call(s)" in out
+    assert "0 task(s) waiting" in out and "tokens used today" in out
+    assert runtime.store.effective_bands(2) == (frozenset({"risk"}), "ai")
+
+
+def test_categorize_without_a_key_uses_the_rules_and_sends_nothing(env, capsys):
+    code, runtime = run_cli(["categorize"], env)
+    assert code == 0
+    assert "Judged 3 task(s) with offline rules." in capsys.readouterr().out
+    assert runtime.store.effective_bands(2) == (frozenset({"risk"}), "rules")
+
+
+def test_dry_run_says_what_would_be_sent_and_sends_nothing(env, capsys):
+    fake = FakeClaude(MODEL)
+    code, runtime = run_cli(["categorize", "--dry-run"], {**env, "ANTHROPIC_API_KEY": "sk-test"}, fake)
+    out = capsys.readouterr().out
+    assert code == 0 and fake.requests == []
+    assert "Waiting: 3 task(s), 3 of them due now." in out
+    assert "1 request(s) of up to 40 tasks." in out
+    assert re.search(r"cost ≈ \$0\.00\d\d at \$1 in / \$5 out per million tokens", out)
+    assert "too short to cache" in out  # Haiku 4.5 caches from 4,096 tokens; the rubric is shorter
+    assert "2|Patch OpenSSL CVE in base image||" in out  # the task lines as they would be sent
+    assert runtime.store.pending_count() == 3  # nothing judged, nothing deferred
+
+
+def test_dry_run_json_numbers_match_a_real_run(env, capsys):
+    fake = FakeClaude(MODEL)
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    run_cli(["categorize", "--dry-run", "--json"], keyed, fake)
+    import json
+
+    estimate = json.loads(capsys.readouterr().out)
+    run_cli(["categorize"], keyed, fake)
+    [call] = fake.message_calls
+    sent_input = call.body and fake.usage(call.body, "")["input_tokens"]
+    assert estimate["calls"] == 1 and estimate["sends"] is True
+    assert abs(estimate["input_tokens"] - sent_input) <= 0.1 * sent_input  # same request, same estimate
+
+
+def test_dry_run_without_a_key_prices_what_claude_would_cost(env, capsys):
+    code, _ = run_cli(["categorize", "--dry-run"], env)
+    out = capsys.readouterr().out
+    assert code == 0 and "The offline rules judge them: no calls, no cost." in out and "cost ≈ $" in out
+
+
+def test_dry_run_says_when_the_budget_would_run_out(env, capsys, tmp_path):
+    Path(env["HEADWORK_CONFIG"]).write_text("ai:\n  daily_token_budget: 500\n")
+    run_cli(["categorize", "--dry-run"], {**env, "ANTHROPIC_API_KEY": "sk-test"}, FakeClaude(MODEL))
+    assert "not enough" in capsys.readouterr().out
+
+
+def test_limit_must_be_positive(env, capsys):
+    code, _ = run_cli(["categorize", "--limit", "0"], env)
+    assert code == 2 and "--limit must be at least 1" in capsys.readouterr().err
+
+
+# --- headwork bands ------------------------------------------------------------------------------
+
+
+def test_bands_set_stores_a_human_correction_and_rescores(env, capsys):
+    run_cli(["categorize"], env)
+    capsys.readouterr()
+    code, runtime = run_cli(["bands", "set", "3", "risk", "on", "--by", "U9"], env)
+    out = capsys.readouterr().out
+    assert code == 0 and "Task 3: risk applies." in out and "judged by offline rules + a person" in out
+    assert "risk" in runtime.store.effective_bands(3)[0]
+    assert runtime.store.score_of(3)["judged_by"] == "rules+human"
+    code, runtime = run_cli(["bands", "set", "3", "revenue", "off", "--by", "U9"], env)
+    assert "revenue" not in runtime.store.effective_bands(3)[0]
+
+    runtime.store.update_task(3, NOW, notes="Manual reminders for every unpaid invoice.")
+    run_cli(["categorize"], env)  # judged again after a change: the person's word still stands
+    capsys.readouterr()
+    code, _ = run_cli(["bands", "show", "3"], env)
+    out = capsys.readouterr().out
+    assert re.search(r"risk\s+yes\s+a person U9", out) and re.search(r"revenue\s+no\s+a person U9", out)
+    assert re.search(r"revenue\s+yes\s+offline rules\s+0\.\d+", out)  # the rules still think so
+    assert "Bands that apply: internal_efficiency (An hour today saves two tomorrow), risk" in out
+
+    code, runtime = run_cli(["bands", "set", "3", "risk", "clear"], env)
+    assert code == 0 and runtime.store.effective_bands(3)[0] == {"internal_efficiency"}
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["bands", "set", "99", "risk", "on"], 1, "no task with id 99"),
+    (["bands", "set", "1", "world_peace", "on"], 2, "'world_peace' is not a band of the value model"),
+    (["bands", "show", "99"], 1, "no task with id 99"),
+])
+def test_bands_refuses_unknown_tasks_and_bands(env, capsys, argv, code, message):
+    result, _ = run_cli(argv, env)
+    assert result == code and message in capsys.readouterr().err
+
+
+# --- status for the App Home ---------------------------------------------------------------------
+
+
+def test_status_says_who_judges_what_waits_and_what_it_cost(env):
+    store = TaskStore(env["HEADWORK_DB"])
+    ai = AIConfig(daily_token_budget=1_000_000)
+    info = status(store, ai, NOW, RulesCategorizer())
+    assert info["categorizer"] == "offline rules" and info["pending"] == 3 and info["tokens_today"] == 0
+    assert status_line(info) == "bands judged by offline rules · 3 task(s) waiting"
+
+    fake = FakeClaude(MODEL)
+    claude = ClaudeCategorizer(fake.client(), "claude-haiku-4-5")
+    categorize_pending(store, claude, MODEL, NOW, ai=ai)
+    info = status(store, ai, NOW + timedelta(hours=1), claude)
+    assert info["pending"] == 0 and info["calls_today"] == 1 and info["tokens_today"] > 0
+    assert info["budget_left"] == 1_000_000 - info["tokens_today"] and not info["budget_exhausted"]
+    assert info["last_failure"] is None
+    line = status_line(info)
+    assert line.startswith("bands judged by Claude (claude-haiku-4-5) · 0 task(s) waiting · ")
+    assert "of 1,000,000 tokens used today" in line
+    store.close()
+
+
+def test_every_categorization_command_is_documented():
+    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
+    for command in ("headwork categorize", "headwork bands show", "headwork bands set"):
+        assert f"`{command}" in readme
