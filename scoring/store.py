@@ -371,8 +371,9 @@ class TaskStore:
         return self.effective_bands_many([task_id])[task_id]
 
     def replace_machine_judgements(self, task_id: int, judge: str, judgements: Iterable[Judgement],
-                                   categorized_key: str, now: datetime) -> None:
-        """Store a categorizer's verdict for one task; human corrections are left untouched."""
+                                   categorized_key: str, now: datetime, final: bool = True) -> None:
+        """Store a categorizer's verdict for one task; human corrections are left untouched.
+        `final=False` stores a provisional verdict and leaves the task queued for a better judge."""
         if judge not in MACHINE_JUDGES:
             raise ValueError(f"not a machine judge: {judge}")
         with self.transaction():
@@ -381,9 +382,12 @@ class TaskStore:
                 "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_at) "
                 "VALUES (?, ?, ?, 1, ?, ?, ?)",
                 [(task_id, j.band_id, judge, j.confidence, j.rationale, iso(now)) for j in judgements])
-            self.conn.execute("UPDATE tasks SET pending_categorization = 0, categorized_key = ?, categorized_by = ?, "
-                              "categorize_attempts = 0, categorize_after = NULL WHERE id = ?",
-                              (categorized_key, judge, task_id))
+            if final:
+                self.conn.execute("UPDATE tasks SET pending_categorization = 0, categorized_key = ?, categorized_by = ?, "
+                                  "categorize_attempts = 0, categorize_after = NULL WHERE id = ?",
+                                  (categorized_key, judge, task_id))
+            else:
+                self.conn.execute("UPDATE tasks SET categorized_by = ? WHERE id = ?", (judge, task_id))
 
     def set_human_band(self, task_id: int, band_id: str, applies: bool, user_id: str | None, now: datetime) -> None:
         """A person says band X does (or does not) apply. Never overwritten by a categorizer."""
@@ -414,6 +418,15 @@ class TaskStore:
             f"AND (categorize_after IS NULL OR categorize_after <= ?) AND status IN {_OPEN_SQL} "
             "ORDER BY id LIMIT ?", (now_ts, limit)).fetchall()
         return [_task_from_row(r) for r in rows]
+
+    def never_judged(self, task_ids: Sequence[int]) -> list[int]:
+        """Those of these tasks no categorizer has judged yet."""
+        out: list[int] = []
+        for chunk in _chunks(list(task_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out += [r[0] for r in self.conn.execute(
+                f"SELECT id FROM tasks WHERE id IN ({marks}) AND categorized_by IS NULL", chunk)]
+        return out
 
     def pending_count(self) -> int:
         return self.conn.execute(f"SELECT count(*) FROM tasks WHERE pending_categorization = 1 "
