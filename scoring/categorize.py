@@ -356,13 +356,15 @@ def _stand_in(store: TaskStore, model: ValueModel, task_ids: Sequence[int], now:
     """The offline rules' bands for tasks no one has judged yet (provisional: still queued)."""
     if not task_ids:
         return []
-    from .intake import judge_new  # the same stand-in the Slack and import paths use
+    from .rules import RulesCategorizer
 
-    fresh = store.never_judged(task_ids)
-    if fresh:
-        judge_new(store, model, fresh, now, provisional=True)
-        stats.stand_in += len(fresh)
-    return fresh
+    fresh = store.get_tasks(store.never_judged(task_ids))
+    verdicts = RulesCategorizer().categorize(list(fresh.values()), model)
+    for task_id, task in fresh.items():
+        store.replace_machine_judgements(task_id, "rules", verdicts.get(task_id, []), categorized_key(task, model),
+                                         now, final=False)
+    stats.stand_in += len(fresh)
+    return list(fresh)
 
 
 def _defer(store: TaskStore, model: ValueModel, task_ids: Sequence[int], now: datetime, stats: CategorizeStats,
