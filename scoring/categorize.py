@@ -278,7 +278,8 @@ def run_categorization(store: TaskStore, categorizer: Categorizer, model: ValueM
 
 def correction_examples(store: TaskStore, model: ValueModel) -> list[tuple[Task, str, bool]]:
     """The latest human corrections that still name a band of the model: examples for Claude."""
-    return [e for e in store.recent_corrections(CORRECTION_EXAMPLES * 2) if e[1] in model.band_ids][:CORRECTION_EXAMPLES]
+    recent = store.recent_corrections(CORRECTION_EXAMPLES * 2)
+    return [e for e in recent if e[1] in model.band_ids][:CORRECTION_EXAMPLES]
 
 
 def _supports_batches(categorizer: Categorizer) -> bool:
@@ -354,17 +355,21 @@ def paused_until(store: TaskStore, now: datetime) -> datetime | None:
 def _stand_in(store: TaskStore, model: ValueModel, task_ids: Sequence[int], now: datetime,
               stats: CategorizeStats) -> list[int]:
     """The offline rules' bands for tasks no one has judged yet (provisional: still queued)."""
-    if not task_ids:
-        return []
+    fresh = _rules_verdicts(store, model, store.never_judged(task_ids) if task_ids else [], now, final=False)
+    stats.stand_in += len(fresh)
+    return fresh
+
+
+def _rules_verdicts(store: TaskStore, model: ValueModel, task_ids: Sequence[int], now: datetime,
+                    final: bool) -> list[int]:
     from .rules import RulesCategorizer
 
-    fresh = store.get_tasks(store.never_judged(task_ids))
-    verdicts = RulesCategorizer().categorize(list(fresh.values()), model)
-    for task_id, task in fresh.items():
+    tasks = store.get_tasks(task_ids)
+    verdicts = RulesCategorizer().categorize(list(tasks.values()), model)
+    for task_id, task in tasks.items():
         store.replace_machine_judgements(task_id, "rules", verdicts.get(task_id, []), categorized_key(task, model),
-                                         now, final=False)
-    stats.stand_in += len(fresh)
-    return list(fresh)
+                                         now, final=final)
+    return list(tasks)
 
 
 def _defer(store: TaskStore, model: ValueModel, task_ids: Sequence[int], now: datetime, stats: CategorizeStats,
@@ -383,17 +388,11 @@ def _defer(store: TaskStore, model: ValueModel, task_ids: Sequence[int], now: da
     if retries:
         store.defer_categorizations(retries)
     if give_up:
-        from .rules import RulesCategorizer
-
-        tasks = store.get_tasks(give_up)
-        verdicts = RulesCategorizer().categorize(list(tasks.values()), model)
-        for task_id, task in tasks.items():
-            store.replace_machine_judgements(task_id, "rules", verdicts.get(task_id, []), categorized_key(task, model),
-                                             now)
-        stats.gave_up += len(tasks)
+        done = _rules_verdicts(store, model, give_up, now, final=True)
+        stats.gave_up += len(done)
         log.warning("categorize: gave up on %d task(s) after %d failed attempts (ids %s); the offline rules' bands "
-                    "stand until the task changes", len(tasks), MAX_ATTEMPTS, ", ".join(map(str, sorted(tasks)[:10])))
-        rescore_tasks(store, list(tasks), model, now)
+                    "stand until the task changes", len(done), MAX_ATTEMPTS, ", ".join(map(str, sorted(done)[:10])))
+        rescore_tasks(store, done, model, now)
 
 
 def _retry_smaller(store: TaskStore, tasks: list[Task], batch: int) -> list[Task]:
@@ -506,6 +505,15 @@ def _collect_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: d
         results = categorizer.batch_results(batch_id, asked, model)
     except CategorizerError as exc:
         reason = exc.outcome.failure
+        if now - datetime.fromisoformat(info["submitted_at"]) > BATCH_HOLD:
+            # Past the 24 h a batch may take: stop waiting and let its tasks be judged again.
+            ids = [tid for pairs in info["chunks"].values() for tid, _ in pairs]
+            store.hold_categorization(ids, None)
+            store.delete_meta(META_BATCH)
+            stats.batch = f"{batch_id} abandoned: {reason}"
+            log.warning("categorize: gave up on Message Batch %s after %s (%s); its %d tasks are queued again",
+                        batch_id, BATCH_HOLD, reason, len(ids))
+            return
         stats.batch = f"{batch_id} unreadable: {reason}"
         log.warning("categorize: could not read Message Batch %s: %s; trying again next pass", batch_id, reason)
         return

@@ -65,8 +65,9 @@ class TaskVerdict(BaseModel):
 
     id: int = Field(description="the task id from its line")
     bands: list[str] = Field(description="ids of the bands that apply; empty when none does")
-    confidence: float = Field(ge=0, le=1, description="how sure you are of this set of bands")
-    why: str = Field(max_length=400, description="one line, at most 12 words: the decisive cue")
+    # Ranges are checked per task in `read_answer`: one odd verdict must not void the other 39.
+    confidence: float = Field(description="0 to 1: how sure you are of this set of bands")
+    why: str = Field(description="one line, at most 12 words: the decisive cue")
 
 
 class Answer(BaseModel):
@@ -242,6 +243,9 @@ def read_answer(message: Any, tasks: Sequence[Task], model: ValueModel) -> CallO
         unknown = sorted(set(verdict.bands) - known)
         if unknown:
             outcome.rejected[verdict.id] = f"unknown band {unknown[0]!r}"
+            continue
+        if not 0 <= verdict.confidence <= 1:
+            outcome.rejected[verdict.id] = f"confidence {verdict.confidence:g} outside 0..1"
             continue
         why = _one_line(verdict.why, WHY_CHARS)
         outcome.verdicts[verdict.id] = [Judgement(b, JUDGE, True, round(verdict.confidence, 2), why)

@@ -61,7 +61,8 @@ def test_without_a_key_the_offline_rules_judge(env):
 
 
 def test_with_a_key_claude_judges_through_the_configured_base_url(env, tmp_path):
-    Path(env["HEADWORK_CONFIG"]).write_text("ai:\n  model: claude-sonnet-4-5\n  timeout_seconds: 12\n  max_retries: 4\n")
+    Path(env["HEADWORK_CONFIG"]).write_text(
+        "ai:\n  model: claude-sonnet-4-5\n  timeout_seconds: 12\n  max_retries: 4\n")
     fake = FakeClaude(MODEL, base_url="http://claude.internal:8080")
     runtime = Runtime({**env, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": "http://claude.internal:8080"},
                       anthropic_http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handler)))

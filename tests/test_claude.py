@@ -292,6 +292,23 @@ def test_unknown_band_ids_are_rejected_and_never_stored(store, ai, caplog):
     assert "unknown band 'world_peace'" in caplog.text
 
 
+def test_a_verdict_out_of_range_is_rejected_alone(store, ai):
+    ids = load(store)
+
+    def odd_confidence(seen):
+        answer = FakeClaude(MODEL).answer(seen.body)
+        verdicts = json.loads(answer["content"][0]["text"])["tasks"]
+        verdicts[1]["confidence"] = 7
+        answer["content"][0]["text"] = json.dumps({"tasks": verdicts})
+        return httpx2.Response(200, json=answer)
+
+    fake = FakeClaude(MODEL)
+    fake.queue(odd_confidence)
+    stats = run_categorization(store, claude(fake), MODEL, NOW, ai)
+    assert stats.judged == 3 and stats.rejected == 1
+    assert store.effective_bands(ids[1])[1] == "rules" and store.effective_bands(ids[0])[1] == "ai"
+
+
 def test_answers_about_tasks_not_asked_are_ignored(store, ai):
     ids = load(store)
 
@@ -411,7 +428,8 @@ def test_a_large_backlog_goes_through_a_message_batch(store):
     stats = run_categorization(store, claude(fake), MODEL, NOW, ai)
     assert stats.batch.startswith("submitted msgbatch_") and fake.message_calls == []
     [create] = [r for r in fake.requests if r.path == "/v1/messages/batches"]
-    assert [len(r["params"]["messages"][0]["content"].splitlines()) - 1 for r in create.body["requests"]] == [40, 40, 10]
+    sizes = [len(r["params"]["messages"][0]["content"].splitlines()) - 1 for r in create.body["requests"]]
+    assert sizes == [40, 40, 10]
     assert json.loads(store.get_meta(META_BATCH))["id"] in fake.batches
 
     store.update_task(ids[0], NOW, title="Patch the CVE in service 0 and rotate keys")  # changed meanwhile
@@ -441,3 +459,17 @@ def test_a_batch_request_that_errored_is_retried_later(store):
     assert store.pending_count() == 30
     run_categorization(store, claude(fake), MODEL, NOW + timedelta(hours=2), ai)
     assert store.pending_count() == 0 and all(store.effective_bands(t)[1] == "ai" for t in ids)
+
+
+def test_a_batch_that_cannot_be_read_for_a_day_is_abandoned_and_its_tasks_judged_again(store, caplog):
+    load(store, [make_task(n, f"Patch the CVE in service {n}") for n in range(60)])
+    ai = AIConfig(batch_size=30, batch_api_threshold=50)
+    fake = FakeClaude(MODEL)
+    run_categorization(store, claude(fake), MODEL, NOW, ai)
+    fake.batches.clear()  # the API no longer knows it: 404
+    stats = run_categorization(store, claude(fake), MODEL, NOW + timedelta(hours=1), ai)
+    assert "unreadable" in stats.batch and stats.judged == 0
+    with caplog.at_level(logging.WARNING, logger="headwork"):
+        stats = run_categorization(store, claude(fake), MODEL, NOW + timedelta(hours=26), ai)
+    assert "abandoned" in stats.batch and "gave up on Message Batch" in caplog.text
+    assert store.get_meta(META_BATCH) is None and stats.judged == 60  # judged live in the same pass

@@ -103,8 +103,8 @@ def dry_run(args, runtime) -> int:
         print(f"  {estimate.calls} request(s) of up to {ai.batch_size} tasks.")
     caching = ("cached after the first call" if cached else
                f"too short to cache (under {claude.min_cacheable_tokens:,} tokens): billed as input")
-    print(f"  input ≈ {estimate.input_tokens:,} tokens: {estimate.prefix_tokens:,} per call for the rubric, {caching};"
-          f" ≈ {report['input_tokens_per_task']:g} per task")
+    print(f"  input ≈ {estimate.input_tokens:,} tokens: {estimate.prefix_tokens:,} per call for the rubric, "
+          f"{caching}; ≈ {report['input_tokens_per_task']:g} per task")
     print(f"  output ≈ {estimate.output_tokens:,} tokens")
     print(f"  cost ≈ ${cost:.4f} at ${ai.price_input:g} in / ${ai.price_output:g} out per million tokens"
           + (f", ${ai.price_cache_read:g} cache read, ${ai.price_cache_write:g} cache write" if cached else "") + ".")
