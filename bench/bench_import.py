@@ -89,6 +89,7 @@ def child(rows: int, workdir: Path) -> dict:
     started = time.perf_counter()
     again = import_csv(path, "asana", store, model, now, tz)
     reimport_seconds = time.perf_counter() - started
+    parse_s, store_s = _phases(path, workdir / f"phases_{rows}.db", tz, now)
     return {
         "rows": rows, "file_mb": round(path.stat().st_size / 2**20, 1), "seconds": round(seconds, 2),
         "rows_per_s": round(rows / seconds), "created": report.created, "rejected": report.rejected,
@@ -97,7 +98,37 @@ def child(rows: int, workdir: Path) -> dict:
         "rss_delta_mb": round(peak - rss_before, 1),
         "reimport_seconds": round(reimport_seconds, 2), "reimport_rows_per_s": round(rows / reimport_seconds),
         "reimport_unchanged": again.unchanged,
+        "phases_rows_per_s": {"parse_only": round(rows / parse_s), "parse_and_store_only": round(rows / store_s)},
     }
+
+
+def _phases(path: Path, db: Path, tz, now) -> tuple[float, float]:
+    """Seconds to only read and convert the rows, and to read, convert and upsert them (no judging,
+    no scoring): where the end-to-end time goes."""
+    from scoring.sources.csv_import import BATCH, open_rows
+    from scoring.sources.formats import FORMATS, Columns, Row
+    from scoring.store import TaskStore
+
+    def rows_of():
+        header, rows, _, _ = open_rows(path)
+        columns = Columns(header)
+        convert = FORMATS["asana"].convert
+        return (convert(Row(cells, columns), tz) for _, cells in rows)
+
+    started = time.perf_counter()
+    for _ in rows_of():
+        pass
+    parse_s = time.perf_counter() - started
+    store = TaskStore(db)
+    started = time.perf_counter()
+    batch = []
+    for task in rows_of():
+        batch.append(task)
+        if len(batch) == BATCH:
+            store.upsert_tasks_bulk(batch, now)
+            batch.clear()
+    store.upsert_tasks_bulk(batch, now)
+    return parse_s, time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,6 +42,24 @@ class Runtime:
         return load_model(self.settings.config.scoring.value_model)
 
     @cached_property
+    def asana_client(self):
+        """The official Asana client for `sources.asana`, its token read from the variable the
+        config names. ConfigError (exit 2) when Asana is not configured or the token is missing."""
+        from scoring.sources.asana_sync import make_client
+
+        from .settings import ConfigError
+
+        asana = self.settings.config.sources.asana
+        if asana is None or not asana.projects:
+            raise ConfigError(f"{self.settings.config_path}: sources.asana.projects: no Asana projects to follow "
+                              "(add sources: asana: projects: [<project gid>, ...])")
+        token = self.environ.get(asana.token_env, "").strip()
+        if not token:
+            raise ConfigError(f"environment: {asana.token_env}: not set (the Asana personal access token; "
+                              "the variable's name comes from sources.asana.token_env)")
+        return make_client(asana.base_url, token)
+
+    @cached_property
     def categorizer(self):
         """Claude when ANTHROPIC_API_KEY is set, else the offline rules. Either way nothing
         in a Slack handler waits on it: the scheduler runs it (see scoring.categorize)."""

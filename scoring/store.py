@@ -649,23 +649,59 @@ class TaskStore:
 
     # --- source imports (CSV exports, Asana sync) ---------------------------------------------
 
-    def preview_upserts(self, tasks: Sequence[Task]) -> list[str]:
-        """What `upsert_tasks` would say for each task ('created'|'updated'|'unchanged'), writing nothing."""
-        stored: dict[tuple[str, str], str] = {}
+    def upsert_tasks_bulk(self, tasks: Sequence[Task], now: datetime) -> list[tuple[int, str]]:
+        """`upsert_tasks` for one batch of an import, in one transaction. The stored record hashes are
+        read 500 at a time, so re-importing unchanged rows costs no per-row query; new and changed
+        rows go through `_upsert`, so they mean exactly what they mean for a single task."""
+        out: list[tuple[int, str]] = []
+        with self.transaction():
+            stored = self._record_hashes(tasks)
+            for task in tasks:
+                key = (task.source, task.external_id)
+                old = stored.get(key)
+                if old is not None and old[1] == _record_hash(task):
+                    out.append((old[0], "unchanged"))
+                    continue
+                task_id, outcome = self._upsert(task, now)
+                stored[key] = (task_id, "")  # the same id again in this batch goes through _upsert too
+                out.append((task_id, outcome))
+        return out
+
+    def _record_hashes(self, tasks: Sequence[Task]) -> dict[tuple[str, str], tuple[int, str]]:
+        """{(source, external_id): (id, record_hash)} for those of these tasks already stored."""
+        stored: dict[tuple[str, str], tuple[int, str]] = {}
         by_source: dict[str, list[str]] = {}
         for task in tasks:
             by_source.setdefault(task.source, []).append(task.external_id)
         for source, ids in by_source.items():
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
-                for external_id, record_hash in self.conn.execute(
-                        f"SELECT external_id, record_hash FROM tasks WHERE source = ? AND external_id IN ({marks})",
+                for external_id, task_id, record_hash in self.conn.execute(
+                        f"SELECT external_id, id, record_hash FROM tasks WHERE source = ? AND external_id IN ({marks})",
                         [source, *chunk]):
-                    stored[(source, external_id)] = record_hash
+                    stored[(source, external_id)] = (task_id, record_hash)
+        return stored
+
+    def preview_upserts(self, tasks: Sequence[Task]) -> list[str]:
+        """What `upsert_tasks` would say for each task ('created'|'updated'|'unchanged'), writing nothing."""
+        stored = self._record_hashes(tasks)
         out = []
         for task in tasks:
             old = stored.get((task.source, task.external_id))
-            out.append("created" if old is None else "unchanged" if old == _record_hash(task) else "updated")
+            out.append("created" if old is None else "unchanged" if old[1] == _record_hash(task) else "updated")
+        return out
+
+    def closed_by_a_person(self, source: str, external_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """{external_id: (status, completed_at)} for those of these tasks a person closed in Headwork
+        (from Slack) and that are still closed: a one-way import must not reopen them."""
+        out: dict[str, tuple[str, str | None]] = {}
+        for chunk in _chunks(list(external_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for external_id, status, completed_at in self.conn.execute(
+                    f"SELECT t.external_id, t.status, t.completed_at FROM tasks t JOIN completions c ON c.task_id = t.id "
+                    f"WHERE t.source = ? AND t.external_id IN ({marks}) AND t.status NOT IN {_OPEN_SQL} "
+                    "AND c.completed_by IS NOT NULL", [source, *chunk]):
+                out[external_id] = (status, completed_at)
         return out
 
     def open_external_ids_listing(self, source: str, extra_key: str, value: str) -> list[str]:
@@ -704,9 +740,6 @@ class TaskStore:
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, length(?)) = ? ORDER BY key",
                                       (prefix, prefix)))
-
-    def delete_meta(self, key: str) -> None:
-        self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
 def resolve_bands(judged: Iterable[tuple[str, str, int]]) -> tuple[frozenset[str], str]:

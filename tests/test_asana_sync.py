@@ -126,6 +126,18 @@ def test_done_in_slack_completes_the_task_in_asana(store, client, config, model,
     assert store.find_task("asana", "2").status == "done"
 
 
+def test_a_task_reopened_in_asana_after_done_in_slack_is_reopened_here(store, client, config, model, fake):
+    sync_asana(store, client, config, model, T0)
+    task = store.find_task("asana", "3")
+    store.record_completion(task.id, "U0PRIYA", T0)
+    store.update_task(task.id, T0, status="done", completed_at=T0)
+    complete_upstream(store, client, task, T0)
+    fake.now = T0 + timedelta(minutes=5)
+    fake.modify("3", completed=False)  # someone in Asana says it is not done after all
+    sync_asana(store, client, config, model, T0 + timedelta(minutes=10))
+    assert store.find_task("asana", "3").status == "open"
+
+
 def test_a_task_completed_in_asana_is_closed_here(store, client, config, model, fake):
     sync_asana(store, client, config, model, T0)
     fake.now = T0 + timedelta(minutes=3)

@@ -172,6 +172,23 @@ def test_a_later_partial_export_keeps_missing_tasks_and_closes_completed_ones(st
     assert store.score_of(call.id)["active"] is False
 
 
+def test_a_task_done_in_slack_is_not_reopened_by_an_older_export(store, model, tmp_path):
+    run(store, model, DATA / "jira_export.csv", "jira")
+    bug = store.find_task("jira", "NW-101")
+    store.record_completion(bug.id, "U0JONAS", NOW)  # what Done in Slack does
+    store.update_task(bug.id, NOW, status="done", completed_at=NOW)
+    dry = run(store, model, DATA / "jira_export.csv", "jira", dry_run=True)
+    again = run(store, model, DATA / "jira_export.csv", "jira")
+    assert (dry.updated, again.updated, again.unchanged) == (0, 0, 10)
+    assert store.find_task("jira", "NW-101").status == "done"
+    # a change in the tool is still imported; the task stays closed
+    edited = write(tmp_path, "e.csv", (DATA / "jira_export.csv").read_text("utf-8")
+                   .replace("Checkout fails for customers with saved cards", "Checkout fails with saved cards"))
+    assert run(store, model, edited, "jira").updated == 1
+    bug = store.find_task("jira", "NW-101")
+    assert (bug.title, bug.status) == ("Checkout fails with saved cards", "done")
+
+
 def test_an_edited_row_is_updated_and_rescored(store, model, tmp_path):
     path = write(tmp_path, "tasks.csv", "title,external_id,due\nWrite the runbook,T-1,\n")
     run(store, model, path, "csv")

@@ -3,6 +3,6 @@
 Adding a command: write `bot/commands/<name>.py` and list it here.
 """
 
-from . import bands, categorize, demo, model_cmd, score, top5
+from . import bands, categorize, demo, import_cmd, model_cmd, score, sync, top5
 
-COMMANDS = [demo, score, top5, model_cmd, categorize, bands]
+COMMANDS = [demo, score, top5, model_cmd, import_cmd, sync, categorize, bands]

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 from ..model import ValueModel
 from ..store import TaskStore
 from ..tasks import Task
-from .formats import FORMATS, ExportFormat, Row, RowError, guess_format, header_key
-from .ingest import ingest
+from .formats import FORMATS, Columns, ExportFormat, Row, RowError, guess_format
+from .ingest import ingest, keep_closed_by_people
 
 BATCH = 2000
 LISTED_REJECTIONS = 200  # the first N are kept with their reasons; all are counted
@@ -171,16 +171,14 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
 
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
     owners = _Owners(store)
-    index: dict[str, tuple[int, ...]] = {}
-    for i, name in enumerate(header):
-        index[header_key(name)] = index.get(header_key(name), ()) + (i,)
+    columns = Columns(header)
     width = len(header)
     convert = fmt.convert
     pending: list[Task] = []
 
     def flush() -> None:
-        outcomes = (store.preview_upserts(pending) if dry_run
-                    else [o for _, o in ingest(store, pending, model, now, provisional)])
+        outcomes = (store.preview_upserts(keep_closed_by_people(store, pending)) if dry_run
+                    else [o for _, o in ingest(store, pending, model, now, provisional, keep_closed_here=True)])
         for outcome in outcomes:
             report.count(outcome)
         pending.clear()
@@ -192,7 +190,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
                 report.reject(line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
                 continue
             try:
-                task = convert(Row(cells, index), tz)
+                task = convert(Row(cells, columns), tz)
             except RowError as exc:
                 report.reject(line, str(exc))
                 continue

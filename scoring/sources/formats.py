@@ -56,19 +56,35 @@ def header_key(name: str) -> str:
     return " ".join(name.replace("\ufeff", "").split()).casefold()
 
 
+class Columns(dict):
+    """Where each column is in a file: {column name: positions} (several when the header repeats).
+    Looked up by the names the mappings use; each name is matched against the header once."""
+
+    def __init__(self, header: list[str]):
+        super().__init__()
+        self._by_key: dict[str, tuple[int, ...]] = {}
+        for i, name in enumerate(header):
+            key = header_key(name)
+            self._by_key[key] = self._by_key.get(key, ()) + (i,)
+
+    def __missing__(self, column: str) -> tuple[int, ...]:
+        positions = self[column] = self._by_key.get(header_key(column), ())
+        return positions
+
+
 class Row:
     """One data row, read by column name. A header that repeats (Jira's Labels) has all its cells."""
 
-    __slots__ = ("cells", "index")
+    __slots__ = ("cells", "columns")
 
-    def __init__(self, cells: list[str], index: dict[str, tuple[int, ...]]):
+    def __init__(self, cells: list[str], columns: Columns):
         self.cells = cells
-        self.index = index
+        self.columns = columns
 
     def get(self, column: str) -> str:
         """The first non-empty cell under this header, stripped; '' when absent or empty."""
         cells = self.cells
-        for i in self.index.get(header_key(column), ()):
+        for i in self.columns[column]:
             if i < len(cells):
                 value = cells[i].strip()
                 if value:
@@ -77,13 +93,7 @@ class Row:
 
     def values(self, column: str) -> list[str]:
         cells = self.cells
-        out = []
-        for i in self.index.get(header_key(column), ()):
-            if i < len(cells):
-                value = cells[i].strip()
-                if value:
-                    out.append(value)
-        return out
+        return [v for v in (cells[i].strip() for i in self.columns[column] if i < len(cells)) if v]
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,19 @@ from ..tasks import Task
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
-           provisional: bool = False) -> list[tuple[int, str]]:
-    """Upsert, judge the never-judged open ones, score the changed ones. Returns (id, outcome) per task."""
+           provisional: bool = False, keep_closed_here: bool = False) -> list[tuple[int, str]]:
+    """Upsert, judge the never-judged open ones, score the changed ones. Returns (id, outcome) per task.
+
+    `provisional=True` (Claude is the categorizer) leaves the rules' verdict queued for
+    Claude; otherwise the rules' verdict is final. `keep_closed_here=True` (one-way imports)
+    never reopens a task a person closed in Headwork: an export taken before (or without)
+    that person updating the tool still says "open". A two-way sync leaves this off: there
+    "open" upstream after a pushed completion means someone reopened it.
+    """
     with store.transaction():
-        outcomes = list(store.upsert_tasks(tasks, now))
+        if keep_closed_here:
+            tasks = keep_closed_by_people(store, tasks)
+        outcomes = store.upsert_tasks_bulk(tasks, now)
         fresh: list[Task] = []
         updated: list[int] = []
         for task, (task_id, outcome) in zip(tasks, outcomes):
@@ -53,3 +62,23 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
         if changed:
             rescore_tasks(store, changed, model, now)
     return outcomes
+
+
+def keep_closed_by_people(store: TaskStore, tasks: Sequence[Task]) -> list[Task]:
+    """These tasks, except that one a person closed in Headwork stays closed (read-only)."""
+    by_source: dict[str, list[str]] = {}
+    for task in tasks:
+        if task.is_open:
+            by_source.setdefault(task.source, []).append(task.external_id)
+    closed = {(source, external_id): state for source, ids in by_source.items()
+              for external_id, state in store.closed_by_a_person(source, ids).items()}
+    if not closed:
+        return list(tasks)
+    out = []
+    for task in tasks:
+        state = closed.get((task.source, task.external_id))
+        if state is not None and task.is_open:
+            status, completed_at = state
+            task = task.with_(status=status, completed_at=datetime.fromisoformat(completed_at) if completed_at else None)
+        out.append(task)
+    return out
