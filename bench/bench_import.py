@@ -110,10 +110,10 @@ def _phases(path: Path, db: Path, tz, now) -> tuple[float, float]:
     from scoring.store import TaskStore
 
     def rows_of():
-        header, rows, _, _ = open_rows(path)
-        columns = Columns(header)
+        source = open_rows(path)
+        columns = Columns(source.header)
         convert = FORMATS["asana"].convert
-        return (convert(Row(cells, columns), tz) for _, cells in rows)
+        return (convert(Row(cells, columns), tz) for _, cells in source.rows)
 
     started = time.perf_counter()
     for _ in rows_of():

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.commands.sync import source_jobs
+from bot.runtime import Runtime
 from scoring.store import TaskStore
 from tests.fakeasana import FakeAsana
 
@@ -129,3 +132,12 @@ def test_sync_without_the_token_variable_exits_2_naming_it(env, capsys, fake):
 def test_sync_without_asana_configured_exits_2(env, capsys):
     assert main(["sync", "asana", "--once"], environ=env) == 2
     assert "sources.asana.projects" in capsys.readouterr().err
+
+
+def test_the_scheduler_gets_an_asana_job_only_when_asana_is_configured(env, fake):
+    assert source_jobs(Runtime(env)) == []
+    runtime = Runtime(asana_env(env, fake))
+    [job] = source_jobs(runtime)
+    assert job.every == timedelta(minutes=10) and job.run_at_start
+    report = job.run(datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
+    assert report.ok and count(env) == 1

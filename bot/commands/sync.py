@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime, timedelta
 
 from scoring.sources.asana_sync import SyncReport, sync_asana
 
@@ -26,10 +27,25 @@ def register(sub) -> None:
     a.set_defaults(handler=run_asana)
 
 
-def sync_once(runtime, full: bool = False) -> SyncReport:
-    """One Asana sync with the composition root's store, client, model and clock (the scheduler's job)."""
+def sync_once(runtime, full: bool = False, now: datetime | None = None) -> SyncReport:
+    """One Asana sync with the composition root's store, client and model, at `now` (default: the clock)."""
+    now = runtime.now() if now is None else now.astimezone(runtime.org_tz)
     return sync_asana(runtime.store, runtime.asana_client, runtime.settings.config.sources.asana, runtime.model,
-                      runtime.now(), provisional=runtime.settings.env.anthropic_api_key is not None, full=full)
+                      now, provisional=runtime.settings.env.anthropic_api_key is not None, full=full)
+
+
+def source_jobs(runtime) -> list:
+    """The scheduler's source jobs for `headwork run`: the Asana sync every `sources.asana.sync_minutes`
+    (none when no Asana project is configured). Wire with `build_scheduler(clock, scoring_jobs(rt) +
+    source_jobs(rt))`; a failed sync is logged by `sync_asana` in one line and retried next time."""
+    from bot.scheduler import JobSpec
+
+    asana = runtime.settings.config.sources.asana
+    if asana is None or not asana.projects:
+        return []
+    runtime.asana_client  # noqa: B018 -- a missing token is refused at start-up, not at the first run
+    return [JobSpec("asana_sync", lambda now: sync_once(runtime, now=now), every=timedelta(minutes=asana.sync_minutes),
+                    run_at_start=True, name="sync Asana projects")]
 
 
 def run_asana(args, runtime) -> int:

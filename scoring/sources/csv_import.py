@@ -104,8 +104,19 @@ def _detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def open_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]], Callable[[], int], int]:
-    """(header, rows, bytes_read, total_bytes); rows yields (first physical line, cells)."""
+@dataclass
+class CsvRows:
+    """An open export: its header, its rows as (first physical line, cells), and how far we are."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    bytes_read: Callable[[], int]
+    total_bytes: int
+    close: Callable[[], None]
+
+
+def open_rows(path: Path) -> CsvRows:
+    """Open an export for streaming (ImportFileError if it cannot be read or has no header)."""
     try:
         raw = open(path, "rb", buffering=_SNIFF_BYTES)  # noqa: SIM115 -- closed with the rows
         total = path.stat().st_size
@@ -136,7 +147,7 @@ def open_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]], C
             except csv.Error as exc:
                 raise _Malformed(last + 1, str(exc)) from None
 
-    return header, rows(), raw.tell, total
+    return CsvRows(header, rows(), raw.tell, total, text.close)
 
 
 @dataclass
@@ -159,10 +170,11 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     """Import one export file. Raises ImportFileError when the file as a whole cannot be used."""
     path = Path(path)
     fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
-    header, rows, bytes_read, total = open_rows(path)
+    source = open_rows(path)
+    header, rows, bytes_read, total = source.header, source.rows, source.bytes_read, source.total_bytes
     missing = fmt.missing_columns(header)
     if missing:
-        rows.close()
+        source.close()
         hint = ""
         other = guess_format(header)
         if other is not None and other is not fmt:
