@@ -695,6 +695,8 @@ class TaskStore:
         """{external_id: (status, completed_at)} for those of these tasks a person closed in Headwork
         (from Slack) and that are still closed: a one-way import must not reopen them."""
         out: dict[str, tuple[str, str | None]] = {}
+        if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'completions'").fetchone():
+            return out  # no completions recorded by this version of the schema: nobody closed anything here
         for chunk in _chunks(list(external_ids), 500):
             marks = ",".join("?" * len(chunk))
             for external_id, status, completed_at in self.conn.execute(
