@@ -10,7 +10,7 @@ import sys
 from scoring.model import ModelFileError
 
 from .commands import COMMANDS
-from .runtime import Runtime
+from .runtime import Clock, Runtime
 from .settings import ConfigError
 
 EXIT_USAGE = 2
@@ -25,12 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+def main(argv: list[str] | None = None, environ: dict[str, str] | None = None, clock: Clock | None = None) -> int:
+    """Run one command. `environ` and `clock` default to the real ones (tests pass their own)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = Runtime(dict(os.environ) if environ is None else environ)
+    environ = dict(os.environ) if environ is None else environ
+    runtime = Runtime(environ) if clock is None else Runtime(environ, clock=clock)
     try:
         return int(args.handler(args, runtime) or 0)
     except (ConfigError, ModelFileError) as exc:

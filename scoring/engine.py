@@ -11,7 +11,7 @@ hourly rescore of a million tasks can reuse exactly this arithmetic without buil
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,33 +53,59 @@ def cp(points: float) -> int:
     return int(round(points * 100))
 
 
-# --- time-dependent terms: scalar, shared with the bulk rescore ---------------------------
+# --- time-dependent terms: one definition, shared with the bulk rescore ------------------
 
-def due_factor(signal: Signal, days_left: float) -> float:
-    """Taskwarrior's ramp: `floor` until `ramp_days` before the due date, 1.0 once
-    `overdue_days` late, linear between. Never decreases as the due date approaches."""
+def _due_curve(signal: Signal) -> tuple[float, float, float]:
     curve = signal.curve
-    ramp, late, floor = (curve.ramp_days, curve.overdue_days, curve.floor) if curve else (14.0, 7.0, 0.2)
-    if days_left >= ramp:
-        return floor
-    if -days_left >= late:
-        return 1.0
-    return floor + ((1.0 - floor) / (ramp + late)) * (ramp - days_left)
+    return (curve.ramp_days, curve.overdue_days, curve.floor) if curve else (14.0, 7.0, 0.2)
+
+
+def clock_cp(due: Signal | None, age: Signal | None, now_ts: float) -> Callable[[float | None, float | None], int]:
+    """The centipoints of the two terms that move with the clock alone, as one function of
+    (due_ts, created_ts) at `now_ts`: their only definition. `due_cp`, `age_cp`, full scoring
+    and the hourly rescore of a million tasks all call what it returns, so a task's clock-driven
+    points are the same to the bit whichever path computed them. The constants are bound once,
+    so a call is arithmetic only.
+
+    Due date (Taskwarrior's ramp): `floor` of the weight until `ramp_days` before the due date,
+    all of it once `overdue_days` late, linear between; never lower as the date approaches.
+    Age: linear from nothing to the whole weight at `full_after_days`."""
+    has_due, has_age = due is not None, age is not None
+    ramp, late, floor = _due_curve(due) if has_due else (14.0, 7.0, 0.2)
+    slope = (1.0 - floor) / (ramp + late)
+    due_weight = due.weight if has_due else 0.0
+    age_weight = age.weight if has_age else 0.0
+    full = age.full_after_days * DAY if has_age else DAY
+
+    def points(due_ts: float | None, created_ts: float | None) -> int:
+        # round() of a float is already an int: this is cp(weight * factor), call for call cheaper
+        if due_ts is None or not has_due:
+            d = 0
+        else:
+            days_left = (due_ts - now_ts) / DAY
+            if days_left >= ramp:
+                d = round(due_weight * floor * 100)
+            elif -days_left >= late:
+                d = round(due_weight * 1.0 * 100)
+            else:
+                d = round(due_weight * (floor + slope * (ramp - days_left)) * 100)
+        if created_ts is None or not has_age:
+            return d
+        span = now_ts - created_ts
+        if span <= 0:
+            return d
+        share = span / full
+        return d + round(age_weight * (share if share < 1.0 else 1.0) * 100)
+
+    return points
 
 
 def due_cp(signal: Signal | None, due_ts: float | None, now_ts: float) -> int:
-    if signal is None or due_ts is None:
-        return 0
-    return cp(signal.weight * due_factor(signal, (due_ts - now_ts) / DAY))
+    return clock_cp(signal, None, now_ts)(due_ts, None)
 
 
 def age_cp(signal: Signal | None, created_ts: float | None, now_ts: float) -> int:
-    if signal is None or created_ts is None:
-        return 0
-    span = now_ts - created_ts
-    if span <= 0:
-        return 0
-    return cp(signal.weight * min(1.0, span / (signal.full_after_days * DAY)))
+    return clock_cp(None, signal, now_ts)(None, created_ts)
 
 
 def time_cp(model: ValueModel, due_ts: float | None, created_ts: float | None, now_ts: float) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 SIGNAL_KINDS = ("due", "age", "blocking", "in_progress", "waiting", "quick_win")
 # Signals whose weight must not be negative: an earlier due date, a task blocking more
@@ -21,6 +21,14 @@ SIGNAL_KINDS = ("due", "age", "blocking", "in_progress", "waiting", "quick_win")
 _NON_NEGATIVE = {"due", "age", "blocking", "in_progress", "quick_win"}
 
 BandId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+class _Located(ValueError):
+    """A whole-model check that knows which field is at fault (pydantic only knows the model)."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc = loc
 
 
 class _Strict(BaseModel):
@@ -64,13 +72,15 @@ class Signal(_Strict):
     per_task_cap: int = Field(default=3, ge=1)  # blocking: count up to this many blocked tasks
     max_hours: float = Field(default=2, gt=0)  # quick_win: human estimate at most this
 
-    @model_validator(mode="after")
-    def _sign(self) -> "Signal":
-        if self.kind in _NON_NEGATIVE and self.weight < 0:
-            raise ValueError(f"weight of a '{self.kind}' signal must be >= 0 (got {self.weight})")
-        if self.kind == "waiting" and self.weight > 0:
-            raise ValueError(f"weight of a 'waiting' signal must be <= 0 (got {self.weight})")
-        return self
+    @field_validator("weight")
+    @classmethod
+    def _sign(cls, weight: float, info: ValidationInfo) -> float:
+        kind = info.data.get("kind")  # validated before `weight` (declared first)
+        if kind in _NON_NEGATIVE and weight < 0:
+            raise ValueError(f"the weight of a '{kind}' signal must be >= 0 (got {weight:g})")
+        if kind == "waiting" and weight > 0:
+            raise ValueError(f"the weight of a 'waiting' signal must be <= 0 (got {weight:g})")
+        return weight
 
 
 class ValueModel(_Strict):
@@ -84,15 +94,20 @@ class ValueModel(_Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> "ValueModel":
-        seen: set[str] = set()
-        for item in (*self.bands, *self.signals):
+        seen: dict[str, str] = {}
+        places = [("bands", i, b) for i, b in enumerate(self.bands)]
+        places += [("signals", i, s) for i, s in enumerate(self.signals)]
+        for section, i, item in places:
             if item.id in seen:
-                raise ValueError(f"id '{item.id}' is used twice; band and signal ids must be unique")
-            seen.add(item.id)
-        kinds = [s.kind for s in self.signals]
-        for kind in set(kinds):
-            if kinds.count(kind) > 1:
-                raise ValueError(f"signal kind '{kind}' appears twice; use one signal per kind")
+                raise _Located((section, i, "id"), f"id '{item.id}' is already used by {seen[item.id]}; "
+                                                   "band and signal ids must be unique")
+            seen[item.id] = f"{section}[{i}]"
+        kinds: dict[str, int] = {}
+        for i, s in enumerate(self.signals):
+            if s.kind in kinds:
+                raise _Located(("signals", i, "kind"), f"signal kind '{s.kind}' is already used by "
+                                                       f"signals[{kinds[s.kind]}]; use one signal per kind")
+            kinds[s.kind] = i
         return self
 
     @property
@@ -156,7 +171,13 @@ def parse_model(data: object, path: str = "<model>") -> ValueModel:
     try:
         return ValueModel.model_validate(data)
     except ValidationError as exc:
-        problems = [(_loc(e["loc"], data), e["msg"]) for e in exc.errors()]
+        problems = []
+        for e in exc.errors():
+            error = (e.get("ctx") or {}).get("error")
+            loc = e["loc"] + tuple(getattr(error, "loc", ()))
+            # our own checks read better without pydantic's "Value error, " prefix
+            message = str(error) if isinstance(error, ValueError) else e["msg"]
+            problems.append((_loc(loc, data), message))
         raise ModelFileError(path, problems) from None
 
 

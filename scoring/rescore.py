@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .engine import age_cp, cp, due_cp, score_task, static_cp, time_cp
+from .engine import clock_cp, cp, score_task
 from .model import ValueModel
 from .store import TaskStore
 
@@ -40,11 +40,9 @@ def rescore_tasks(store: TaskStore, task_ids: Iterable[int], model: ValueModel, 
     ids = list(task_ids)
     tasks = store.get_tasks(ids)
     bands = store.effective_bands_many(list(tasks))
-    fingerprint = model.fingerprint
-    with store.transaction():
-        for task_id, task in tasks.items():
-            band_ids, judged_by = bands[task_id]
-            _write(store, task, band_ids, judged_by, model, fingerprint, now)
+    clock = _clock(model, now)
+    store.write_scores([_computed(task, *bands[task_id], model, now, clock) for task_id, task in tasks.items()],
+                       model.fingerprint, now)
     return len(tasks)
 
 
@@ -52,12 +50,15 @@ def rescore_task(store: TaskStore, task_id: int, model: ValueModel, now: datetim
     rescore_tasks(store, [task_id], model, now)
 
 
-def _write(store, task, band_ids, judged_by, model, fingerprint, now) -> None:
+def _computed(task, band_ids, judged_by, model, now, clock) -> tuple:
+    """What `TaskStore.write_scores` stores for one task: every term, the total, and the part of
+    the total that does not move with the clock (the hourly pass adds the clock's part to it)."""
     score = score_task(task, band_ids, model, now)
-    due_points, age_points = time_cp(model, task.due.timestamp() if task.due else None,
-                                     task.created_at.timestamp() if task.created_at else None, now.timestamp())
-    store.write_score(task, cp(score.total), static_cp(task, band_ids, model), due_points, age_points,
-                      [t.to_dict() for t in score.terms], judged_by, fingerprint, now)
+    total = cp(score.total)
+    # The total is the sum of the rounded terms, so the static part is exactly the rest.
+    static = total - clock(task.due.timestamp() if task.due else None,
+                           task.created_at.timestamp() if task.created_at else None)
+    return task, total, static, [t.to_dict() for t in score.terms], judged_by
 
 
 def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int = 2000) -> RescoreStats:
@@ -65,19 +66,17 @@ def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int
     started = time.perf_counter()
     stats = RescoreStats(full=True)
     fingerprint = model.fingerprint
+    clock = _clock(model, now)
     pending: list = []
 
     def flush() -> None:
-        ids = [t.id for t in pending]
-        bands = store.effective_bands_many(ids)
-        with store.transaction():
-            for task in pending:
-                band_ids, judged_by = bands[task.id]
-                _write(store, task, band_ids, judged_by, model, fingerprint, now)
+        bands = store.effective_bands_many([t.id for t in pending])
+        store.write_scores([_computed(task, *bands[task.id], model, now, clock) for task in pending],
+                           fingerprint, now)
         stats.written += len(pending)
         pending.clear()
 
-    for task in store.iter_tasks():
+    for task in store.iter_tasks(batch=batch):
         stats.scanned += 1
         pending.append(task)
         if len(pending) >= batch:
@@ -90,25 +89,34 @@ def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int
     return stats
 
 
-def rescore_all(store: TaskStore, model: ValueModel, now: datetime) -> RescoreStats:
-    """The hourly pass: move every open task's clock-driven terms to `now`, write what changed."""
-    if store.get_meta(FINGERPRINT_KEY) != model.fingerprint or store.unscored_task_ids():
+def rescore_all(store: TaskStore, model: ValueModel, now: datetime, write_every: int = 250_000) -> RescoreStats:
+    """The hourly pass: move every open task's clock-driven terms to `now`, write what changed.
+
+    Per task: one call of the engine's `clock_cp` and one integer comparison against the
+    stored total's clock-driven part. The changed totals are written in one transaction (one
+    per `write_every`, to bound memory)."""
+    if store.get_meta(FINGERPRINT_KEY) != model.fingerprint or store.has_unscored_tasks():
         return recompute_all(store, model, now)
     started = time.perf_counter()
     stats = RescoreStats()
-    now_ts = now.timestamp()
-    due, age = model.signal("due"), model.signal("age")
-    for rows in store.iter_score_tuples():
-        updates = []
-        for task_id, static, due_ts, created_ts, old_cp in rows:
-            d = due_cp(due, due_ts, now_ts)
-            a = age_cp(age, created_ts, now_ts)
-            if static + d + a != old_cp:
-                updates.append(((static + d + a) / 100, d, a, task_id))
-        stats.scanned += len(rows)
+    clock = _clock(model, now)
+    updates: list[tuple[int, int]] = []
+    with store.large_cache():
+        # rows: (task_id, due_ts, created_ts, the stored total's clock-driven centipoints)
+        for rows in store.iter_clock_rows():
+            stats.scanned += len(rows)
+            updates += [(moved, r[0]) for r in rows if (moved := clock(r[1], r[2])) != r[3]]
+            if len(updates) >= write_every:
+                store.write_clock_cp(updates, now)
+                stats.written += len(updates)
+                updates = []
         if updates:
-            store.write_time_terms(updates, now)
+            store.write_clock_cp(updates, now)
             stats.written += len(updates)
     store.set_meta(LAST_RESCORE_KEY, now.isoformat())
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _clock(model: ValueModel, now: datetime):
+    return clock_cp(model.signal("due"), model.signal("age"), now.timestamp())

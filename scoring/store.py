@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -126,6 +127,59 @@ def m002_identities_and_ai_usage(db: Database) -> None:
     db.execute("CREATE INDEX ai_usage_day ON ai_usage (day)")
 
 
+@migrations()
+def m003_completions(db: Database) -> None:
+    # What was finished, when, worth how much, and whether it was in its owner's top 5:
+    # the weekly digest's "value delivered" and "top-5 adherence" come from here.
+    db.execute("""
+        CREATE TABLE completions (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+            assignee_id TEXT,
+            completed_at TEXT NOT NULL,
+            completed_ts REAL NOT NULL,
+            rank_at_completion INTEGER,
+            total REAL NOT NULL,
+            bands TEXT NOT NULL DEFAULT '[]',
+            completed_by TEXT
+        )""")
+    db.execute("CREATE INDEX completions_ts ON completions (completed_ts)")
+
+
+@migrations()
+def m004_score_terms_apart(db: Database) -> None:
+    # The hourly rescore rewrites about one score row in five. Keeping the explanation (the
+    # terms' JSON, ~200 bytes) out of `scores` makes each row ~60 bytes, so that pass dirties a
+    # quarter of the pages it used to (bench/bench_scoring.py). The due and age centipoints are
+    # dropped too: nothing read them, and the hourly pass would have had to keep them current.
+    db.execute("""
+        CREATE TABLE score_terms (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+            terms TEXT NOT NULL,
+            model_fingerprint TEXT NOT NULL
+        )""")
+    db.execute("INSERT INTO score_terms (task_id, terms, model_fingerprint) "
+               "SELECT task_id, terms, model_fingerprint FROM scores")
+    # Rebuilt rather than ALTER TABLE DROP COLUMN, which SQLite only has since 3.35.
+    db.execute("""
+        CREATE TABLE scores_narrow (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+            assignee_id TEXT,
+            active INTEGER NOT NULL,
+            total REAL NOT NULL,
+            static_cp INTEGER NOT NULL,
+            due_ts REAL,
+            created_ts REAL,
+            snoozed_until_ts REAL,
+            judged_by TEXT NOT NULL DEFAULT '',
+            scored_at TEXT NOT NULL
+        )""")
+    db.execute("INSERT INTO scores_narrow SELECT task_id, assignee_id, active, total, static_cp, due_ts, created_ts, "
+               "snoozed_until_ts, judged_by, scored_at FROM scores")
+    db.execute("DROP TABLE scores")
+    db.execute("ALTER TABLE scores_narrow RENAME TO scores")
+    db.execute("CREATE INDEX scores_rank ON scores (assignee_id, active, total DESC, task_id, snoozed_until_ts)")
+
+
 def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
@@ -152,17 +206,6 @@ class Ranked:
     task: Task
     total: float
     judged_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    """What the bulk rescore reads per task: enough to recompute the clock-driven terms."""
-
-    task_id: int
-    static_cp: int
-    due_ts: float | None
-    created_ts: float | None
-    total_cp: int
 
 
 _TASK_COLUMNS = ("id, source, external_id, title, notes, url, assignee_id, assignee_email, project, tags, "
@@ -285,14 +328,54 @@ class TaskStore:
         task_id, old_record_hash, old_content_hash = row
         if old_record_hash == record_hash:
             return task_id, "unchanged"
+        names = ("title", "notes", "url", "assignee_id", "assignee_email", "project", "tags", "status", "due",
+                 "due_all_day", "estimate_hours", "estimate_source", "blocking", "completed_at", "extra",
+                 "content_hash", "record_hash")
+        params = dict(zip(names, values), updated_at=iso(task.updated_at or now), id=task_id)
         self.conn.execute(
-            "UPDATE tasks SET title=?, notes=?, url=?, assignee_id=?, assignee_email=?, project=?, tags=?, status=?, "
-            "due=?, due_all_day=?, estimate_hours=?, estimate_source=?, blocking=?, completed_at=?, extra=?, "
-            "content_hash=?, record_hash=?, updated_at=?, "
-            "pending_categorization = CASE WHEN content_hash = ? THEN pending_categorization ELSE 1 END "
-            "WHERE id = ?",
-            values + (iso(task.updated_at or now), content_hash, task_id))
+            # An import knows emails, not Slack ids: a matched (or disowned) owner survives it.
+            "UPDATE tasks SET title=:title, notes=:notes, url=:url, "
+            "assignee_id = CASE WHEN :assignee_id IS NULL "
+            "AND lower(coalesce(assignee_email, '')) = lower(coalesce(:assignee_email, '')) "
+            "THEN assignee_id ELSE :assignee_id END, assignee_email=:assignee_email, project=:project, tags=:tags, "
+            "status=:status, due=:due, due_all_day=:due_all_day, estimate_hours=:estimate_hours, "
+            "estimate_source=:estimate_source, blocking=:blocking, completed_at=:completed_at, extra=:extra, "
+            "pending_categorization = CASE WHEN content_hash = :content_hash THEN pending_categorization ELSE 1 END, "
+            "content_hash=:content_hash, record_hash=:record_hash, updated_at=:updated_at WHERE id = :id",
+            params)
         return task_id, "updated"
+
+    def bulk_insert_tasks(self, tasks: Iterable[Task], now: datetime, batch: int = 20_000) -> int:
+        """Insert brand-new tasks fast (benchmarks, first loads): one executemany per `batch`,
+        no per-row lookup. A (source, external_id) already stored raises IntegrityError and
+        rolls that batch back — use `upsert_tasks` when tasks may exist. Returns how many."""
+        sql = ("INSERT INTO tasks (title, notes, url, assignee_id, assignee_email, project, tags, status, due, "
+               "due_all_day, estimate_hours, estimate_source, blocking, completed_at, extra, content_hash, "
+               "record_hash, source, external_id, created_at, updated_at) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        stamp = iso(now)
+        count = 0
+        rows: list[tuple] = []
+
+        def flush() -> None:
+            with self.transaction():
+                self.conn.executemany(sql, rows)
+            rows.clear()
+
+        for t in tasks:
+            if not t.external_id:
+                raise ValueError("a task needs an external_id to be stored")
+            rows.append((t.title, t.notes, t.url, t.assignee_id, t.assignee_email, t.project,
+                         json.dumps(list(t.tags)), t.status, iso(t.due), int(t.due_all_day), t.estimate_hours,
+                         t.estimate_source, t.blocking, iso(t.completed_at),
+                         json.dumps(t.extra, sort_keys=True, default=str), t.content_hash, _record_hash(t),
+                         t.source, t.external_id, iso(t.created_at) or stamp, iso(t.updated_at) or stamp))
+            count += 1
+            if len(rows) >= batch:
+                flush()
+        if rows:
+            flush()
+        return count
 
     def get_task(self, task_id: int) -> Task | None:
         row = self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
@@ -456,40 +539,46 @@ class TaskStore:
         row = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return parse_iso(row[0]) if row else None
 
-    def write_score(self, task: Task, total_cp: int, static_cp: int, due_cp: int, age_cp: int,
-                    terms: list[dict], judged_by: str, fingerprint: str, now: datetime) -> None:
-        snooze = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task.id,)).fetchone()
-        snooze = snooze[0] if snooze else None
-        self.conn.execute(
-            "INSERT INTO scores (task_id, assignee_id, active, total, static_cp, due_cp, age_cp, due_ts, created_ts, "
-            "snoozed_until_ts, terms, judged_by, model_fingerprint, scored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(task_id) DO UPDATE SET assignee_id=excluded.assignee_id, active=excluded.active, "
-            "total=excluded.total, static_cp=excluded.static_cp, due_cp=excluded.due_cp, age_cp=excluded.age_cp, "
-            "due_ts=excluded.due_ts, created_ts=excluded.created_ts, snoozed_until_ts=excluded.snoozed_until_ts, "
-            "terms=excluded.terms, judged_by=excluded.judged_by, model_fingerprint=excluded.model_fingerprint, "
-            "scored_at=excluded.scored_at",
-            (task.id, task.assignee_id, int(task.is_open), total_cp / 100, static_cp, due_cp, age_cp,
-             task.due.timestamp() if task.due else None,
-             task.created_at.timestamp() if task.created_at else None,
-             parse_iso(snooze).timestamp() if snooze else None,
-             json.dumps(terms, separators=(",", ":")), judged_by, fingerprint, iso(now)))
+    def write_score(self, task: Task, total_cp: int, static_cp: int, terms: list[dict], judged_by: str,
+                    fingerprint: str, now: datetime) -> None:
+        self.write_scores([(task, total_cp, static_cp, terms, judged_by)], fingerprint, now)
 
-    def iter_score_rows(self, batch: int = 50_000) -> Iterator[list[ScoreRow]]:
-        """Every active score, in id order, a batch at a time (for the hourly rescore)."""
-        last = -1
-        while True:
-            rows = self.conn.execute(
-                "SELECT task_id, static_cp, due_ts, created_ts, CAST(round(total * 100) AS INTEGER) FROM scores "
-                "WHERE task_id > ? AND active = 1 ORDER BY task_id LIMIT ?", (last, batch)).fetchall()
-            if not rows:
-                return
-            yield [ScoreRow(*r) for r in rows]
-            last = rows[-1][0]
+    def write_scores(self, scores: Sequence[tuple[Task, int, int, list[dict], str]], fingerprint: str,
+                     now: datetime) -> None:
+        """Store fully computed scores: (task, total_cp, static_cp, terms, judged_by) each, in one
+        transaction with one statement per table. A task's snooze is kept."""
+        snoozes: dict[int, str] = {}
+        for chunk in _chunks([s[0].id for s in scores], 500):
+            marks = ",".join("?" * len(chunk))
+            snoozes.update(self.conn.execute(
+                f"SELECT id, snoozed_until FROM tasks WHERE id IN ({marks}) AND snoozed_until IS NOT NULL", chunk))
+        stamp = iso(now)
+        rows, explanations = [], []
+        for task, total_cp, static, terms, judged_by in scores:
+            snooze = snoozes.get(task.id)
+            rows.append((task.id, task.assignee_id, int(task.is_open), total_cp / 100, static,
+                         task.due.timestamp() if task.due else None,
+                         task.created_at.timestamp() if task.created_at else None,
+                         parse_iso(snooze).timestamp() if snooze else None, judged_by, stamp))
+            explanations.append((task.id, json.dumps(terms, separators=(",", ":")), fingerprint))
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO scores (task_id, assignee_id, active, total, static_cp, due_ts, created_ts, "
+                "snoozed_until_ts, judged_by, scored_at) VALUES (?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(task_id) DO UPDATE SET assignee_id=excluded.assignee_id, active=excluded.active, "
+                "total=excluded.total, static_cp=excluded.static_cp, due_ts=excluded.due_ts, "
+                "created_ts=excluded.created_ts, snoozed_until_ts=excluded.snoozed_until_ts, "
+                "judged_by=excluded.judged_by, scored_at=excluded.scored_at", rows)
+            self.conn.executemany(
+                "INSERT INTO score_terms (task_id, terms, model_fingerprint) VALUES (?,?,?) ON CONFLICT(task_id) "
+                "DO UPDATE SET terms=excluded.terms, model_fingerprint=excluded.model_fingerprint", explanations)
 
-    def iter_score_tuples(self, batch: int = 100_000) -> Iterator[list[tuple]]:
-        """The same rows as plain tuples (task_id, static_cp, due_ts, created_ts, total_cp): the fast path."""
+    def iter_clock_rows(self, batch: int = 100_000) -> Iterator[list[tuple[int, float | None, float | None, int]]]:
+        """Every active score as (task_id, due_ts, created_ts, clock_cp) in id order, a batch at a
+        time: what the hourly rescore reads. `clock_cp` is the stored total's clock-driven part
+        (due date + age, in centipoints): the total minus its static part."""
         last = -1
-        sql = ("SELECT task_id, static_cp, due_ts, created_ts, CAST(round(total * 100) AS INTEGER) FROM scores "
+        sql = ("SELECT task_id, due_ts, created_ts, CAST(round(total * 100) AS INTEGER) - static_cp FROM scores "
                "WHERE task_id > ? AND active = 1 ORDER BY task_id LIMIT ?")
         while True:
             rows = self.conn.execute(sql, (last, batch)).fetchall()
@@ -498,21 +587,37 @@ class TaskStore:
             yield rows
             last = rows[-1][0]
 
-    def write_time_terms(self, updates: list[tuple[float, int, int, int]], now: datetime) -> None:
-        """updates: (total, due_cp, age_cp, task_id) for the scores that changed."""
-        stamp = iso(now)
+    def write_clock_cp(self, updates: Sequence[tuple[int, int]], now: datetime) -> None:
+        """updates: (clock_cp, task_id) for the scores whose clock-driven part moved, in one
+        transaction. The new total is `(static_cp + clock_cp) / 100.0`: integer sum, then the same
+        correctly rounded division as Python's `/ 100`, so bit for bit what a full scoring stores."""
         with self.transaction():
-            self.conn.executemany(
-                "UPDATE scores SET total = ?, due_cp = ?, age_cp = ?, scored_at = '" + stamp + "' WHERE task_id = ?",
-                updates)
+            self.conn.executemany(f"UPDATE scores SET total = (static_cp + ?) / 100.0, scored_at = '{iso(now)}' "
+                                  "WHERE task_id = ?", updates)
+
+    @contextmanager
+    def large_cache(self, mib: int = 64) -> Iterator[None]:
+        """A bigger SQLite page cache on this thread's connection for the length of a bulk pass
+        (the hourly rescore touches most pages of `scores` and its index), then back as it was."""
+        conn = self.conn
+        before = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(before)}")
+            conn.execute("PRAGMA shrink_memory")
 
     def score_of(self, task_id: int) -> dict | None:
-        row = self.conn.execute("SELECT total, terms, judged_by, scored_at, model_fingerprint, active "
-                                "FROM scores WHERE task_id = ?", (task_id,)).fetchone()
+        """The stored score; its `terms` are as of the last full scoring of the task (the hourly pass
+        moves only `total`): explain a score with `scoring.ranking.explain`, not from here."""
+        row = self.conn.execute("SELECT s.total, e.terms, s.judged_by, s.scored_at, e.model_fingerprint, s.active "
+                                "FROM scores s LEFT JOIN score_terms e ON e.task_id = s.task_id "
+                                "WHERE s.task_id = ?", (task_id,)).fetchone()
         if row is None:
             return None
-        return {"total": row[0], "terms": json.loads(row[1]), "judged_by": row[2], "scored_at": row[3],
-                "model_fingerprint": row[4], "active": bool(row[5])}
+        return {"total": row[0], "terms": json.loads(row[1] or "[]"), "judged_by": row[2], "scored_at": row[3],
+                "model_fingerprint": row[4] or "", "active": bool(row[5])}
 
     def top_tasks(self, assignee_id: str, limit: int, now: datetime) -> list[Ranked]:
         """A person's highest-scoring open, unsnoozed tasks: an index walk, ties broken by task id."""
@@ -542,9 +647,48 @@ class TaskStore:
             (assignee, now.timestamp(), total, total, task_id)).fetchone()[0]
         return ahead + 1
 
+    def has_unscored_tasks(self) -> bool:
+        """Whether some task has no score yet, without a join: every score belongs to a task (the
+        foreign key, enforced on every connection this store opens), so fewer scores than tasks
+        means some task is missing one."""
+        tasks = self.conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+        return tasks > self.conn.execute("SELECT count(*) FROM scores").fetchone()[0]
+
     def unscored_task_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute(
             "SELECT t.id FROM tasks t LEFT JOIN scores s ON s.task_id = t.id WHERE s.task_id IS NULL")]
+
+    # --- completions and ownership -------------------------------------------------------
+
+    def record_completion(self, task_id: int, completed_by: str | None, now: datetime) -> None:
+        """Snapshot rank and score at the moment a task is finished (first completion wins)."""
+        rank = self.rank_of(task_id, now)
+        row = self.conn.execute("SELECT assignee_id, total FROM scores WHERE task_id = ?", (task_id,)).fetchone()
+        bands, _ = self.effective_bands(task_id)
+        assignee, total = row if row else (None, 0.0)
+        self.conn.execute(
+            "INSERT OR IGNORE INTO completions (task_id, assignee_id, completed_at, completed_ts, rank_at_completion, "
+            "total, bands, completed_by) VALUES (?,?,?,?,?,?,?,?)",
+            (task_id, assignee, iso(now), now.timestamp(), rank, total, json.dumps(sorted(bands)), completed_by))
+
+    def completions_between(self, start: datetime, end: datetime) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT task_id, assignee_id, completed_at, rank_at_completion, total, bands, completed_by "
+            "FROM completions WHERE completed_ts >= ? AND completed_ts < ? ORDER BY completed_ts",
+            (start.timestamp(), end.timestamp())).fetchall()
+        keys = ("task_id", "assignee_id", "completed_at", "rank_at_completion", "total", "bands", "completed_by")
+        return [dict(zip(keys, r[:5] + (json.loads(r[5]),) + r[6:])) for r in rows]
+
+    def disown(self, task_id: int, user_id: str) -> None:
+        """'Not mine': the task loses its owner and is never given back to this person by email."""
+        with self.transaction():
+            self.conn.execute("UPDATE tasks SET assignee_id = NULL, disowned_by = ? WHERE id = ?", (user_id, task_id))
+            self.conn.execute("UPDATE scores SET assignee_id = NULL WHERE task_id = ?", (task_id,))
+
+    def unowned_open_tasks(self, limit: int = 20) -> list[Task]:
+        rows = self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE assignee_id IS NULL AND status IN "
+                                 f"{_OPEN_SQL} ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [_task_from_row(r) for r in rows]
 
     # --- identities ----------------------------------------------------------------------
 
@@ -580,9 +724,11 @@ class TaskStore:
         """Give every open task owned by this email to its Slack user; returns how many changed."""
         with self.transaction():
             ids = [r[0] for r in self.conn.execute(
-                "SELECT id FROM tasks WHERE lower(assignee_email) = ? AND (assignee_id IS NULL OR assignee_id != ?)",
-                (email.lower(), slack_id))]
-            self.conn.execute("UPDATE tasks SET assignee_id = ? WHERE lower(assignee_email) = ?", (slack_id, email.lower()))
+                "SELECT id FROM tasks WHERE lower(assignee_email) = ? AND (assignee_id IS NULL OR assignee_id != ?) "
+                "AND (disowned_by IS NULL OR disowned_by != ?)", (email.lower(), slack_id, slack_id))]
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"UPDATE tasks SET assignee_id = ? WHERE id IN ({marks})", [slack_id, *chunk])
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
                 self.conn.execute(f"UPDATE scores SET assignee_id = ? WHERE task_id IN ({marks})", [slack_id, *chunk])
@@ -645,7 +791,6 @@ class TaskStore:
         """A better judge arrived (an API key was set): queue every open task this judge decided."""
         return self.conn.execute(f"UPDATE tasks SET pending_categorization = 1, categorize_after = NULL "
                                  f"WHERE categorized_by = ? AND status IN {_OPEN_SQL}", (judge,)).rowcount
-
 
     # --- source imports (CSV exports, Asana sync) ---------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print JSON numbers (`python -m bench.<name>`); never run as tests."""

@@ -1,0 +1,108 @@
+"""The /top5 reply and the task cards it shares with App Home."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring.ranking import RankedTask
+
+from .. import ids
+from .common import (button, context, divider, esc, link, option, section)
+
+JUDGES = {"ai": "Claude", "rules": "offline rules", "human": "a person"}
+
+
+def judged_by_text(judged_by: str) -> str:
+    if not judged_by:
+        return "not judged yet"
+    return " + ".join(JUDGES.get(p, p) for p in judged_by.split("+"))
+
+
+def due_text(entry: RankedTask, now: datetime) -> str:
+    due = entry.task.due
+    if due is None:
+        return "no due date"
+    local = due.astimezone(now.tzinfo)
+    stamp = f"{local:%a %d %b}" if entry.task.due_all_day else f"{local:%a %d %b, %H:%M}"
+    return f"due {stamp}"
+
+
+def why_line(entry: RankedTask, count: int = 3) -> str:
+    terms = entry.score.top_terms[:count]
+    if not terms:
+        return "no value bands yet — open *Why?* to set them"
+    return " · ".join(f"{esc(t.reason)} (+{t.points:g})" for t in terms)
+
+
+def task_card(entry: RankedTask, now: datetime, actionable: bool) -> list[dict]:
+    """Two blocks per task: what and why, then the buttons."""
+    t = entry.task
+    text = (f"*{entry.rank}. {link(t.url, t.title[:250])}*  ·  {entry.score.total:g} pts\n"
+            f"{why_line(entry)}\n"
+            f"_{due_text(entry, now)} · bands by {judged_by_text(entry.judged_by)}_")
+    blocks = [section(text, block_id=f"task_{t.id}")]
+    value = str(t.id)
+    elements = []
+    if actionable:
+        elements += [
+            button("Done", ids.ACTION_DONE, value, style="primary"),
+            {"type": "overflow", "action_id": ids.ACTION_SNOOZE, "options": [
+                option("Snooze until tomorrow", f"{ids.SNOOZE_TOMORROW}:{value}"),
+                option("Snooze until next week", f"{ids.SNOOZE_NEXT_WEEK}:{value}"),
+                option("Snooze until a date…", f"{ids.SNOOZE_PICK_DATE}:{value}"),
+            ]},
+            button("Not mine", ids.ACTION_NOT_MINE, value, confirm={
+                "title": {"type": "plain_text", "text": "Not your task?"},
+                "text": {"type": "mrkdwn", "text": "It leaves your list and goes to the admins as unowned."},
+                "confirm": {"type": "plain_text", "text": "Not mine"},
+                "deny": {"type": "plain_text", "text": "Keep it"}}),
+        ]
+    elements.append(button("Why?", ids.ACTION_WHY, value))
+    blocks.append({"type": "actions", "block_id": f"act_{t.id}", "elements": elements})
+    return blocks
+
+
+def empty_state(whose: str = "You") -> list[dict]:
+    return [section(
+        f"*{whose} have no open tasks in Headwork yet.* Here is how to add some:\n"
+        "• `/task Write the launch email` — a task for yourself\n"
+        "• On any message: *⋯ More actions → Make this a task*\n"
+        "• An admin can import from Asana, Jira or Linear: `headwork import export.csv --from asana`")]
+
+
+def build_top5(entries: list[RankedTask], now: datetime, viewer_id: str, owner_id: str,
+               actionable: bool = True, requested: int = 5) -> list[dict]:
+    """The ephemeral /top5 reply."""
+    mine = viewer_id == owner_id
+    title = f"Your top {requested}" if mine else f"Top {requested} for <@{owner_id}>"
+    if not entries:
+        return [section(f"*{title}*"), *(empty_state() if mine else [section(f"<@{owner_id}> has no open tasks.")])]
+    blocks = [section(f"*{title}* · {now:%a %d %b, %H:%M} ({now.tzinfo})")]
+    for entry in entries:
+        blocks += task_card(entry, now, actionable)
+    blocks.append(context("Scores update hourly and whenever a task changes · `/top5 help` · `/top5 10` for more"))
+    return blocks
+
+
+def fallback_text(entries: list[RankedTask]) -> str:
+    if not entries:
+        return "No open tasks yet."
+    return "Top tasks: " + "; ".join(f"{e.rank}. {e.task.title[:80]}" for e in entries)
+
+
+def build_help(is_admin: bool) -> list[dict]:
+    lines = [
+        "*Headwork — `/top5`*",
+        "`/top5` — your five highest-scoring open tasks, and why",
+        "`/top5 N` — your top N (up to 10)",
+        "`/top5 @someone` — someone else's list (admins, and that person's manager)",
+        "`/task <title>` — add a task for yourself",
+        "Buttons on each task: *Done*, *Snooze* (tomorrow, next week, a date), *Not mine*, *Why?* "
+        "(every term of the score; correct its value bands there).",
+        "Open the *Home* tab of Headwork for the same list at any time.",
+    ]
+    if is_admin:
+        lines.append("_You are an admin: Home shows scoring status and tasks without an owner._")
+    return [section("\n".join(lines)), divider(),
+            context("Scores come from a value model your admins can read: bands judged by AI or rules, "
+                    "signals computed from due dates, progress and estimates.")]

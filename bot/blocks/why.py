@@ -1,0 +1,52 @@
+"""The 'Why?' modal: every term of a score, and the value bands a person can correct."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring.model import ValueModel
+from scoring.ranking import RankedTask
+
+from .. import ids
+from .common import context, divider, esc, header, modal, option, section
+from .top5 import due_text, judged_by_text
+
+KIND_LABELS = {"band": "value band", "bump": "extra band (proportional bump)", "signal": "signal"}
+
+
+def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_correct: bool) -> dict:
+    task = entry.task
+    blocks = [header(task.title),
+              section(f"*{entry.score.total:g} points*"
+                      + (f" · #{entry.rank} in its owner's list" if entry.rank else "")
+                      + f"\n_{due_text(entry, now)} · status: {task.status.replace('_', ' ')}_")]
+    lines = [f"`{t.points:+8.2f}`  {esc(t.reason)}  _({KIND_LABELS[t.kind]})_" for t in entry.score.terms]
+    blocks.append(section("\n".join(lines) if lines else "_No term applies yet._"))
+    blocks.append(context(f"Terms add up to the total. Bands judged by {judged_by_text(entry.judged_by)}; "
+                          f"strongest band counts fully, each further band adds {model.compound_share:.0%} "
+                          "of its points."))
+    blocks.append(divider())
+    if can_correct:
+        options = [option(b.name, b.id, f"{b.points:g} pts") for b in sorted(model.bands, key=lambda b: -b.points)]
+        initial = [o for o in options if o["value"] in entry.bands]
+        element = {"type": "checkboxes" if len(options) <= 10 else "multi_static_select",
+                   "action_id": ids.INPUT_BANDS, "options": options}
+        if element["type"] == "multi_static_select":
+            element["placeholder"] = {"type": "plain_text", "text": "Choose value bands"}
+        if initial:
+            element["initial_options"] = initial
+        blocks.append({"type": "input", "block_id": ids.BLOCK_BANDS, "optional": True,
+                       "label": {"type": "plain_text", "text": "Which value bands apply?"},
+                       "hint": {"type": "plain_text",
+                                "text": "Your correction is kept: no AI or rule will overwrite it."},
+                       "element": element})
+        return modal(ids.VIEW_WHY, "Why this score", blocks, submit="Save bands", private_metadata=str(task.id))
+    return modal(ids.VIEW_WHY, "Why this score", blocks, private_metadata=str(task.id))
+
+
+def build_snooze_date_modal(task_id: int, today: str) -> dict:
+    blocks = [{"type": "input", "block_id": ids.BLOCK_SNOOZE_DATE,
+               "label": {"type": "plain_text", "text": "Snooze until"},
+               "element": {"type": "datepicker", "action_id": ids.INPUT_SNOOZE_DATE, "initial_date": today}},
+              context("The task comes back at 09:00 your time on that day.")]
+    return modal(ids.VIEW_SNOOZE_DATE, "Snooze task", blocks, submit="Snooze", private_metadata=str(task_id))

@@ -1,0 +1,100 @@
+"""Everything a listener needs, handed to it by name (`deps`) through one Bolt middleware:
+no globals, no module state, easy to build in a test."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from scoring.model import ValueModel
+from scoring.store import TaskStore
+
+from .directory import Directory
+from .outbox import Outbox
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    """Work that happens after the acknowledgement (Web API calls, refreshes).
+
+    Errors are logged, never raised into Bolt. `wait()` lets tests and the console wait
+    until everything submitted so far has finished."""
+
+    def __init__(self, workers: int = 4):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="headwork-after")
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable, *args, **kwargs) -> Future:
+        future = self._pool.submit(self._run, fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    @staticmethod
+    def _run(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("background work %s failed", getattr(fn, "__name__", fn))
+            return None
+
+    def wait(self, timeout: float = 10) -> bool:
+        """Block until all submitted work (and work it submitted) is done. False on timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                pending = list(self._pending)
+            if not pending:
+                return True
+            wait_futures(pending, timeout=max(0.0, deadline - time.monotonic()))
+        return False
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    store: TaskStore
+    model: ValueModel
+    client: WebClient
+    clock: Callable[[], datetime]
+    directory: Directory
+    outbox: Outbox
+    background: Background = field(default_factory=Background)
+    status: Callable[[], dict] | None = None  # categorizer status for admins (name, pending, budget)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def now_for(self, user_id: str) -> datetime:
+        """Now, in this person's own time zone (cached from users.info; the org's until known)."""
+        return self.clock().astimezone(self.directory.tz_for(user_id))
+
+    def is_admin(self, user_id: str) -> bool:
+        return self.settings.is_admin(user_id)
+
+    def may_view(self, viewer: str, owner: str) -> bool:
+        return viewer == owner or self.is_admin(viewer) or self.settings.org.manages(viewer, owner)
+
+    def org_tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.org.timezone)

@@ -1,0 +1,96 @@
+"""Who people are: time zones and names from `users.info`, Slack ids from emails via
+`users.lookupByEmail`. Everything is cached in the database; Slack is asked only when the
+cache is missing or stale, and never before an acknowledgement."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from scoring.store import TaskStore
+
+from .store_people import PeopleStore
+
+log = logging.getLogger(__name__)
+
+PROFILE_TTL = timedelta(days=1)
+MATCHED_TTL = timedelta(days=7)
+UNKNOWN_TTL = timedelta(hours=6)
+
+
+class Directory:
+    def __init__(self, store: TaskStore, client: WebClient, default_tz: str):
+        self.store = store
+        self.people = PeopleStore(store)
+        self.client = client
+        self.default_tz = ZoneInfo(default_tz)
+
+    def cached_tz(self, user_id: str) -> ZoneInfo | None:
+        person = self.people.get(user_id)
+        if person is None or not person.tz:
+            return None
+        try:
+            return ZoneInfo(person.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+
+    def tz_for(self, user_id: str) -> ZoneInfo:
+        """The cached time zone, or the organisation's until Slack has told us."""
+        return self.cached_tz(user_id) or self.default_tz
+
+    def name_for(self, user_id: str) -> str:
+        person = self.people.get(user_id)
+        return person.name if person and person.name else user_id
+
+    def is_fresh(self, user_id: str, now: datetime) -> bool:
+        person = self.people.get(user_id)
+        return person is not None and now - person.fetched_at < PROFILE_TTL
+
+    def refresh(self, user_id: str, now: datetime) -> ZoneInfo | None:
+        """Ask Slack (users.info) and cache the answer. Returns the time zone, if known."""
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info failed for a user: %s", exc.response.get("error"))
+            return None
+        name = user.get("real_name") or user.get("profile", {}).get("real_name") or user.get("name", "")
+        self.people.put(user_id, name, user.get("tz"), bool(user.get("is_bot")), bool(user.get("deleted")), now)
+        return self.cached_tz(user_id)
+
+    # --- identity: tasks owned by email ----------------------------------------------------
+
+    def match_emails(self, now: datetime, limit: int = 200) -> dict:
+        """Match task owners' emails to Slack users. Unknown emails are listed, never guessed."""
+        matched = unknown = skipped = 0
+        for email in self.store.emails_without_owner()[:limit]:
+            known = self.store.identity(email)
+            if known:
+                slack_id, status, looked_up_at = known
+                age = now - datetime.fromisoformat(looked_up_at)
+                if status == "matched" and age < MATCHED_TTL and slack_id:
+                    self.store.assign_email(email, slack_id)
+                    skipped += 1
+                    continue
+                if status == "unknown" and age < UNKNOWN_TTL:
+                    skipped += 1
+                    continue
+            slack_id = self.lookup_email(email)
+            self.store.remember_identity(email, slack_id, now)
+            if slack_id:
+                self.store.assign_email(email, slack_id)
+                matched += 1
+            else:
+                unknown += 1
+        return {"matched": matched, "unknown": unknown, "cached": skipped}
+
+    def lookup_email(self, email: str) -> str | None:
+        try:
+            return self.client.users_lookupByEmail(email=email)["user"]["id"]
+        except SlackApiError as exc:
+            if exc.response.get("error") != "users_not_found":
+                log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))
+            return None

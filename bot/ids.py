@@ -1,0 +1,53 @@
+"""Every Slack identifier Headwork uses: slash commands, events, shortcuts, action_ids,
+callback_ids. `tests/test_manifest.py` checks these against `manifest.yml` both ways."""
+
+# --- slash commands (manifest: features.slash_commands) -----------------------------------
+CMD_TOP5 = "/top5"
+CMD_TASK = "/task"
+
+# --- bot events (manifest: settings.event_subscriptions.bot_events) -----------------------
+EVENT_APP_HOME_OPENED = "app_home_opened"
+EVENT_APP_UNINSTALLED = "app_uninstalled"
+EVENT_TOKENS_REVOKED = "tokens_revoked"
+
+# --- shortcuts (manifest: features.shortcuts) ----------------------------------------------
+SHORTCUT_MAKE_TASK = "make_task"  # message shortcut
+
+# --- block actions ---------------------------------------------------------------------
+ACTION_DONE = "task_done"
+ACTION_SNOOZE = "task_snooze"  # overflow: tomorrow / next_week / pick_date
+ACTION_NOT_MINE = "task_not_mine"
+ACTION_WHY = "task_why"
+ACTION_EDIT = "task_edit"
+ACTION_ADD_TASK = "task_add"
+ACTION_REFRESH = "top5_refresh"
+ACTION_SHOW_MORE = "top5_more"
+
+SNOOZE_TOMORROW = "tomorrow"
+SNOOZE_NEXT_WEEK = "next_week"
+SNOOZE_PICK_DATE = "pick_date"
+
+# --- modal callback ids --------------------------------------------------------------------
+VIEW_WHY = "why_modal"
+VIEW_SNOOZE_DATE = "snooze_date_modal"
+VIEW_TASK_EDIT = "task_edit_modal"
+VIEW_MAKE_TASK = "make_task_modal"
+
+# block/action ids inside modals (state values)
+BLOCK_BANDS = "bands"
+INPUT_BANDS = "bands_input"
+BLOCK_TASK_TITLE = "task_title"
+INPUT_TASK_TITLE = "task_title_input"
+BLOCK_TASK_OWNER = "task_owner"
+INPUT_TASK_OWNER = "task_owner_input"
+BLOCK_TASK_DUE = "task_due"
+INPUT_TASK_DUE = "task_due_input"
+BLOCK_TASK_ESTIMATE = "task_estimate"
+INPUT_TASK_ESTIMATE = "task_estimate_input"
+BLOCK_SNOOZE_DATE = "snooze_date"
+INPUT_SNOOZE_DATE = "snooze_date_input"
+
+# What the manifest must declare, and what must have a listener (tests/test_manifest.py).
+SLASH_COMMANDS = (CMD_TOP5, CMD_TASK)
+BOT_EVENTS = (EVENT_APP_HOME_OPENED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED)
+MESSAGE_SHORTCUTS = (SHORTCUT_MAKE_TASK,)

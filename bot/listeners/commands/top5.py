@@ -1,0 +1,62 @@
+"""/top5, /top5 N, /top5 @someone, /top5 help."""
+
+from __future__ import annotations
+
+import re
+
+from ...blocks.top5 import build_help
+from ...deps import Deps
+from ...screens import MAX_N, top5_reply
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def parse_top5(text: str) -> dict:
+    """'' | 'help' | 'N' | '<@U..>' | '<@U..> N' -> {'help'} | {'owner', 'n'} | {'error'}."""
+    words = text.split()
+    if words and words[0].lower() in ("help", "?", "-h", "--help"):
+        return {"help": True}
+    owner, n = None, 5
+    for word in words:
+        mention = MENTION.match(word)
+        if mention:
+            owner = mention.group(1)
+        elif word.isdigit():
+            n = int(word)
+            if not 1 <= n <= MAX_N:
+                return {"error": f"I can show between 1 and {MAX_N} tasks — try `/top5 {min(max(n, 1), MAX_N)}`."}
+        elif word.startswith("@"):
+            return {"error": f"I couldn't tell who {word} is. Pick them from the @-mention list so Slack "
+                             "sends me their user id."}
+        else:
+            return {"error": f"I didn't understand `{word}`. Try `/top5`, `/top5 10`, `/top5 @someone` or `/top5 help`."}
+    return {"owner": owner, "n": n}
+
+
+def handle_top5(ack, command: dict, deps: Deps, respond) -> None:
+    viewer = command["user_id"]
+    parsed = parse_top5(command.get("text") or "")
+    if parsed.get("help"):
+        ack(response_type="ephemeral", text="How /top5 works", blocks=build_help(deps.is_admin(viewer)))
+        return
+    if "error" in parsed:
+        ack(response_type="ephemeral", text=parsed["error"])
+        return
+    owner = parsed["owner"] or viewer
+    if not deps.may_view(viewer, owner):
+        ack(response_type="ephemeral",
+            text=f"Sorry — only admins and <@{owner}>'s manager can see their list. "
+                 "You can always see your own with `/top5`.")
+        return
+    tz_used = deps.directory.tz_for(viewer)
+    now = deps.clock().astimezone(tz_used)
+    ack(**top5_reply(deps, viewer, owner, parsed["n"], now))
+    if not deps.directory.is_fresh(viewer, now):
+        deps.background.submit(_learn_time_zone, deps, viewer, owner, parsed["n"], tz_used, respond)
+
+
+def _learn_time_zone(deps: Deps, viewer: str, owner: str, n: int, tz_used, respond) -> None:
+    """First contact: ask Slack for the person's time zone; redraw if we guessed wrong."""
+    tz = deps.directory.refresh(viewer, deps.clock())
+    if tz is not None and str(tz) != str(tz_used):
+        respond(replace_original=True, **top5_reply(deps, viewer, owner, n, deps.clock().astimezone(tz)))

@@ -1,0 +1,117 @@
+"""SQL for the outbox: every message Headwork sends on its own initiative (DMs, agenda
+posts, digests) is claimed here under an idempotency key before it is sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils.migrations import Migrations
+
+from scoring.store import TaskStore, iso
+
+migrations = Migrations("headwork.outbox")
+
+# pending -> sending -> sent | failed (permanent Slack error) | unknown (crashed mid-send)
+STATES = ("pending", "sending", "sent", "failed", "unknown")
+
+
+@migrations()
+def m001_outbox(db) -> None:
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            method TEXT NOT NULL,
+            args TEXT NOT NULL,
+            channel TEXT,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_ts REAL NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            response TEXT,
+            last_error TEXT
+        )""")
+    db.execute("CREATE INDEX outbox_due ON outbox (state, next_attempt_ts)")
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    method: str
+    args: dict
+    channel: str | None
+    state: str
+    attempts: int
+    response: dict | None
+    last_error: str | None
+
+
+_COLS = "id, key, method, args, channel, state, attempts, response, last_error"
+
+
+def _item(row) -> OutboxItem:
+    return OutboxItem(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6],
+                      json.loads(row[7]) if row[7] else None, row[8])
+
+
+class OutboxStore:
+    def __init__(self, store: TaskStore):
+        self.store = store
+        migrations.apply(store.db)
+
+    def claim(self, key: str, method: str, args: dict, now: datetime, not_before: datetime | None = None) -> bool:
+        """Claim `key` and queue the call. False when the key was already claimed (never sent twice)."""
+        cur = self.store.conn.execute(
+            "INSERT OR IGNORE INTO outbox (key, method, args, channel, next_attempt_ts, created_at) VALUES (?,?,?,?,?,?)",
+            (key, method, json.dumps(args, separators=(",", ":")), args.get("channel"),
+             (not_before or now).timestamp(), iso(now)))
+        return cur.rowcount == 1
+
+    def get(self, key: str) -> OutboxItem | None:
+        row = self.store.conn.execute(f"SELECT {_COLS} FROM outbox WHERE key = ?", (key,)).fetchone()
+        return _item(row) if row else None
+
+    def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        rows = self.store.conn.execute(
+            f"SELECT {_COLS} FROM outbox WHERE state = 'pending' AND next_attempt_ts <= ? ORDER BY next_attempt_ts, id "
+            "LIMIT ?", (now.timestamp(), limit)).fetchall()
+        return [_item(r) for r in rows]
+
+    def next_due_ts(self) -> float | None:
+        row = self.store.conn.execute("SELECT min(next_attempt_ts) FROM outbox WHERE state = 'pending'").fetchone()
+        return row[0]
+
+    def mark_sending(self, item_id: int) -> bool:
+        """Move pending -> sending; False if someone else (another process) took it first."""
+        cur = self.store.conn.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+                                      "WHERE id = ? AND state = 'pending'", (item_id,))
+        return cur.rowcount == 1
+
+    def mark_sent(self, item_id: int, response: dict, now: datetime) -> None:
+        self.store.conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?, response = ?, last_error = NULL "
+                                "WHERE id = ?", (iso(now), json.dumps(response), item_id))
+
+    def mark_retry(self, item_id: int, error: str, retry_at: datetime) -> None:
+        self.store.conn.execute("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_ts = ? WHERE id = ?",
+                                (error, retry_at.timestamp(), item_id))
+
+    def mark_failed(self, item_id: int, error: str) -> None:
+        self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, item_id))
+
+    def recover_interrupted(self) -> list[OutboxItem]:
+        """After a crash: calls caught mid-send may or may not have reached Slack. They are
+        marked 'unknown' and reported, not resent: a duplicate post is worse than a loud gap."""
+        rows = self.store.conn.execute(f"SELECT {_COLS} FROM outbox WHERE state = 'sending'").fetchall()
+        self.store.conn.execute("UPDATE outbox SET state = 'unknown' WHERE state = 'sending'")
+        return [_item(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.store.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+
+    def items(self, state: str | None = None) -> list[OutboxItem]:
+        where, args = ("WHERE state = ?", (state,)) if state else ("", ())
+        return [_item(r) for r in self.store.conn.execute(f"SELECT {_COLS} FROM outbox {where} ORDER BY id", args)]

@@ -1,0 +1,66 @@
+"""Creating and editing Slack-native tasks (from /task, the message shortcut, App Home)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from scoring.intake import add_task
+from scoring.rescore import rescore_tasks
+from scoring.tasks import Task
+
+from .deps import Deps
+
+TITLE_MAX = 300
+
+
+@dataclass(frozen=True)
+class NewTask:
+    title: str
+    owner: str
+    created_by: str
+    due: date | None = None
+    estimate_hours: float | None = None
+    url: str = ""
+    notes: str = ""
+    external_id: str | None = None
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(23, 59), tz)
+
+
+def create_task(deps: Deps, new: NewTask, now: datetime) -> int:
+    """Store, judge (rules now; Claude later if configured) and score a new task at once."""
+    tz = deps.directory.tz_for(new.owner)
+    task = Task(
+        title=new.title.strip()[:TITLE_MAX], source="slack", external_id=new.external_id or uuid.uuid4().hex,
+        notes=new.notes, url=new.url, assignee_id=new.owner,
+        due=end_of_day(new.due, tz) if new.due else None, due_all_day=new.due is not None,
+        estimate_hours=new.estimate_hours, estimate_source="human" if new.estimate_hours is not None else None,
+        created_at=now, updated_at=now, extra={"created_by": new.created_by},
+    )
+    provisional = deps.settings.env.anthropic_api_key is not None
+    task_id, _ = add_task(deps.store, deps.model, task, now, provisional=provisional)
+    return task_id
+
+
+def edit_task(deps: Deps, task_id: int, now: datetime, title: str, due: date | None,
+              estimate_hours: float | None) -> Task:
+    current = deps.store.get_task(task_id)
+    tz = deps.directory.tz_for(current.assignee_id or "")
+    deps.store.update_task(task_id, now, title=title.strip()[:TITLE_MAX],
+                           due=end_of_day(due, tz) if due else None, due_all_day=due is not None,
+                           estimate_hours=estimate_hours,
+                           estimate_source="human" if estimate_hours is not None else None)
+    rescore_tasks(deps.store, [task_id], deps.model, now)
+    return deps.store.get_task(task_id)
+
+
+def message_permalink(team_domain: str | None, channel: str, ts: str) -> str:
+    """Slack's permalink format, built locally so no API call sits before the modal opens."""
+    if not team_domain:
+        return ""
+    return f"https://{team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
