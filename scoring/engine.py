@@ -11,6 +11,7 @@ hourly rescore of a million tasks can reuse exactly this arithmetic without buil
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,6 +107,66 @@ def due_cp(signal: Signal | None, due_ts: float | None, now_ts: float) -> int:
 
 def age_cp(signal: Signal | None, created_ts: float | None, now_ts: float) -> int:
     return clock_cp(None, signal, now_ts)(None, created_ts)
+
+
+MAX_AGE_BANDS = 20_000  # beyond this many distinct age values (a huge age weight), skip the shortcut
+FAR_PAST, FAR_FUTURE = -1e300, 1e300
+
+
+def _first_at_most(points: Callable[[float], int], k: int, lo: float, hi: float) -> float:
+    """The first float in (lo, hi] where the non-increasing `points` is <= k, given
+    points(lo) > k >= points(hi): bisection down to adjacent floats, so exact."""
+    while True:
+        mid = lo + (hi - lo) / 2
+        if mid <= lo or mid >= hi:
+            return hi
+        if points(mid) <= k:
+            hi = mid
+        else:
+            lo = mid
+
+
+def age_bands(age: Signal | None, now_ts: float) -> list[tuple[int, float, float]] | None:
+    """For each value the age term can have at `now_ts`, the creation times that give exactly
+    it: (centipoints, first, last) with `first <= created_ts <= last`, covering every float.
+
+    Found by bisection on `clock_cp` itself, so they are exact for that definition, not a copy
+    of it: the age term never falls as a task gets older (its weight is never negative), so
+    each value is one interval. The hourly rescore hands them to SQLite to pass over tasks
+    whose age term has not moved. None when the age weight gives more than MAX_AGE_BANDS values."""
+    if age is None:
+        return [(0, FAR_PAST, FAR_FUTURE)]
+    clock = clock_cp(None, age, now_ts)
+    points = lambda created_ts: clock(None, created_ts)  # noqa: E731
+    old = now_ts - age.full_after_days * DAY * 2 - DAY  # old enough for the whole weight
+    top = points(old)
+    if top > MAX_AGE_BANDS:
+        return None
+    bound = [_first_at_most(points, k, old, now_ts) for k in range(top)]  # value(now_ts) is 0
+    bands = [(0, bound[0] if top else FAR_PAST, FAR_FUTURE)]
+    for k in range(1, top + 1):
+        first = bound[k] if k < top else FAR_PAST
+        last = math.nextafter(bound[k - 1], -math.inf)
+        if first <= last:
+            bands.append((k, first, last))
+    return bands
+
+
+def due_plateau(due: Signal | None, now_ts: float) -> tuple[float, int]:
+    """(first, centipoints): every due date at or after `first` gives exactly these points at
+    `now_ts` — the ramp's floor, where most due dates sit. Exact for `clock_cp` by the same
+    bisection: the due term never falls as the due date comes closer."""
+    if due is None:
+        return FAR_PAST, 0
+    clock = clock_cp(due, None, now_ts)
+    points = lambda due_ts: clock(due_ts, None)  # noqa: E731
+    ramp, late, _ = _due_curve(due)
+    far = now_ts + (ramp + 1) * DAY
+    floor_cp = points(far)
+    overdue = now_ts - (ramp + late + 1) * DAY
+    if points(overdue) <= floor_cp:  # a flat curve (floor 1, or no weight): every date gives the floor
+        return FAR_PAST, floor_cp
+    return _first_at_most(points, floor_cp, overdue, far), floor_cp
 
 
 def time_cp(model: ValueModel, due_ts: float | None, created_ts: float | None, now_ts: float) -> tuple[int, int]:

@@ -24,6 +24,7 @@ migrations = Migrations("headwork.scoring")
 
 _OPEN_SQL = "(" + ",".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 MACHINE_JUDGES = ("ai", "rules")
+MMAP_BYTES = 1 << 30
 
 
 @migrations()
@@ -212,16 +213,20 @@ _TASK_COLUMNS = ("id, source, external_id, title, notes, url, assignee_id, assig
                  "status, due, due_all_day, estimate_hours, estimate_source, blocking, created_at, "
                  "updated_at, completed_at, extra")
 
+_RANKED_TASK_COLUMNS = ", ".join("t." + c.strip() for c in _TASK_COLUMNS.split(","))  # built once: /top5 is hot
+
 
 def _task_from_row(row: Sequence) -> Task:
     (id_, source, external_id, title, notes, url, assignee_id, assignee_email, project, tags, status, due,
      due_all_day, estimate_hours, estimate_source, blocking, created_at, updated_at, completed_at, extra) = row
     return Task(
         id=id_, source=source, external_id=external_id, title=title, notes=notes, url=url,
-        assignee_id=assignee_id, assignee_email=assignee_email, project=project, tags=tuple(json.loads(tags)),
+        assignee_id=assignee_id, assignee_email=assignee_email, project=project,
+        tags=() if tags == "[]" else tuple(json.loads(tags)),
         status=status, due=parse_iso(due), due_all_day=bool(due_all_day), estimate_hours=estimate_hours,
         estimate_source=estimate_source, blocking=blocking, created_at=parse_iso(created_at),
-        updated_at=parse_iso(updated_at), completed_at=parse_iso(completed_at), extra=json.loads(extra),
+        updated_at=parse_iso(updated_at), completed_at=parse_iso(completed_at),
+        extra={} if extra == "{}" else json.loads(extra),  # the common cases without the JSON parser
     )
 
 
@@ -256,6 +261,9 @@ class TaskStore:
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Reads through the OS page cache without a copy per page: /top5 and the hourly pass
+            # read pages scattered over the whole file (address space only, not memory).
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             db = Database(conn)
             self._local.db = db
         return db
@@ -573,15 +581,41 @@ class TaskStore:
                 "INSERT INTO score_terms (task_id, terms, model_fingerprint) VALUES (?,?,?) ON CONFLICT(task_id) "
                 "DO UPDATE SET terms=excluded.terms, model_fingerprint=excluded.model_fingerprint", explanations)
 
-    def iter_clock_rows(self, batch: int = 100_000) -> Iterator[list[tuple[int, float | None, float | None, int]]]:
-        """Every active score as (task_id, due_ts, created_ts, clock_cp) in id order, a batch at a
-        time: what the hourly rescore reads. `clock_cp` is the stored total's clock-driven part
-        (due date + age, in centipoints): the total minus its static part."""
-        last = -1
+    def iter_clock_rows(self, age_bands: Sequence[tuple[int, float, float]] | None = None,
+                        due_plateau: tuple[float, int] | None = None,
+                        batch: int = 100_000) -> Iterator[list[tuple[int, float | None, float | None, int]]]:
+        """Active scores as (task_id, due_ts, created_ts, clock_cp) in id order, a batch at a time:
+        what the hourly rescore reads. `clock_cp` is the stored total's clock-driven part (due
+        date + age, in centipoints): the total minus its static part.
+
+        With `age_bands` — (age cp, first, last created_ts) — and `due_plateau` — (first due_ts,
+        due cp) — from `scoring.engine`, SQLite leaves out every task with no due date, or one at
+        or after the plateau, whose stored clock part is still exactly what its dates give: most
+        tasks, most hours. Every other task is returned. Each batch is a fresh read, so the
+        caller may update rows it has already been given."""
+        skip = ""
+        params: tuple = ()
+        if age_bands is not None and due_plateau is not None:
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clock_age_bands "
+                              "(cp INTEGER PRIMARY KEY, first REAL NOT NULL, last REAL NOT NULL)")
+            outer = self.conn.in_transaction
+            if not outer:
+                self.conn.execute("BEGIN")  # deferred: a temp table takes no lock on the database
+            self.conn.execute("DELETE FROM temp.clock_age_bands")
+            self.conn.executemany("INSERT INTO temp.clock_age_bands (cp, first, last) VALUES (?, ?, ?)", age_bands)
+            if not outer:
+                self.conn.execute("COMMIT")
+            # the stored age part: the clock part minus the due part, when the due part is known
+            skip = ("AND NOT EXISTS (SELECT 1 FROM temp.clock_age_bands b WHERE b.cp = "
+                    "CAST(round(total * 100) AS INTEGER) - static_cp - "
+                    "(CASE WHEN due_ts IS NULL THEN 0 WHEN due_ts >= ? THEN ? END) "
+                    "AND created_ts >= b.first AND created_ts <= b.last) ")
+            params = tuple(due_plateau)
         sql = ("SELECT task_id, due_ts, created_ts, CAST(round(total * 100) AS INTEGER) - static_cp FROM scores "
-               "WHERE task_id > ? AND active = 1 ORDER BY task_id LIMIT ?")
+               f"WHERE task_id > ? AND active = 1 {skip}ORDER BY task_id LIMIT ?")
+        last = -1
         while True:
-            rows = self.conn.execute(sql, (last, batch)).fetchall()
+            rows = self.conn.execute(sql, (last, *params, batch)).fetchall()
             if not rows:
                 return
             yield rows
@@ -596,7 +630,7 @@ class TaskStore:
                                   "WHERE task_id = ?", updates)
 
     @contextmanager
-    def large_cache(self, mib: int = 64) -> Iterator[None]:
+    def large_cache(self, mib: int = 160) -> Iterator[None]:
         """A bigger SQLite page cache on this thread's connection for the length of a bulk pass
         (the hourly rescore touches most pages of `scores` and its index), then back as it was."""
         conn = self.conn
@@ -622,7 +656,7 @@ class TaskStore:
     def top_tasks(self, assignee_id: str, limit: int, now: datetime) -> list[Ranked]:
         """A person's highest-scoring open, unsnoozed tasks: an index walk, ties broken by task id."""
         rows = self.conn.execute(
-            f"SELECT s.total, s.judged_by, {', '.join('t.' + c.strip() for c in _TASK_COLUMNS.split(','))} "
+            f"SELECT s.total, s.judged_by, {_RANKED_TASK_COLUMNS} "
             "FROM scores s JOIN tasks t ON t.id = s.task_id "
             "WHERE s.assignee_id = ? AND s.active = 1 AND (s.snoozed_until_ts IS NULL OR s.snoozed_until_ts <= ?) "
             "ORDER BY s.total DESC, s.task_id LIMIT ?", (assignee_id, now.timestamp(), limit)).fetchall()
@@ -647,12 +681,17 @@ class TaskStore:
             (assignee, now.timestamp(), total, total, task_id)).fetchone()[0]
         return ahead + 1
 
-    def has_unscored_tasks(self) -> bool:
-        """Whether some task has no score yet, without a join: every score belongs to a task (the
-        foreign key, enforced on every connection this store opens), so fewer scores than tasks
-        means some task is missing one."""
+    def score_counts(self) -> tuple[int, int, int]:
+        """(tasks, scored tasks, active scores), each from an index scan. Every score belongs to a
+        task (the foreign key, enforced on every connection this store opens), so fewer scores
+        than tasks means some task has none yet."""
         tasks = self.conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
-        return tasks > self.conn.execute("SELECT count(*) FROM scores").fetchone()[0]
+        scored, active = self.conn.execute("SELECT count(*), coalesce(sum(active), 0) FROM scores").fetchone()
+        return tasks, scored, active
+
+    def has_unscored_tasks(self) -> bool:
+        tasks, scored, _ = self.score_counts()
+        return tasks > scored
 
     def unscored_task_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute(

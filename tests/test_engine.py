@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.engine import cp, score_task
+from scoring.engine import FAR_FUTURE, FAR_PAST, age_bands, clock_cp, cp, due_plateau, score_task
 from scoring.model import load_model
 from scoring.tasks import OPEN_STATUSES, Task
 
@@ -166,3 +167,44 @@ def test_due_reasons_are_in_the_viewers_time_zone(tz, due, all_day, reason):
 def test_now_must_be_timezone_aware():
     with pytest.raises(ValueError, match="timezone-aware"):
         score_task(Task(title="t", id=1), (), MODEL, datetime(2026, 3, 2, 9, 0))
+
+
+# --- the shortcuts the hourly rescore hands to SQLite: exact for clock_cp, never a copy of it ---
+
+NOW_TS = NOW.timestamp()
+AGE_POINTS = clock_cp(None, MODEL.signal("age"), NOW_TS)
+DUE_POINTS = clock_cp(MODEL.signal("due"), None, NOW_TS)
+AGE_BANDS = age_bands(MODEL.signal("age"), NOW_TS)
+
+
+def test_the_age_bands_cover_every_creation_time_once_with_exact_edges():
+    assert AGE_BANDS[0][2] == FAR_FUTURE and min(first for _, first, _ in AGE_BANDS) == FAR_PAST
+    assert [cp_ for cp_, _, _ in AGE_BANDS] == list(range(1001))  # 0 .. 10 points, every centipoint
+    for value, first, last in AGE_BANDS:
+        for inside in (first, last):
+            if abs(inside) < FAR_FUTURE:
+                assert AGE_POINTS(None, inside) == value
+        if first > FAR_PAST:
+            assert AGE_POINTS(None, math.nextafter(first, -math.inf)) == value + 1  # older: one more
+    edges = sorted((first, last) for _, first, last in AGE_BANDS)
+    assert all(math.nextafter(a[1], math.inf) == b[0] for a, b in zip(edges, edges[1:]))  # no gap, no overlap
+
+
+@examples
+@given(st.floats(min_value=NOW_TS - 900 * 86_400, max_value=NOW_TS + 86_400))
+def test_a_creation_time_falls_in_the_band_of_its_own_age_points(created_ts):
+    (value,) = [v for v, first, last in AGE_BANDS if first <= created_ts <= last]
+    assert value == AGE_POINTS(None, created_ts)
+
+
+@examples
+@given(st.floats(min_value=NOW_TS - 60 * 86_400, max_value=NOW_TS + 90 * 86_400))
+def test_every_due_date_from_the_plateau_on_gets_the_floor_and_none_before(due_ts):
+    first, floor_cp = due_plateau(MODEL.signal("due"), NOW_TS)
+    assert floor_cp == 1200  # 20% of 60 points
+    assert (DUE_POINTS(due_ts, None) == floor_cp) is (due_ts >= first)
+
+
+def test_no_age_signal_or_due_signal_means_nothing_moves():
+    assert age_bands(None, NOW_TS) == [(0, FAR_PAST, FAR_FUTURE)]
+    assert due_plateau(None, NOW_TS) == (FAR_PAST, 0)

@@ -17,6 +17,23 @@ from scoring.tasks import STATUSES, Task
 
 MODEL = load_model(None)
 BAND_IDS = sorted(MODEL.band_ids)
+
+
+def _variant(due: dict, age: dict):
+    data = MODEL.model_dump(mode="json")
+    for signal in data["signals"]:
+        signal.update({"due": due, "age": age}.get(signal["kind"], {}))
+    return parse_model(data)
+
+
+MODELS = [
+    MODEL,
+    # odd weights and a short, steep due ramp with no overdue plateau; age full after ten days
+    _variant({"weight": 17.77, "curve": {"ramp_days": 3.5, "overdue_days": 0, "floor": 0.37}},
+             {"weight": 33.3, "full_after_days": 10}),
+    # a flat due curve and no age weight: nothing moves with the clock
+    _variant({"curve": {"ramp_days": 14, "overdue_days": 7, "floor": 1.0}}, {"weight": 0}),
+]
 T0 = datetime(2026, 3, 2, 8, 0, 17, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -52,27 +69,28 @@ def task_specs(draw) -> dict:
     }
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(task_specs(), min_size=1, max_size=25),
-       st.lists(st.floats(min_value=1, max_value=90 * 24 * 3600), min_size=1, max_size=3))
-def test_the_hourly_rescore_gives_exactly_the_totals_of_a_full_recompute(specs, steps):
+       st.lists(st.floats(min_value=1, max_value=90 * 24 * 3600), min_size=1, max_size=3),
+       st.sampled_from(MODELS))
+def test_the_hourly_rescore_gives_exactly_the_totals_of_a_full_recompute(specs, steps, model):
     with tempfile.TemporaryDirectory() as tmp:
         store = TaskStore(Path(tmp) / "h.db")
         ids = fill(store, specs, T0)
-        recompute_all(store, MODEL, T0)
+        recompute_all(store, model, T0)
         at = T0
         for seconds in steps:  # one or more passes, at growing times
             at = at + timedelta(seconds=seconds)
             before = totals(store, ids)
-            stats = rescore_all(store, MODEL, at)
+            stats = rescore_all(store, model, at)
             assert not stats.full
             hourly = totals(store, ids)
             assert stats.written == sum(1 for i in ids if hourly[i] != before[i])  # only what changed
         tasks, bands = store.get_tasks(ids), store.effective_bands_many(ids)
         ranked = [i for i in ids if tasks[i].is_open]  # closed tasks keep the total they were closed with
         for i in ranked:
-            assert hourly[i] == score_task(tasks[i], bands[i][0], MODEL, at).total
-        recompute_all(store, MODEL, at)
+            assert hourly[i] == score_task(tasks[i], bands[i][0], model, at).total
+        recompute_all(store, model, at)
         assert totals(store, ranked) == {i: hourly[i] for i in ranked}
         store.close()
 
