@@ -4,9 +4,9 @@ Every term is rounded to hundredths of a point *before* it is added, and the tot
 sum of those rounded terms in integer centipoints, so the terms a person sees always add
 up to the total they see, in any order, on any machine.
 
-The time-dependent terms (due date, age) are split out as small scalar functions so the
-hourly rescore of a million tasks can reuse exactly this arithmetic without building
-`Term` objects for every task.
+The time-dependent terms (due date, age) have one definition, `clock_cp`, a closure the
+hourly rescore of a million tasks calls directly (no `Term` objects); `age_bands` and
+`due_plateau` tell SQLite, exactly, which tasks' clock-driven points cannot have moved.
 """
 
 from __future__ import annotations
@@ -169,11 +169,6 @@ def due_plateau(due: Signal | None, now_ts: float) -> tuple[float, int]:
     return _first_at_most(points, floor_cp, overdue, far), floor_cp
 
 
-def time_cp(model: ValueModel, due_ts: float | None, created_ts: float | None, now_ts: float) -> tuple[int, int]:
-    """(due, age) centipoints: everything in a score that moves with the clock alone."""
-    return due_cp(model.signal("due"), due_ts, now_ts), age_cp(model.signal("age"), created_ts, now_ts)
-
-
 # --- reasons ---------------------------------------------------------------------------
 
 def _plural(n: int, word: str) -> str:
@@ -230,10 +225,6 @@ def static_terms(task: Task, band_ids: Iterable[str], model: ValueModel) -> list
             terms.append(Term(signal.id, "signal", cp(signal.weight) / 100,
                               f"quick win: about {task.estimate_hours:g} h (a person's estimate)"))
     return [t for t in terms if cp(t.points) != 0]
-
-
-def static_cp(task: Task, band_ids: Iterable[str], model: ValueModel) -> int:
-    return sum(cp(t.points) for t in static_terms(task, band_ids, model))
 
 
 def time_terms(task: Task, model: ValueModel, now: datetime) -> list[Term]:

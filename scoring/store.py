@@ -547,10 +547,6 @@ class TaskStore:
         row = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return parse_iso(row[0]) if row else None
 
-    def write_score(self, task: Task, total_cp: int, static_cp: int, terms: list[dict], judged_by: str,
-                    fingerprint: str, now: datetime) -> None:
-        self.write_scores([(task, total_cp, static_cp, terms, judged_by)], fingerprint, now)
-
     def write_scores(self, scores: Sequence[tuple[Task, int, int, list[dict], str]], fingerprint: str,
                      now: datetime) -> None:
         """Store fully computed scores: (task, total_cp, static_cp, terms, judged_by) each, in one
