@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from scoring.model import ValueModel
 from scoring.store import TaskStore
+from scoring.tasks import Task
 
 from .directory import Directory
 from .outbox import Outbox
@@ -82,6 +83,8 @@ class Deps:
     outbox: Outbox
     background: Background = field(default_factory=Background)
     status: Callable[[], dict] | None = None  # categorizer status for admins (name, pending, budget)
+    # Done in Slack -> done upstream (the Asana sync's complete_upstream), run after the ack
+    complete_upstream: Callable[[Task, datetime], str] | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -98,3 +101,20 @@ class Deps:
 
     def org_tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.org.timezone)
+
+
+def build_deps(settings: Settings, store: TaskStore, client: WebClient, clock: Callable[[], datetime], *,
+               model: ValueModel | None = None, outbox: Outbox | None = None, background: Background | None = None,
+               status: Callable[[], dict] | None = None,
+               complete_upstream: Callable[[Task, datetime], str] | None = None) -> Deps:
+    """Everything the listeners and the scheduled services share, from the four injected parts.
+
+    `model` defaults to the one the settings name; `outbox` and `background` can be handed in so a
+    test holds the very objects the app uses (to drain the outbox, or wait for after-ack work)."""
+    from scoring.model import load_model
+
+    model = model or load_model(settings.config.scoring.value_model)
+    return Deps(settings=settings, store=store, model=model, client=client, clock=clock,
+                directory=Directory(store, client, settings.org.timezone),
+                outbox=outbox or Outbox(store, client, clock),
+                background=background or Background(), status=status, complete_upstream=complete_upstream)

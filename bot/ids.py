@@ -32,6 +32,8 @@ VIEW_WHY = "why_modal"
 VIEW_SNOOZE_DATE = "snooze_date_modal"
 VIEW_TASK_EDIT = "task_edit_modal"
 VIEW_MAKE_TASK = "make_task_modal"
+VIEW_TASK_ADDED = "task_added_modal"  # the confirmation a task modal turns into (no submit)
+VIEW_NOTICE = "headwork_notice"  # a one-line modal: "that task is gone" (no submit)
 
 # block/action ids inside modals (state values)
 BLOCK_BANDS = "bands"

@@ -25,6 +25,8 @@ from .store_outbox import OutboxItem, OutboxStore
 
 log = logging.getLogger(__name__)
 
+# The token stopped working: nothing can be sent until someone reinstalls, so stop and keep everything.
+AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 PACE_SECONDS = 1.0
 MAX_BACKOFF = timedelta(minutes=30)
@@ -44,6 +46,7 @@ class Outbox:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._paused: str | None = None
 
     # --- queueing ---------------------------------------------------------------------------
 
@@ -56,11 +59,22 @@ class Outbox:
 
     # --- delivery ---------------------------------------------------------------------------
 
+    def pause(self, reason: str) -> None:
+        """Stop delivering (the app was uninstalled, its token revoked): queued items wait, none is
+        dropped; a restart with working tokens delivers them."""
+        if self._paused is None:
+            log.error("outbox paused: %s; %d message(s) wait", reason, self.db.counts().get("pending", 0))
+        self._paused = reason
+
     def drain(self, now: datetime | None = None, limit: int = 100) -> int:
         """Deliver every due item (one pass). Returns how many were sent."""
+        if self._paused is not None:
+            return 0
         with self._lock:  # one drainer per process; other processes are fenced by mark_sending
             sent = 0
             for item in self.db.due(now or self.clock(), limit):
+                if self._paused is not None:
+                    break
                 if self._deliver(item):
                     sent += 1
             return sent
@@ -74,7 +88,10 @@ class Outbox:
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
             status = getattr(exc.response, "status_code", 200)
-            if error in TRANSIENT_ERRORS or status >= 500:
+            if error in AUTH_ERRORS:
+                self.db.mark_retry(item.id, error, self.clock())
+                self.pause(f"Slack answered {error}")
+            elif error in TRANSIENT_ERRORS or status >= 500:
                 self._retry(item, f"{error} (HTTP {status})")
             else:
                 self.db.mark_failed(item.id, error)

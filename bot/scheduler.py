@@ -115,3 +115,30 @@ def scoring_jobs(runtime) -> list[JobSpec]:
         JobSpec("rescore", partial(rescore_job, runtime), every=timedelta(minutes=config.scoring.rescore_minutes),
                 run_at_start=True, misfire_grace=timedelta(minutes=30), name="rescore every task"),
     ]
+
+
+# --- the Slack side's own housekeeping ------------------------------------------------------------
+
+
+def match_identities_job(deps, now: datetime):
+    """Give tasks owned by an email to its Slack user (users.lookupByEmail, cached)."""
+    result = deps.directory.match_emails(now)
+    if result["matched"] or result["unknown"]:
+        log.info("identities: %d email(s) matched to Slack users, %d unknown", result["matched"], result["unknown"])
+    return result
+
+
+def prune_events_job(deps, now: datetime):
+    """Forget event ids older than two days (Slack redelivers within minutes)."""
+    from .store_events import EventLog
+
+    return EventLog(deps.store).prune(now)
+
+
+def slack_jobs(deps) -> list[JobSpec]:
+    return [
+        JobSpec("match_identities", partial(match_identities_job, deps), every=timedelta(minutes=30),
+                run_at_start=True, name="match task owners' emails to Slack users"),
+        JobSpec("prune_events", partial(prune_events_job, deps), every=timedelta(hours=6),
+                misfire_grace=timedelta(hours=6), name="forget old event ids"),
+    ]

@@ -1,37 +1,70 @@
-"""What a person sees, assembled from the store: the /top5 reply, App Home, the Why? modal.
+"""What a person sees, assembled from the store: the /top5 reply, App Home, the Why? modal,
+and how to redraw whichever of them a button was pressed on.
 
-Reads only (fast, indexed); the Web API calls that deliver them live in the listeners."""
+Reads only (fast, indexed); the Web API calls that deliver them live in `bot.delivery`."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from scoring.ranking import explain, top_for
 
 from .blocks.home import build_home
-from .blocks.top5 import build_top5, fallback_text
+from .blocks.top5 import build_top5, fallback_text, parse_where
 from .blocks.why import build_why_modal
 from .deps import Deps
 
 MAX_N = 10
 
 
-def top5_reply(deps: Deps, viewer: str, owner: str, n: int, now: datetime) -> dict:
+@dataclass(frozen=True)
+class Origin:
+    """Where an action came from, so the right surface is redrawn afterwards: a /top5 list
+    (whose, how long, and the response_url that can replace it) or the App Home tab."""
+
+    kind: str  # 'top5' | 'home' | 'other'
+    owner: str | None = None
+    n: int = 5
+    response_url: str | None = None
+
+    @classmethod
+    def of_action(cls, body: dict, action: dict) -> "Origin":
+        kind, owner, n = parse_where(action.get("block_id", ""))
+        if kind == "top5":
+            return cls("top5", owner, n, body.get("response_url"))
+        container = body.get("container") or {}
+        if kind == "home" or container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+            return cls("home")
+        return cls("other", response_url=body.get("response_url"))
+
+    def dumps(self, **extra) -> str:
+        return json.dumps({**asdict(self), **extra}, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> tuple["Origin", dict]:
+        """(origin, the other fields) from a modal's private_metadata; unknown shapes give 'other'."""
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        fields = {k: data.pop(k) for k in ("kind", "owner", "n", "response_url") if k in data}
+        try:
+            origin = cls(str(fields.get("kind", "other")), fields.get("owner"), int(fields.get("n", 5)),
+                         fields.get("response_url"))
+        except (TypeError, ValueError):
+            origin = cls("other")
+        return origin, data
+
+
+def top5_reply(deps: Deps, viewer: str, owner: str, n: int, now: datetime, notice: str | None = None) -> dict:
     entries = top_for(deps.store, deps.model, owner, n, now)
     actionable = viewer == owner or deps.is_admin(viewer)
-    blocks = build_top5(entries, now, viewer, owner, actionable=actionable, requested=n)
-    # remember whose list this is, so a button press can redraw exactly this list
-    blocks[0]["block_id"] = f"top5:{owner}:{n}"
-    return {"response_type": "ephemeral", "text": fallback_text(entries), "blocks": blocks}
-
-
-def parse_list_marker(blocks: list[dict]) -> tuple[str, int] | None:
-    if not blocks:
-        return None
-    parts = str(blocks[0].get("block_id", "")).split(":")
-    if len(parts) == 3 and parts[0] == "top5" and parts[2].isdigit():
-        return parts[1], int(parts[2])
-    return None
+    blocks = build_top5(entries, now, viewer, owner, actionable=actionable, requested=n, notice=notice)
+    return {"response_type": "ephemeral", "text": notice or fallback_text(entries), "blocks": blocks}
 
 
 def admin_status(deps: Deps, now: datetime) -> dict:
@@ -50,15 +83,18 @@ def admin_status(deps: Deps, now: datetime) -> dict:
     return status
 
 
-def home_view(deps: Deps, user_id: str, now: datetime) -> dict:
+def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None) -> dict:
     ranked = top_for(deps.store, deps.model, user_id, 10, now)
     status = admin_status(deps, now) if deps.is_admin(user_id) else None
-    return build_home(ranked[:5], ranked[5:], now, status)
+    return build_home(ranked[:5], ranked[5:], now, status, notice)
 
 
-def why_view(deps: Deps, viewer: str, task_id: int, now: datetime) -> dict | None:
+def why_view(deps: Deps, viewer: str, task_id: int, now: datetime, origin: Origin) -> dict | None:
     entry = explain(deps.store, deps.model, task_id, now)
     if entry is None:
         return None
+    owner = entry.task.assignee_id
+    if not (deps.is_admin(viewer) if owner is None else deps.may_view(viewer, owner)):
+        return None
     can_correct = entry.task.assignee_id == viewer or deps.is_admin(viewer)
-    return build_why_modal(entry, deps.model, now, can_correct)
+    return build_why_modal(entry, deps.model, now, can_correct, metadata=origin.dumps(task_id=task_id))

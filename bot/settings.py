@@ -207,3 +207,50 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError("\n".join(lines)) from None
     config, found = load_config(env.headwork_config)
     return Settings(env=env, config=config, config_path=env.headwork_config, config_found=found)
+
+
+# --- what `headwork run` needs from the environment ------------------------------------------
+
+_TOKEN_SHAPES = {
+    "slack_bot_token": ("SLACK_BOT_TOKEN", "xoxb-", "the Bot User OAuth Token (OAuth & Permissions)"),
+    "slack_app_token": ("SLACK_APP_TOKEN", "xapp-", "an app-level token with connections:write (Basic Information)"),
+}
+
+
+class SlackCredentials(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    bot_token: SecretStr
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+
+    def secrets(self) -> list[str]:
+        return [s.get_secret_value() for s in (self.bot_token, self.app_token, self.signing_secret) if s]
+
+
+def _secret(env: Env, field: str) -> str:
+    value = getattr(env, field)
+    return value.get_secret_value().strip() if value is not None else ""
+
+
+def slack_credentials(settings: Settings, http: bool) -> SlackCredentials:
+    """The tokens `headwork run` needs, or one ConfigError line naming the variable and what is
+    wrong with it, never its value. Socket Mode: bot + app token; HTTP: bot token + signing secret."""
+    needed = ["slack_bot_token", "slack_app_token"] if not http else ["slack_bot_token"]
+    for field in needed:
+        name, prefix, what = _TOKEN_SHAPES[field]
+        value = _secret(settings.env, field)
+        if not value:
+            raise ConfigError(f"environment: {name}: not set ({what}, starting with {prefix})")
+        if not value.startswith(prefix) or any(c.isspace() for c in value) or len(value) < len(prefix) + 8:
+            raise ConfigError(f"environment: {name}: does not look like {what} (it should start with {prefix})")
+    secret = _secret(settings.env, "slack_signing_secret")
+    if http and not secret:
+        raise ConfigError("environment: SLACK_SIGNING_SECRET: not set (HTTP mode verifies every request with "
+                          "the Signing Secret from Basic Information)")
+    if http and not all(c in "0123456789abcdefABCDEF" for c in secret):
+        raise ConfigError("environment: SLACK_SIGNING_SECRET: does not look like a Slack signing secret "
+                          "(32 hexadecimal characters, from Basic Information)")
+    return SlackCredentials(bot_token=_secret(settings.env, "slack_bot_token"),
+                            app_token=_secret(settings.env, "slack_app_token") or None if not http else None,
+                            signing_secret=secret or None)

@@ -71,3 +71,19 @@ def load_demo_org(now: datetime) -> DemoOrg:
         ))
     return DemoOrg(raw["org"]["name"], raw["org"]["timezone"], tuple(raw["org"].get("admins", ())), people,
                    tuple(raw.get("teams", ())), tuple(tasks))
+
+
+def seed_demo(store, model, now: datetime) -> DemoOrg:
+    """Load the sample organisation into `store`, judge its bands with the offline rules and
+    score every task at `now`: what `headwork demo` shows, and what the console and tests use."""
+    from .categorize import categorize_pending
+    from .rescore import recompute_all
+    from .rules import RulesCategorizer
+
+    org = load_demo_org(now)
+    for _ in store.upsert_tasks(org.tasks, now):
+        pass
+    local_now = now.astimezone(ZoneInfo(org.timezone))
+    categorize_pending(store, RulesCategorizer(), model, local_now)
+    recompute_all(store, model, local_now)
+    return org

@@ -179,7 +179,8 @@ def test_views_and_usergroups(fake, client):
     view = client.views_open(trigger_id="t", view={"type": "modal", "callback_id": "cb",
                                                    "title": {"type": "plain_text", "text": "T"},
                                                    "blocks": []})["view"]
-    updated = client.views_update(view_id=view["id"], view={"type": "modal", "blocks": []})
+    updated = client.views_update(view_id=view["id"], view={"type": "modal", "blocks": [],
+                                                            "title": {"type": "plain_text", "text": "T"}})
     assert updated["view"]["id"] == view["id"] and view["callback_id"] == "cb"
     assert client.usergroups_users_list(usergroup="S1")["users"] == ["U1", "U2"]
 

@@ -9,6 +9,7 @@ OPTION_TEXT_MAX = 75
 MODAL_TITLE_MAX = 24
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
+PRIVATE_METADATA_MAX = 3000
 
 
 def esc(text: str) -> str:
@@ -76,7 +77,7 @@ def modal(callback_id: str, title: str, blocks: list[dict], submit: str | None =
           private_metadata: str = "", close: str = "Close") -> dict:
     view = {"type": "modal", "callback_id": callback_id, "title": plain(title, MODAL_TITLE_MAX),
             "close": plain(close, MODAL_TITLE_MAX), "blocks": blocks[:VIEW_BLOCKS_MAX],
-            "private_metadata": private_metadata[:3000]}
+            "private_metadata": private_metadata[:PRIVATE_METADATA_MAX]}
     if submit:
         view["submit"] = plain(submit, MODAL_TITLE_MAX)
     return view

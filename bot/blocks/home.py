@@ -12,14 +12,16 @@ from .top5 import empty_state, task_card
 
 
 def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
-               admin_status: dict | None = None) -> dict:
+               admin_status: dict | None = None, notice: str | None = None) -> dict:
     blocks = [header("Your top 5"),
               context(f"Live scores · {now:%a %d %b, %H:%M} ({now.tzinfo}) · updated whenever a task changes"),
               {"type": "actions", "block_id": "home_tools", "elements": [
                   button("Add a task", ids.ACTION_ADD_TASK, "add"), button("Refresh", ids.ACTION_REFRESH, "home")]}]
+    if notice:
+        blocks.append(context(notice))
     if top:
         for entry in top:
-            blocks += task_card(entry, now, actionable=True)
+            blocks += task_card(entry, now, actionable=True, where="home", editable=True)
     else:
         blocks += empty_state()
     if next_up:

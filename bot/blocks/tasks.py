@@ -8,7 +8,7 @@ from datetime import date
 from scoring.tasks import Task
 
 from .. import ids
-from .common import button, context, link, modal, section
+from .common import PRIVATE_METADATA_MAX, button, context, link, modal, section
 
 
 def build_task_modal(owner: str, title: str = "", due: date | None = None, estimate: float | None = None,
@@ -39,13 +39,39 @@ def build_task_modal(owner: str, title: str = "", due: date | None = None, estim
          "hint": {"type": "plain_text", "text": "Two hours or less makes it a quick win. Only people estimate here."}},
     ]
     if metadata and metadata.get("url"):
-        blocks.append(context(f"Links back to {link(metadata['url'], 'the original message')}"))
+        what = "its source" if editing else "the original message"
+        blocks.append(context(f"Links back to {link(metadata['url'], what)}"))
     return modal(ids.VIEW_TASK_EDIT if editing else ids.VIEW_MAKE_TASK, "Edit task" if editing else "New task",
-                 blocks, submit="Save" if editing else "Add task", private_metadata=json.dumps(metadata or {}))
+                 blocks, submit="Save" if editing else "Add task", private_metadata=fit_metadata(metadata or {}))
 
 
-def build_task_added(task: Task, rank: int | None, total: float) -> list[dict]:
-    where = f"#{rank} in your list" if rank else "not in your list (it has another owner)"
-    return [section(f"Added {link(task.url, task.title)} — *{total:g} pts*, {where}."),
-            {"type": "actions", "block_id": f"added_{task.id}",
+def fit_metadata(metadata: dict, limit: int = PRIVATE_METADATA_MAX) -> str:
+    """JSON within Slack's 3,000-character private_metadata, shortening the notes (the only long
+    field) rather than cutting the JSON itself."""
+    data = dict(metadata)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    while len(text) > limit and data.get("notes"):
+        data["notes"] = data["notes"][: max(0, len(data["notes"]) - (len(text) - limit) - 1)]
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def _placement(task: Task, rank: int | None, viewer: str) -> str:
+    whose = "your list" if task.assignee_id == viewer else f"<@{task.assignee_id}>'s list"
+    return f"#{rank} in {whose}" if rank else f"not ranked in {whose} yet"
+
+
+def build_task_added(task: Task, rank: int | None, total: float, viewer: str) -> list[dict]:
+    """The ephemeral answer to `/task <title>`."""
+    return [section(f"Added {link(task.url, task.title)} — *{total:g} pts*, {_placement(task, rank, viewer)}."),
+            {"type": "actions", "block_id": f"added:{task.id}",
              "elements": [button("Why?", ids.ACTION_WHY, str(task.id))]}]
+
+
+def build_task_saved_modal(task: Task, rank: int | None, total: float, viewer: str, edited: bool = False) -> dict:
+    """What a submitted task modal turns into: the task, its score and where it ranks."""
+    verb = "Saved" if edited else "Added"
+    return modal(ids.VIEW_TASK_ADDED, "Task saved" if edited else "Task added", [
+        section(f"{verb} {link(task.url, task.title)} — *{total:g} pts*, {_placement(task, rank, viewer)}."),
+        context("Scores update whenever a task changes. Open Headwork's *Home* tab to see your list."),
+    ], close="Done")

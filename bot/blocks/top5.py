@@ -34,7 +34,24 @@ def why_line(entry: RankedTask, count: int = 3) -> str:
     return " · ".join(f"{esc(t.reason)} (+{t.points:g})" for t in terms)
 
 
-def task_card(entry: RankedTask, now: datetime, actionable: bool) -> list[dict]:
+def list_tag(owner_id: str, n: int) -> str:
+    """Where a card is shown, carried in its actions block_id: a button press on an ephemeral
+    message brings no copy of the message, so the list to redraw must travel with the button."""
+    return f"top5:{owner_id}:{n}"
+
+
+def parse_where(block_id: str) -> tuple[str, str | None, int]:
+    """An actions block_id -> ('top5', owner, n) | ('home', None, 0) | ('other', None, 0)."""
+    parts = str(block_id or "").split(":")
+    if len(parts) == 4 and parts[0] == "top5" and parts[2].isdigit():
+        return "top5", parts[1], int(parts[2])
+    if parts and parts[0] == "home":
+        return "home", None, 0
+    return "other", None, 0
+
+
+def task_card(entry: RankedTask, now: datetime, actionable: bool, where: str = "home",
+              editable: bool = False) -> list[dict]:
     """Two blocks per task: what and why, then the buttons."""
     t = entry.task
     text = (f"*{entry.rank}. {link(t.url, t.title[:250])}*  ·  {entry.score.total:g} pts\n"
@@ -58,7 +75,9 @@ def task_card(entry: RankedTask, now: datetime, actionable: bool) -> list[dict]:
                 "deny": {"type": "plain_text", "text": "Keep it"}}),
         ]
     elements.append(button("Why?", ids.ACTION_WHY, value))
-    blocks.append({"type": "actions", "block_id": f"act_{t.id}", "elements": elements})
+    if actionable and editable:
+        elements.append(button("Edit", ids.ACTION_EDIT, value))
+    blocks.append({"type": "actions", "block_id": f"{where}:{t.id}", "elements": elements})
     return blocks
 
 
@@ -71,16 +90,24 @@ def empty_state(whose: str = "You") -> list[dict]:
 
 
 def build_top5(entries: list[RankedTask], now: datetime, viewer_id: str, owner_id: str,
-               actionable: bool = True, requested: int = 5) -> list[dict]:
-    """The ephemeral /top5 reply."""
+               actionable: bool = True, requested: int = 5, notice: str | None = None) -> list[dict]:
+    """The ephemeral /top5 reply. `notice` says what the last button press did."""
     mine = viewer_id == owner_id
     title = f"Your top {requested}" if mine else f"Top {requested} for <@{owner_id}>"
+    blocks = [context(notice)] if notice else []
     if not entries:
-        return [section(f"*{title}*"), *(empty_state() if mine else [section(f"<@{owner_id}> has no open tasks.")])]
-    blocks = [section(f"*{title}* · {now:%a %d %b, %H:%M} ({now.tzinfo})")]
+        return blocks + [section(f"*{title}*"),
+                         *(empty_state() if mine else [section(f"<@{owner_id}> has no open tasks.")])]
+    blocks.append(section(f"*{title}* · {now:%a %d %b, %H:%M} ({now.tzinfo})"))
+    where = list_tag(owner_id, requested)
     for entry in entries:
-        blocks += task_card(entry, now, actionable)
-    blocks.append(context("Scores update hourly and whenever a task changes · `/top5 help` · `/top5 10` for more"))
+        blocks += task_card(entry, now, actionable, where)
+    tools = [button("Refresh", ids.ACTION_REFRESH, f"{owner_id}:{requested}")]
+    if requested < 10 and len(entries) == requested:
+        tools.append(button("Show top 10", ids.ACTION_SHOW_MORE, f"{owner_id}:10"))
+    blocks.append({"type": "actions", "block_id": f"{where}:tools", "elements": tools})
+    blocks.append(context("Scores update hourly and whenever a task changes · `/top5 help` · "
+                          "the *Home* tab of Headwork shows the same list"))
     return blocks
 
 

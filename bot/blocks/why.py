@@ -14,7 +14,9 @@ from .top5 import due_text, judged_by_text
 KIND_LABELS = {"band": "value band", "bump": "extra band (proportional bump)", "signal": "signal"}
 
 
-def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_correct: bool) -> dict:
+def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_correct: bool,
+                    metadata: str = "") -> dict:
+    """`metadata` travels with the modal (private_metadata): which task, and which list to redraw."""
     task = entry.task
     blocks = [header(task.title),
               section(f"*{entry.score.total:g} points*"
@@ -40,13 +42,13 @@ def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_cor
                        "hint": {"type": "plain_text",
                                 "text": "Your correction is kept: no AI or rule will overwrite it."},
                        "element": element})
-        return modal(ids.VIEW_WHY, "Why this score", blocks, submit="Save bands", private_metadata=str(task.id))
-    return modal(ids.VIEW_WHY, "Why this score", blocks, private_metadata=str(task.id))
+        return modal(ids.VIEW_WHY, "Why this score", blocks, submit="Save bands", private_metadata=metadata)
+    return modal(ids.VIEW_WHY, "Why this score", blocks, private_metadata=metadata)
 
 
-def build_snooze_date_modal(task_id: int, today: str) -> dict:
+def build_snooze_date_modal(today: str, metadata: str) -> dict:
     blocks = [{"type": "input", "block_id": ids.BLOCK_SNOOZE_DATE,
                "label": {"type": "plain_text", "text": "Snooze until"},
                "element": {"type": "datepicker", "action_id": ids.INPUT_SNOOZE_DATE, "initial_date": today}},
               context("The task comes back at 09:00 your time on that day.")]
-    return modal(ids.VIEW_SNOOZE_DATE, "Snooze task", blocks, submit="Snooze", private_metadata=str(task_id))
+    return modal(ids.VIEW_SNOOZE_DATE, "Snooze task", blocks, submit="Snooze", private_metadata=metadata)

@@ -6,11 +6,8 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scoring.categorize import categorize_pending
-from scoring.demo import load_demo_org
+from scoring.demo import seed_demo
 from scoring.ranking import top_for
-from scoring.rescore import recompute_all
-from scoring.rules import RulesCategorizer
 from scoring.store import TaskStore
 
 from ..textview import ranking_lines
@@ -25,16 +22,8 @@ def register(sub) -> None:
 
 def build_demo_store(path: Path, runtime):
     """Load the sample organisation into a store, judge its bands offline and score it."""
-    now = runtime.clock()
-    org = load_demo_org(now)
     store = TaskStore(path)
-    for _ in store.upsert_tasks(org.tasks, now):
-        pass
-    model = runtime.model
-    local_now = now.astimezone(ZoneInfo(org.timezone))
-    categorize_pending(store, RulesCategorizer(), model, local_now)
-    recompute_all(store, model, local_now)
-    return org, store
+    return seed_demo(store, runtime.model, runtime.clock()), store
 
 
 def run(args, runtime) -> int:

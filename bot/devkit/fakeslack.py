@@ -31,6 +31,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from . import blockkit
+
 TEAM_ID = "T0HEADWORK"
 TEAM_NAME = "Headwork"
 TEAM_DOMAIN = "headwork"
@@ -129,6 +131,7 @@ class FakeSlack:
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._usergroups: dict[str, list[str]] = {}
+        self._block_kit_problems: list[str] = []
         self._ids = itertools.count(1)
         self._ts_micros = itertools.count(1_700_000_000_000_100, 100)
         self._handlers: dict[str, Callable[[Call], dict]] = {
@@ -387,6 +390,9 @@ class FakeSlack:
         handler = override or self._handlers.get(call.method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
+        problems = self._check_block_kit(call)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
         try:
             body = handler(call)
         except SlackError as err:
@@ -402,9 +408,34 @@ class FakeSlack:
             return True
 
     def _handle_response(self, tag: str, body: Any) -> None:
+        problems = blockkit.message_problems(body) if isinstance(body, dict) else []
         with self._cond:
+            self._record_problems(f"response_url {tag}", problems)
             self._responses.append((tag, body))
             self._cond.notify_all()
+
+    # ------------------------------------------------------------------ Block Kit, checked like Slack does
+
+    def _check_block_kit(self, call: Call) -> list[str]:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"):
+            message = {k: call.json_arg(k) for k in ("text", "blocks", "attachments") if k in call.args}
+            problems = blockkit.message_problems(message)
+        elif call.method in ("views.open", "views.push", "views.update", "views.publish"):
+            view = call.json_arg("view")
+            problems = blockkit.view_problems(view) if isinstance(view, dict) else ["view is not an object"]
+        else:
+            return []
+        with self._cond:
+            self._record_problems(call.method, problems)
+        return problems
+
+    def _record_problems(self, where: str, problems: list[str]) -> None:
+        self._block_kit_problems.extend(f"{where}: {p}" for p in problems)
+
+    def block_kit_problems(self) -> list[str]:
+        """Every Block Kit limit broken by anything sent to this fake (empty when all was valid)."""
+        with self._cond:
+            return list(self._block_kit_problems)
 
     # ------------------------------------------------------------------ ids
 

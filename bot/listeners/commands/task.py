@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from ...blocks.tasks import build_task_added, build_task_modal
+from ...delivery import open_modal, publish_home
 from ...deps import Deps
 from ...tasks_service import NewTask, create_task
 
+HELP = ("*`/task`* — add a task to Headwork\n"
+        "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
+        "`/task` — the full form: owner, due date, your estimate in hours\n"
+        "On any message: *⋯ More actions → Make this a task*")
 
-def handle_task(ack, command: dict, deps: Deps, client) -> None:
+
+def handle_task(ack, command: dict, deps: Deps) -> None:
     user = command["user_id"]
-    title = (command.get("text") or "").strip()
-    if not title or title.lower() == "help":
+    title = " ".join((command.get("text") or "").split())
+    if title.lower() in ("help", "?", "-h", "--help"):
+        ack(response_type="ephemeral", text=HELP)
+        return
+    if not title:
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=build_task_modal(owner=user))
+        deps.background.submit(open_modal, deps, command["trigger_id"], build_task_modal(owner=user))
         return
     now = deps.now_for(user)
     task_id = create_task(deps, NewTask(title=title, owner=user, created_by=user), now)
-    rank = deps.store.rank_of(task_id, now)
     score = deps.store.score_of(task_id)
     ack(response_type="ephemeral", text=f"Added: {title}", blocks=build_task_added(
-        deps.store.get_task(task_id), rank, score["total"] if score else 0.0))
-    deps.background.submit(_refresh_home, deps, user)
-
-
-def _refresh_home(deps: Deps, user: str) -> None:
-    from ..events.app_home import publish_home
-
-    publish_home(deps, user)
+        deps.store.get_task(task_id), deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user))
+    deps.background.submit(publish_home, deps, user)

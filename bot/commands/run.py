@@ -1,0 +1,75 @@
+"""`headwork run`: the Slack app, its scheduler and its outbox, in one process.
+
+Socket Mode by default (SLACK_BOT_TOKEN, SLACK_APP_TOKEN); `--http` serves Slack's requests
+on a production WSGI server (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET). SIGTERM or Ctrl-C
+stops it cleanly: no new work is taken, the scheduler and outbox stop, queued messages wait
+in the database for the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from slack_sdk.errors import SlackApiError
+
+from .. import logsafe
+from ..service import Service
+from ..settings import slack_credentials
+
+log = logging.getLogger("headwork.run")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run the Slack app (Socket Mode; --http for HTTP), the scheduler and the outbox")
+    p.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
+    p.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000; 0 picks a free one)")
+    p.add_argument("--threads", type=int, default=8, help="HTTP mode: request threads (default 8)")
+    p.set_defaults(handler=run)
+
+
+def run(args, runtime) -> int:
+    credentials = slack_credentials(runtime.settings, http=args.http)
+    logsafe.install(credentials.secrets() + _other_secrets(runtime))
+    service = Service.build(runtime, credentials, http=args.http)
+    try:
+        who = service.check_token()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+        print(f"headwork: Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token of this "
+              "app from OAuth & Permissions", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"headwork: cannot reach Slack at {runtime.settings.env.slack_api_url} ({type(exc).__name__}); "
+              "check the network or SLACK_API_URL", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    _on_signals(stop)
+    log.info("connected to workspace %s as %s", who.get("team", "?"), who.get("user", "?"))
+    service.start()
+    try:
+        if args.http:
+            service.serve_http(args.host, args.port, args.threads, stop)
+        else:
+            service.serve_socket_mode(stop)
+    finally:
+        service.stop()
+    log.info("stopped")
+    return 0
+
+
+def _other_secrets(runtime) -> list[str]:
+    key = runtime.settings.env.anthropic_api_key
+    return [key.get_secret_value()] if key is not None else []
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def handler(signum, frame):
+        log.info("signal %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)

@@ -1,0 +1,17 @@
+from slack_bolt import App
+
+from ... import ids
+from .task_buttons import handle_done, handle_not_mine, handle_snooze
+from .task_forms import handle_add_task, handle_edit, handle_why
+from .top5_tools import handle_refresh, handle_show_more
+
+
+def register(app: App) -> None:
+    app.action(ids.ACTION_DONE)(handle_done)
+    app.action(ids.ACTION_SNOOZE)(handle_snooze)
+    app.action(ids.ACTION_NOT_MINE)(handle_not_mine)
+    app.action(ids.ACTION_WHY)(handle_why)
+    app.action(ids.ACTION_EDIT)(handle_edit)
+    app.action(ids.ACTION_ADD_TASK)(handle_add_task)
+    app.action(ids.ACTION_REFRESH)(handle_refresh)
+    app.action(ids.ACTION_SHOW_MORE)(handle_show_more)

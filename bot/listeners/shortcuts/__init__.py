@@ -1,0 +1,8 @@
+from slack_bolt import App
+
+from ... import ids
+from .make_task import handle_make_task_shortcut
+
+
+def register(app: App) -> None:
+    app.shortcut(ids.SHORTCUT_MAKE_TASK)(handle_make_task_shortcut)

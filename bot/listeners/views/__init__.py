@@ -1,0 +1,13 @@
+from slack_bolt import App
+
+from ... import ids
+from .bands import handle_why_submission
+from .snooze import handle_snooze_date
+from .task_form import handle_edit_task, handle_make_task
+
+
+def register(app: App) -> None:
+    app.view(ids.VIEW_WHY)(handle_why_submission)
+    app.view(ids.VIEW_SNOOZE_DATE)(handle_snooze_date)
+    app.view(ids.VIEW_MAKE_TASK)(handle_make_task)
+    app.view(ids.VIEW_TASK_EDIT)(handle_edit_task)

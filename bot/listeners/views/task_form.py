@@ -1,0 +1,75 @@
+"""The task modal, submitted: a new task (from /task, Home or "Make this a task") or an edit.
+The task is stored, judged and scored before the ack, and the modal turns into a
+confirmation that says where it ranks."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from scoring.actions import can_act
+
+from ... import ids
+from ...blocks.common import esc
+from ...blocks.tasks import build_task_saved_modal
+from ...delivery import publish_home
+from ...deps import Deps
+from ...forms import read_task_form
+from ...tasks_service import NewTask, create_task, edit_task
+
+log = logging.getLogger("headwork.tasks")
+
+
+def _metadata(view: dict) -> dict:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def handle_make_task(ack, body: dict, view: dict, deps: Deps) -> None:
+    user = body["user"]["id"]
+    now = deps.now_for(user)
+    form = read_task_form(view, now.date())
+    if form.errors:
+        ack(response_action="errors", errors=form.errors)
+        return
+    meta = _metadata(view)
+    task_id = create_task(deps, NewTask(
+        title=form.title, owner=form.owner, created_by=user, due=form.due, estimate_hours=form.estimate_hours,
+        url=str(meta.get("url") or ""), notes=str(meta.get("notes") or ""),
+        external_id=meta.get("external_id")), now)
+    task = deps.store.get_task(task_id)
+    score = deps.store.score_of(task_id)
+    ack(response_action="update", view=build_task_saved_modal(
+        task, deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user))
+    deps.background.submit(publish_home, deps, user)
+    if form.owner != user:
+        deps.outbox.send(f"task-assigned:{task_id}", "chat.postMessage", {
+            "channel": form.owner,
+            "text": f"<@{user}> gave you a task in Headwork: {esc(task.title[:300])}",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
+                        f"<@{user}> gave you a task: *{esc(task.title[:300])}*. It is in your `/top5` list "
+                        "now, ranked by its score."}}]})
+        deps.background.submit(publish_home, deps, form.owner)
+
+
+def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
+    user = body["user"]["id"]
+    now = deps.now_for(user)
+    meta = _metadata(view)
+    task = deps.store.get_task(meta["task_id"]) if isinstance(meta.get("task_id"), int) else None
+    form = read_task_form(view, now.date(), editing=True)
+    if task is None or not can_act(task, user, deps.is_admin(user)):
+        first = next(iter(form.errors), None) or ids.BLOCK_TASK_TITLE
+        ack(response_action="errors", errors={first: "This task is gone, or no longer yours to edit."})
+        return
+    if form.errors:
+        ack(response_action="errors", errors=form.errors)
+        return
+    task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours)
+    score = deps.store.score_of(task.id)
+    ack(response_action="update", view=build_task_saved_modal(
+        task, deps.store.rank_of(task.id, now), score["total"] if score else 0.0, user, edited=True))
+    deps.background.submit(publish_home, deps, user)

@@ -1,0 +1,93 @@
+"""What `headwork run` assembles: the Bolt app, its dependencies, the scheduler with every
+feature's jobs, the outbox worker, and the transport (Socket Mode or HTTP).
+
+The composition root (`bot.commands.run`) builds it from the Runtime; tests build the same
+Service against the loopback Slack."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from slack_bolt import App
+
+from .app import create_app
+from .deps import Deps, build_deps
+from .scheduler import build_scheduler, scoring_jobs, slack_jobs
+from .settings import SlackCredentials
+from .slack_client import make_web_client
+
+log = logging.getLogger("headwork.service")
+
+
+@dataclass
+class Service:
+    runtime: object
+    deps: Deps
+    app: App
+    http: bool
+    app_token: str | None = None
+    scheduler: object = None
+
+    @classmethod
+    def build(cls, runtime, credentials: SlackCredentials, http: bool) -> "Service":
+        settings = runtime.settings
+        client = make_web_client(credentials.bot_token.get_secret_value(), settings.env.slack_api_url)
+        deps = build_deps(settings, runtime.store, client, runtime.clock, model=runtime.model,
+                          status=runtime.categorizer_status, complete_upstream=_upstream(runtime))
+        app = create_app(deps, http=http)
+        token = credentials.app_token.get_secret_value() if credentials.app_token else None
+        return cls(runtime, deps, app, http, token)
+
+    def check_token(self) -> dict:
+        """auth.test: fails fast, with Slack's own error, when the bot token is wrong."""
+        return self.deps.client.auth_test().data
+
+    def jobs(self) -> list:
+        from .commands.sync import source_jobs
+
+        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps)
+
+    def start(self) -> None:
+        self.deps.outbox.start()
+        self.scheduler = build_scheduler(self.runtime.clock, self.jobs(), timezone=self.deps.settings.org.timezone)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self.deps.outbox.stop()
+        self.deps.background.wait(timeout=10)
+        self.deps.background.shutdown()
+
+    def serve_http(self, host: str, port: int, threads: int, stop: threading.Event) -> None:
+        from .http_server import EVENTS_PATH, make_server
+
+        server = make_server(self.app, host, port, threads)
+        thread = threading.Thread(target=server.run, name="headwork-http", daemon=True)
+        thread.start()
+        log.info("HTTP mode: listening on http://%s:%d%s", host, server.effective_port, EVENTS_PATH)
+        stop.wait()
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        thread.join(timeout=5)
+
+    def serve_socket_mode(self, stop: threading.Event) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(self.app, app_token=self.app_token, logger=logging.getLogger("headwork.socket"))
+        handler.connect()
+        log.info("Socket Mode: connected; waiting for Slack")
+        stop.wait()
+        handler.close()
+
+
+def _upstream(runtime):
+    """Done in Slack -> completed in Asana, when Asana is configured."""
+    asana = runtime.settings.config.sources.asana
+    if asana is None or not asana.projects:
+        return None
+    from scoring.sources.asana_sync import complete_upstream
+
+    return lambda task, now: complete_upstream(runtime.store, runtime.asana_client, task, now)
