@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None, c
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries(args.verbose)
     environ = dict(os.environ) if environ is None else environ
     runtime = Runtime(environ) if clock is None else Runtime(environ, clock=clock)
     try:
@@ -40,6 +41,17 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None, c
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def quiet_libraries(verbose: bool) -> None:
+    """Libraries say what they do at INFO (every scheduler run, every Socket Mode frame); the
+    operator wants Headwork's own lines. Their warnings and errors still show."""
+    for name in ("apscheduler", "slack_bolt", "slack_sdk", "headwork.bolt", "waitress", "asana", "urllib3"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+    # Bolt reads SLACK_BOT_TOKEN from the process environment itself and then warns that the
+    # client we hand it wins; that is the intent, not news.
+    logging.getLogger("headwork.bolt").addFilter(
+        lambda record: "`token` will be unused" not in record.getMessage())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,7 +67,7 @@ class Service:
         server = make_server(self.app, host, port, threads)
         thread = threading.Thread(target=server.run, name="headwork-http", daemon=True)
         thread.start()
-        log.info("HTTP mode: listening on http://%s:%d%s", host, server.effective_port, EVENTS_PATH)
+        log.info("HTTP mode: listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
         stop.wait()
         server.close()
         server.task_dispatcher.shutdown(timeout=5)

@@ -1,0 +1,27 @@
+"""Secrets never reach a log line, whoever logs them and however."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.logsafe import RedactSecrets
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def test_known_secrets_and_token_shapes_are_blanked(caplog):
+    log = logging.getLogger("test.logsafe")
+    log.addFilter(RedactSecrets([SECRET]))
+    with caplog.at_level(logging.INFO, logger="test.logsafe"):
+        log.info("signing with %s", SECRET)
+        log.info("header Authorization: Bearer xoxb-1234567890-abcdefghij")
+        log.info("app token xapp-1-A0123-4567-abcdef and key sk-ant-api03-abcdefghijkl")
+        try:
+            raise ValueError(f"bad secret {SECRET}")
+        except ValueError:
+            log.exception("failed")
+    text = caplog.text
+    assert SECRET not in text and "xoxb-1234567890" not in text and "xapp-1-A0123" not in text
+    assert "sk-ant-api03" not in text
+    assert text.count("[redacted]") >= 5
+    assert "signing with [redacted]" in text
