@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +18,9 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="run Headwork on a sample organisation: no Slack account, no API key")
     p.add_argument("--db", type=Path, help="keep the demo database at this path (default: a temporary file)")
     p.add_argument("-n", type=int, default=5, help="tasks per person (default 5)")
+    p.add_argument("--console", action="store_true",
+                   help="then try the Slack app in the terminal: /top5, buttons, modals, App Home (no Slack needed)")
+    p.add_argument("--as", dest="person", default="tom", help="console: start as this sample person (default tom)")
     p.set_defaults(handler=run)
 
 
@@ -46,7 +50,25 @@ def run(args, runtime) -> int:
         unowned = store.unowned_open_count()
         if unowned:
             print(f"{unowned} open task(s) have no Slack owner yet: {', '.join(store.emails_without_owner())}")
+        if args.console:
+            run_console(store, org, runtime, args.person)
         store.close()
         if args.db:
             print(f"Demo database kept at {args.db}")
     return 0
+
+
+def run_console(store, org, runtime, person: str) -> None:
+    """The real app and listeners against a loopback Slack that knows the sample people."""
+    from ..devkit.console import Console
+    from ..devkit.harness import SlackHarness
+
+    config = {"org": {"timezone": org.timezone, "admins": list(org.admins), "teams": [dict(t) for t in org.teams]}}
+    with SlackHarness(store, config=config, now=runtime.clock(), model=runtime.model) as slack:
+        for p in org.people:
+            slack.add_user(p.id, name=p.name.split()[0].lower(), real_name=p.name, tz=p.tz, email=p.email)
+            slack.deps.directory.refresh(p.id, slack.clock())  # as after their first contact
+        slack.fake.clear()
+        start = org.person(person) or org.people[0]
+        print("Headwork console: the Slack app itself, talking to a loopback Slack instead of slack.com.")
+        Console(slack, list(org.people), start.id).run(echo=not sys.stdin.isatty())

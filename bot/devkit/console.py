@@ -1,0 +1,228 @@
+"""`headwork demo --console`: Slack in a terminal. The same app and listeners as `headwork
+run`, the loopback Slack instead of slack.com: type a slash command as one of the sample
+people, press a button by its number, fill a modal, and read the replies as text."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from scoring.rescore import rescore_all
+
+from .harness import SlackHarness
+from .render import Control, Screen, field_value, initial_value, render
+
+HELP = """Commands:
+  /top5 [N] [@name] [help]   your top tasks (any slash command of the app works: /task, ...)
+  home                       open the App Home tab
+  N  or  press N             press button N of what is on screen
+  N some value               in a form: fill field N (bands: comma-separated ids)
+  submit | cancel            send or close the open form
+  as NAME                    become another sample person (first name or id)
+  people                     who is in the sample organisation
+  advance 1d | 3h            move the clock (the hourly rescore runs) — snoozed tasks come back
+  help | quit"""
+
+
+class Console:
+    def __init__(self, harness: SlackHarness, people: list, start_as: str, out: Callable[[str], None] = print):
+        self.h = harness
+        self.people = people
+        self.names = {p.id: p.name for p in people}
+        self.out = out
+        self.user = start_as
+        self.screen: Screen | None = None
+        self.on_home = False
+        self.modal: dict | None = None
+        self.form: dict[str, dict] = {}
+        self.seen_calls = len(self.h.fake.calls())
+        self.seen_responses = len(self.h.fake.responses())
+        self.turn = 0
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def run(self, read: Callable[[str], str] = input, echo: bool = False) -> None:
+        """Read commands until `quit` or the end of input; `echo` repeats each one (for piped input)."""
+        self.out(f"You are {self.names[self.user]} ({self.user}). Type `help` for commands, `quit` to leave.")
+        while True:
+            try:
+                line = read(f"{self.first_name(self.user)}> ")
+            except EOFError:
+                return
+            if echo:
+                self.out(line)
+            if not self.handle(line):
+                return
+
+    def handle(self, line: str) -> bool:
+        line = line.strip()
+        if not line:
+            return True
+        word, _, rest = line.partition(" ")
+        if word in ("quit", "exit"):
+            return False
+        if word == "help":
+            self.out(HELP)
+        elif word == "people":
+            for p in self.people:
+                self.out(f"  {p.id}  {p.name} — {p.title} ({p.tz})")
+        elif word == "as":
+            self.become(rest)
+        elif word == "home":
+            self.modal = None
+            self.h.open_home(self.user)
+            self.on_home = True
+            self.follow_up(show_home=True)
+        elif word.startswith("/"):
+            self.modal = None
+            self.command(word, rest)
+        elif word == "advance":
+            self.advance(rest)
+        elif self.modal is not None and word in ("submit", "cancel"):
+            self.submit() if word == "submit" else self.close_modal()
+        elif word == "press" and rest.strip().isdigit():
+            self.press(int(rest))
+        elif word.isdigit() and self.modal is not None and rest:
+            self.fill(int(word), rest)
+        elif word.isdigit():
+            self.press(int(word))
+        else:
+            self.out(f"I don't know `{word}` — type `help`.")
+        return True
+
+    # --- what a person does -------------------------------------------------------------------
+
+    def become(self, who: str) -> None:
+        key = who.strip().lstrip("@").lower()
+        for p in self.people:
+            if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower()):
+                self.user, self.screen, self.modal, self.on_home = p.id, None, None, False
+                self.out(f"You are now {p.name} ({p.title}, {p.tz}).")
+                return
+        self.out(f"Nobody called {who!r} here — type `people`.")
+
+    def command(self, command: str, text: str) -> None:
+        text = self.mentions(text)
+        self.turn += 1
+        tag = f"console-{self.turn}"
+        reply = self.h.command(self.user, command, text, tag=tag)
+        self.tag, self.on_home = tag, False
+        if reply.status != 200:
+            self.out(f"(Slack would show: {command} failed, HTTP {reply.status})")
+        elif reply.blocks or reply.text:
+            self.show(reply.blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": reply.text}}],
+                      f"{command} (only you can see this)")
+        self.follow_up()
+
+    def mentions(self, text: str) -> str:
+        """`@tom` → `<@U0DEMOCS2|tom>`, as Slack sends a picked mention."""
+        def swap(match: re.Match) -> str:
+            name = match.group(1).lower()
+            for p in self.people:
+                if name in (p.name.split()[0].lower(), p.id.lower()):
+                    return f"<@{p.id}|{name}>"
+            return match.group(0)
+
+        return re.sub(r"@([\wÀ-ÿ]+)", swap, text)
+
+    def press(self, number: int) -> None:
+        control = self.control(number, "button")
+        if control is None:
+            return
+        self.turn += 1
+        if self.on_home:
+            self.h.click(self.user, control.action, home=True)
+        else:
+            self.h.click(self.user, control.action, tag=getattr(self, "tag", "console"))
+        self.follow_up(show_home=self.on_home)
+
+    def fill(self, number: int, typed: str) -> None:
+        control = self.control(number, "field")
+        if control is None:
+            return
+        try:
+            typed = " ".join(shlex.split(typed))
+        except ValueError:
+            pass
+        self.form[control.block_id] = {control.action_id: field_value(control, typed)}
+        self.out(f"  ({number}) {control.label} = {typed}")
+
+    def submit(self) -> None:
+        reply = self.h.submit(self.user, self.modal, self.form)
+        body = reply.body if isinstance(reply.body, dict) else {}
+        if body.get("response_action") == "errors":
+            for block_id, message in body["errors"].items():
+                self.out(f"  ! {message}")
+            return
+        self.modal = None
+        if body.get("response_action") == "update":
+            self.open_modal(body["view"])
+        self.follow_up(show_home=self.on_home)
+
+    def close_modal(self) -> None:
+        self.modal, self.screen = None, None
+        self.out("(form closed)")
+
+    def advance(self, text: str) -> None:
+        match = re.fullmatch(r"\+?(\d+)\s*([dh])", text.strip())
+        if not match:
+            self.out("Say how long: `advance 1d` or `advance 3h`.")
+            return
+        amount, unit = int(match.group(1)), match.group(2)
+        now = self.h.clock.advance(**({"days": amount} if unit == "d" else {"hours": amount}))
+        stats = rescore_all(self.h.store, self.h.deps.model, now)
+        local = self.h.deps.now_for(self.user)
+        self.out(f"(it is now {local:%a %d %b, %H:%M} for you; the hourly rescore moved {stats.written} scores)")
+
+    # --- what Slack shows -------------------------------------------------------------------------
+
+    def control(self, number: int, kind: str) -> Control | None:
+        controls = self.screen.controls if self.screen else []
+        if not 1 <= number <= len(controls) or controls[number - 1].kind != kind:
+            self.out(f"There is no {'button' if kind == 'button' else 'field'} {number} on screen.")
+            return None
+        return controls[number - 1]
+
+    def show(self, blocks: list[dict], title: str) -> None:
+        self.screen = render(blocks, self.names, title=title)
+        self.out(self.screen.text())
+
+    def open_modal(self, view: dict) -> None:
+        self.modal = view
+        title = (view.get("title") or {}).get("text", "Form")
+        self.screen = render(view.get("blocks", []), self.names, title=f"[{title}]")
+        self.form = {c.block_id: {c.action_id: value} for c in self.screen.controls
+                     if c.kind == "field" and (value := initial_value(c)) is not None}
+        self.out(self.screen.text())
+        if any(c.kind == "field" for c in self.screen.controls):
+            self.out(f"  fill a field: `N value` · then `submit` ({(view.get('submit') or {}).get('text', 'Submit')})"
+                     " or `cancel`")
+
+    def follow_up(self, show_home: bool = False) -> None:
+        """After the ack: whatever Slack received since — a redrawn list, a modal, a DM, the Home tab."""
+        self.h.settle()
+        calls = self.h.fake.calls()[self.seen_calls:]
+        responses = self.h.fake.responses()[self.seen_responses:]
+        self.seen_calls += len(calls)
+        self.seen_responses += len(responses)
+        for body in responses:
+            if isinstance(body, dict) and body.get("blocks"):
+                self.show(body["blocks"], "(updated, only you can see this)")
+            elif isinstance(body, dict) and body.get("text"):
+                self.out(body["text"])
+        for call in calls:
+            if call.method in ("views.open", "views.push", "views.update"):
+                self.open_modal(call.json_arg("view"))
+            elif call.method == "chat.postMessage" and call.args.get("channel") in (self.user, "D" + self.user):
+                self.out("— a DM from Headwork —")
+                blocks = call.json_arg("blocks") or [{"type": "section",
+                                                      "text": {"type": "mrkdwn", "text": call.args.get("text", "")}}]
+                self.out(render(blocks, self.names).text())
+        if show_home and self.modal is None:
+            published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
+            if published:
+                self.show(published[-1].json_arg("view")["blocks"], "Headwork · Home")
+
+    def first_name(self, user_id: str) -> str:
+        return self.names.get(user_id, user_id).split()[0].lower()
+

@@ -1,0 +1,60 @@
+"""`headwork demo --console`: the Slack app in a terminal, driven like a person would."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+from bot.cli import main
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # Monday 09:00 in Berlin
+
+
+def console(script: str, tmp_path, capsys, monkeypatch) -> str:
+    monkeypatch.setattr("sys.stdin", io.StringIO(script))
+    env = {"HEADWORK_DB": str(tmp_path / "unused.db"), "HEADWORK_CONFIG": str(tmp_path / "none.yml")}
+    assert main(["demo", "--console"], environ=env, clock=lambda: T0) == 0
+    out = capsys.readouterr().out.split("Headwork console:", 1)[1]
+    return out
+
+
+def test_top5_then_done_by_number_redraws_the_list(tmp_path, capsys, monkeypatch):
+    out = console("/top5\n1\nquit\n", tmp_path, capsys, monkeypatch)
+    assert "You are Tom Okafor" in out
+    first, after = out.split("tom> 1", 1)
+    assert "Your top 5 · Mon 02 Mar, 08:00 (Europe/London)" in first
+    assert "[1 Done] [2 Snooze until tomorrow]" in first
+    top = first.split("1. ", 1)[1].split("  ·", 1)[0]
+    assert "(updated, only you can see this)" in after and f"Done: {top}" in after
+    assert f"1. {top}" not in after
+
+
+def test_why_opens_the_modal_and_a_band_correction_is_saved(tmp_path, capsys, monkeypatch):
+    out = console("/top5\n6\n1 customer_onboarding,internal_efficiency\nsubmit\nquit\n", tmp_path, capsys,
+                  monkeypatch)
+    assert "[Why this score]" in out and "Terms add up to the total" in out
+    assert "(1) Which value bands apply?" in out
+    flat = " ".join(out.split())  # lines are wrapped at 100 columns
+    assert "corrected (+An hour today saves two tomorrow)" in flat and "bands by offline rules + a person" in out
+
+
+def test_switching_person_and_asking_for_someone_elses_list(tmp_path, capsys, monkeypatch):
+    out = console("/top5 @priya\nas priya\n/top5 @tom\nquit\n", tmp_path, capsys, monkeypatch)
+    assert "Sorry — only admins and @Priya Raman's manager can see their list." in out
+    assert "You are now Priya Raman" in out and "Top 5 for @Tom Okafor" in out
+
+
+def test_task_form_and_home_tab(tmp_path, capsys, monkeypatch):
+    out = console("/task\n1 Call Kestrel about SSO\n4 1\nsubmit\nhome\nquit\n", tmp_path, capsys, monkeypatch)
+    assert "[New task]" in out and "[Task added]" in out and "Added Call Kestrel about SSO" in out
+    assert "Headwork · Home" in out and "YOUR TOP 5" in out
+
+
+def test_snooze_and_advance_the_clock(tmp_path, capsys, monkeypatch):
+    out = console("/top5\n2\nadvance 1d\n/top5\nquit\n", tmp_path, capsys, monkeypatch)
+    snoozed = out.split("Snoozed ", 1)[1].split(" until", 1)[0]
+    assert "until Tue 03 Mar, 09:00" in out
+    assert "(it is now Tue 03 Mar, 08:00 for you" in out
+    last = out.rsplit("Your top 5", 1)[1]
+    assert snoozed not in last  # 08:00 in London: still asleep until 09:00
+    assert "I don't know" not in out
