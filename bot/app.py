@@ -19,7 +19,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from .deps import Deps
 from .listeners import register_listeners
-from .middleware import dedupe_events, inject
+from .middleware import HeadworkMiddleware
 from .store_events import EventLog
 
 log = logging.getLogger("headwork.app")
@@ -46,8 +46,7 @@ def create_app(deps: Deps, *, http: bool = False) -> App:
         name="headwork",
         logger=logging.getLogger("headwork.bolt"),
     )
-    app.use(inject(deps))
-    app.use(dedupe_events(EventLog(deps.store), deps))
+    app.use(HeadworkMiddleware(deps, EventLog(deps.store)))
     app.error(_on_error)
     register_listeners(app)
     return app

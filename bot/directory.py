@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from scoring.store import TaskStore
 
-from .store_people import PeopleStore
+from .store_people import PeopleStore, PersonRecord
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,19 @@ class Directory:
         self.people = PeopleStore(store)
         self.client = client
         self.default_tz = ZoneInfo(default_tz)
+        # what the people table says, kept in memory: every /top5 needs the viewer's zone, and
+        # this process is the only writer (`refresh`, `forget` keep it current)
+        self._known: dict[str, PersonRecord | None] = {}
+
+    def person(self, user_id: str) -> PersonRecord | None:
+        try:
+            return self._known[user_id]
+        except KeyError:
+            record = self._known[user_id] = self.people.get(user_id)
+            return record
 
     def cached_tz(self, user_id: str) -> ZoneInfo | None:
-        person = self.people.get(user_id)
+        person = self.person(user_id)
         if person is None or not person.tz:
             return None
         try:
@@ -43,12 +53,16 @@ class Directory:
         return self.cached_tz(user_id) or self.default_tz
 
     def name_for(self, user_id: str) -> str:
-        person = self.people.get(user_id)
+        person = self.person(user_id)
         return person.name if person and person.name else user_id
 
     def is_fresh(self, user_id: str, now: datetime) -> bool:
-        person = self.people.get(user_id)
+        person = self.person(user_id)
         return person is not None and now - person.fetched_at < PROFILE_TTL
+
+    def forget(self, user_id: str) -> None:
+        self.people.forget(user_id)
+        self._known.pop(user_id, None)
 
     def refresh(self, user_id: str, now: datetime) -> ZoneInfo | None:
         """Ask Slack (users.info) and cache the answer. Returns the time zone, if known."""
@@ -59,6 +73,7 @@ class Directory:
             return None
         name = user.get("real_name") or user.get("profile", {}).get("real_name") or user.get("name", "")
         self.people.put(user_id, name, user.get("tz"), bool(user.get("is_bot")), bool(user.get("deleted")), now)
+        self._known.pop(user_id, None)
         return self.cached_tz(user_id)
 
     # --- identity: tasks owned by email ----------------------------------------------------

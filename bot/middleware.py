@@ -1,10 +1,16 @@
-"""Bolt middleware: hand every listener its dependencies, and drop event redeliveries."""
+"""The one Bolt middleware: hand every listener its dependencies (`deps`), and process each
+Events API event once.
+
+A class, not a function: Bolt calls a `Middleware.process` directly, where a function
+middleware pays for Bolt's keyword-argument injection on every request (/top5 is hot).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from .deps import Deps
 from .store_events import EventLog
@@ -12,33 +18,30 @@ from .store_events import EventLog
 log = logging.getLogger(__name__)
 
 
-def inject(deps: Deps):
-    def inject_deps(context, next):
-        context["deps"] = deps
-        return next()
+class HeadworkMiddleware(Middleware):
+    """Each event_id is processed once. A redelivery of an event we have claimed is acked and
+    skipped; if processing fails (an exception, or a 5xx from our error handler) the claim is
+    released so Slack's next redelivery retries it — a retry is never dropped blindly."""
 
-    return inject_deps
+    def __init__(self, deps: Deps, events: EventLog):
+        self.deps = deps
+        self.events = events
 
-
-def dedupe_events(events: EventLog, deps: Deps):
-    """Each event_id is processed once. A redelivery of an event we have claimed is acked
-    and skipped; if processing fails the claim is released so the next redelivery retries."""
-
-    def dedupe(body: dict, req: BoltRequest, resp: BoltResponse, next):
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next):
+        req.context["deps"] = self.deps
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()
-        if not events.claim(event_id, deps.now()):
+        if not self.events.claim(event_id, self.deps.now()):
             log.debug("skipping redelivered event %s (retry %s)", event_id,
                       req.headers.get("x-slack-retry-num", ["?"])[0])
             return BoltResponse(status=200, body="")
         try:
             result = next()
         except Exception:
-            events.release(event_id)
+            self.events.release(event_id)
             raise
         if result is not None and getattr(result, "status", 200) >= 500:
-            events.release(event_id)
+            self.events.release(event_id)
         return result
-
-    return dedupe
