@@ -14,6 +14,9 @@ Typical use::
         client = WebClient(base_url=fake.api_url, token="xoxb-test")
         client.chat_postMessage(channel="C1", text="hi")
         assert fake.last("chat.postMessage").args["text"] == "hi"
+
+For Socket Mode, :meth:`FakeSlack.socket_mode` starts the WebSocket side
+(``bot.devkit.fakesocket``) that ``apps.connections.open`` then points at.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import blockkit
+from .fakesocket import FakeSocketMode
 
 TEAM_ID = "T0HEADWORK"
 TEAM_NAME = "Headwork"
@@ -132,6 +136,7 @@ class FakeSlack:
         self._channels: dict[str, dict] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._block_kit_problems: list[str] = []
+        self._socket: FakeSocketMode | None = None
         self._ids = itertools.count(1)
         self._ts_micros = itertools.count(1_700_000_000_000_100, 100)
         self._handlers: dict[str, Callable[[Call], dict]] = {
@@ -176,7 +181,10 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Shut the server down and release the port."""
+        """Shut the servers down and release the ports."""
+        if self._socket is not None:
+            self._socket.stop()
+            self._socket = None
         if self._server is None:
             return
         self._server.shutdown()
@@ -203,6 +211,14 @@ class FakeSlack:
     def api_url(self) -> str:
         """Base URL for ``WebClient(base_url=...)``; ends with ``/api/``."""
         return f"{self.root_url}/api/"
+
+    def socket_mode(self) -> FakeSocketMode:
+        """Start (once) and return the Socket Mode server; from now on
+        ``apps.connections.open`` hands out ``ws://`` URLs to it."""
+        with self._cond:
+            if self._socket is None:
+                self._socket = FakeSocketMode(self._host).start()
+            return self._socket
 
     # ------------------------------------------------------------------ fixtures
 
@@ -572,6 +588,9 @@ class FakeSlack:
                          "url": WORKSPACE_URL}}
 
     def _apps_connections_open(self, call: Call) -> dict:
+        if self._socket is not None:
+            return {"url": self._socket.url(APP_ID)}
+        # Without socket_mode() nothing listens; answer with Slack's real shape anyway.
         return {"url": "wss://wss-primary.slack.com/link/?ticket=fake&app_id=" + APP_ID}
 
 

@@ -12,6 +12,9 @@ headers)``; hand it to :func:`dispatch` (in-process) or :func:`post_http`
     resp = dispatch(app, req, secret=SIGNING_SECRET)
     assert resp.status == 200
 
+or to :func:`send_socket` to deliver the same request as a Socket Mode
+envelope through :class:`~bot.devkit.fakesocket.FakeSocketMode`.
+
 Shapes follow Slack's reference pages for slash commands, the Events API
 envelope, and the ``block_actions`` / ``view_submission`` /
 ``message_action`` / ``shortcut`` interaction payloads.
@@ -25,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any, Mapping, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -33,6 +36,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.devkit.fakeslack import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from bot.devkit.fakesocket import FakeSocketMode
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -420,6 +424,40 @@ def post_http(
             return HttpResult(resp.status, dict(resp.headers), resp.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         return HttpResult(err.code, dict(err.headers), err.read().decode("utf-8"))
+
+
+# ---------------------------------------------------------------------- Socket Mode
+
+
+def socket_envelope(req: SlackRequest) -> tuple[str, dict]:
+    """The Socket Mode envelope ``(type, payload)`` Slack sends instead of ``req``.
+
+    Over the socket Slack sends the same content, decoded: a slash
+    command's form fields as a dict of strings, an interaction's
+    ``payload=`` JSON as an object, an Events API body as-is.
+    """
+    if req.content_type.split(";")[0].strip().lower() == JSON:
+        return "events_api", json.loads(req.body)
+    fields = dict(parse_qsl(req.body, keep_blank_values=True))
+    if "payload" in fields:
+        return "interactive", json.loads(fields["payload"])
+    return "slash_commands", fields
+
+
+def send_socket(fake_socket: FakeSocketMode, req: SlackRequest) -> str:
+    """Deliver ``req`` over Socket Mode; returns the envelope id to wait on.
+
+    ``X-Slack-Retry-Num``/``-Reason`` headers become the envelope's
+    ``retry_attempt``/``retry_reason``, where Slack puts them in this mode.
+    """
+    kind, payload = socket_envelope(req)
+    headers = {name.lower(): value for name, value in req.headers.items()}
+    retry = headers.get("x-slack-retry-num")
+    return fake_socket.send_envelope(
+        kind, payload,
+        retry_attempt=int(retry) if retry is not None else None,
+        retry_reason=headers.get("x-slack-retry-reason"),
+    )
 
 
 # ---------------------------------------------------------------------- internals
