@@ -18,7 +18,7 @@ import pytest
 
 from bot.cli import main
 from bot.devkit.fakeslack import FakeSlack
-from bot.devkit.slack_requests import SlackRequest, post_http, slash_command
+from bot.devkit.slack_requests import SlackRequest, app_home_opened, post_http, send_socket, slash_command
 
 SECRET = "0123456789abcdef0123456789abcdef"
 BOT = "xoxb-1234567890-0987654321-abcdefghijABCDEFGHIJ"
@@ -66,12 +66,14 @@ def test_a_token_slack_refuses_is_one_line_and_exit_2(env, capsys):
 
 
 class Server:
-    """`python -m bot run --http` in a child process, its log read on a thread."""
+    """`python -m bot run [--http]` in a child process, its log read on a thread."""
 
-    def __init__(self, env: dict[str, str]):
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1",
-                                      "--port", "0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
+    def __init__(self, env: dict[str, str], http: bool = True):
+        argv = ["run", "--http", "--host", "127.0.0.1", "--port", "0"] if http else ["run"]
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.ready_pattern = (r"listening on http://127\.0\.0\.1:(\d+)/slack/events" if http
+                              else r"Socket Mode: connected()")
         self.lines: list[str] = []
         self.port: int | None = None
         self._ready = threading.Event()
@@ -80,14 +82,14 @@ class Server:
     def _read(self) -> None:
         for line in self.proc.stdout:
             self.lines.append(line)
-            found = re.search(r"listening on http://127\.0\.0\.1:(\d+)/slack/events", line)
+            found = re.search(self.ready_pattern, line)
             if found:
-                self.port = int(found.group(1))
+                self.port = int(found.group(1) or 0)
                 self._ready.set()
         self._ready.set()
 
     def wait_ready(self, timeout: float = 20) -> str:
-        assert self._ready.wait(timeout) and self.port, "".join(self.lines)
+        assert self._ready.wait(timeout) and self.port is not None, "".join(self.lines)
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> int:
@@ -145,3 +147,27 @@ def test_http_mode_answers_signed_requests_and_stops_cleanly(http_server):
     assert "stopped" in log
     assert BOT not in log and SECRET not in log
     assert fake.calls("auth.test")  # the token was checked at start-up
+
+
+def test_socket_mode_answers_over_the_websocket_and_stops_cleanly(tmp_path, env, capsys):
+    assert main(["demo", "--db", env["HEADWORK_DB"]], environ=env, clock=lambda: T0) == 0
+    capsys.readouterr()
+    with FakeSlack() as fake:
+        fake.add_user("U0DEMOCS2", name="tom", tz="Europe/London", email="tom@northwind.example")
+        sock = fake.socket_mode()
+        server = Server({**os.environ, **env, "SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": APP,
+                         "SLACK_API_URL": fake.api_url, "PYTHONUNBUFFERED": "1"}, http=False)
+        try:
+            server.wait_ready()
+            assert fake.last("apps.connections.open").token == APP  # the app-level token opens the socket
+            ack = sock.wait_ack(send_socket(sock, slash_command("/top5", user_id="U0DEMOCS2")), timeout=10)
+            assert ack["response_type"] == "ephemeral" and "Your top 5" in ack["blocks"][0]["text"]["text"]
+            send_socket(sock, app_home_opened("U0DEMOCS2"))
+            [home] = fake.wait_for("views.publish", timeout=10)
+            assert home.args["user_id"] == "U0DEMOCS2"
+            assert server.stop() == 0
+        finally:
+            if server.proc.poll() is None:
+                server.proc.kill()
+    log = "".join(server.lines)
+    assert "stopped" in log and BOT not in log and APP not in log
