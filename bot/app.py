@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.errors import SlackClientError
 
 from .deps import Deps
 from .listeners import register_listeners
@@ -23,6 +25,9 @@ from .middleware import HeadworkMiddleware
 from .store_events import EventLog
 
 log = logging.getLogger("headwork.app")
+
+# Failures worth Slack's redelivery: they may not happen again in a minute.
+RETRYABLE = (sqlite3.OperationalError, OSError, SlackClientError)
 
 # Socket Mode requests are never signed (the WebSocket is authenticated by the app token);
 # Bolt still wants a non-empty secret, and must not go looking for one in os.environ.
@@ -56,7 +61,9 @@ def _on_error(error: Exception, request: BoltRequest, body: dict) -> BoltRespons
     """One place for listener failures: one log line naming the request (never its content:
     it may hold people's messages or tokens), then the answer that loses the least.
 
-    - An event: 500, so our dedupe releases the event id and Slack's redelivery retries it.
+    - An event that failed for a passing reason (the database busy, Slack unreachable): 500, so
+      our dedupe releases the event id and Slack's redelivery retries it. Any other failure of an
+      event (a payload we cannot use) is acknowledged: a retry would fail the same way.
     - Already acknowledged: what the listener acknowledged stands.
     - A slash command: a polite ephemeral line instead of Slack's "failed with error".
     - A modal submission: the modal stays open with what the person typed, and says so.
@@ -66,7 +73,7 @@ def _on_error(error: Exception, request: BoltRequest, body: dict) -> BoltRespons
     log.error("listener failed for %s: %s: %s", describe(body), type(error).__name__, error,
               exc_info=(type(error), error, error.__traceback__))
     if body.get("type") == "event_callback":
-        return BoltResponse(status=500, body="")
+        return BoltResponse(status=500 if isinstance(error, RETRYABLE) else 200, body="")
     acked = getattr(request.context.ack, "response", None)
     if acked is not None and acked.status < 500:
         return BoltResponse(status=acked.status, body=acked.body, headers=acked.headers)

@@ -94,3 +94,32 @@ def make_server(app: App, host: str, port: int, threads: int = 8):
 
     return create_server(SlackWsgiApp(app), host=host, port=port, threads=threads, ident="headwork",
                          clear_untrusted_proxy_headers=True, max_request_body_size=MAX_BODY)
+
+
+class Serving:
+    """A waitress server running on a thread, stopped cleanly: closing the listening socket under
+    waitress's select loop can raise EBADF in that loop, which after a stop means nothing."""
+
+    def __init__(self, server):
+        import threading
+
+        self.server = server
+        self._stopping = False
+        self.thread = threading.Thread(target=self._run, name="headwork-http", daemon=True)
+
+    def start(self) -> "Serving":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            if not self._stopping:
+                raise
+
+    def stop(self, timeout: float = 5) -> None:
+        self._stopping = True
+        self.server.close()
+        self.server.task_dispatcher.shutdown(timeout=timeout)
+        self.thread.join(timeout=timeout)

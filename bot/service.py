@@ -62,16 +62,12 @@ class Service:
         self.deps.background.shutdown()
 
     def serve_http(self, host: str, port: int, threads: int, stop: threading.Event) -> None:
-        from .http_server import EVENTS_PATH, make_server
+        from .http_server import EVENTS_PATH, Serving, make_server
 
-        server = make_server(self.app, host, port, threads)
-        thread = threading.Thread(target=server.run, name="headwork-http", daemon=True)
-        thread.start()
-        log.info("HTTP mode: listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
+        serving = Serving(make_server(self.app, host, port, threads)).start()
+        log.info("HTTP mode: listening on http://%s:%s%s", host, serving.server.effective_port, EVENTS_PATH)
         stop.wait()
-        server.close()
-        server.task_dispatcher.shutdown(timeout=5)
-        thread.join(timeout=5)
+        serving.stop()
 
     def serve_socket_mode(self, stop: threading.Event) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
