@@ -16,6 +16,10 @@ from bot.devkit.harness import SIGNING_SECRET
 from bot.devkit.slack_requests import SlackRequest, post_http
 from bot.http_server import Serving, make_server
 
+# The app's background threads (slack_sdk's retry jitter) may touch `random` while hypothesis
+# draws the next example; hypothesis mistakes that for a strategy using `random`.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
 IDS = st.sampled_from(["U0DEMOCS2", "U0DEMOCEO", "U0NOBODY", "", "W123", "B0BOT", "UBOTHEADWORK"]) | TEXT
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
