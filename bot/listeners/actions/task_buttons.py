@@ -4,9 +4,11 @@ rescored before the ack; the list it came from is redrawn right after."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from scoring.actions import NotAllowed, complete_task, disown_task, snooze_task
+from scoring.tasks import Task
 
 from ... import ids
 from ...blocks.common import esc
@@ -37,21 +39,31 @@ def at_wake(day: date, local_now: datetime) -> datetime:
     return datetime.combine(day, WAKE_AT, local_now.tzinfo)
 
 
-def handle_done(ack, body: dict, action: dict, deps: Deps) -> None:
-    ack()
+STALE = "That button is out of date — press Refresh."
+
+
+def _change(body: dict, action: dict, deps: Deps, change: Callable[..., Task], says: Callable[[Task], str]) -> Task | None:
+    """Apply one change to the task on the button (stored and rescored before the ack returns),
+    then redraw where it was pressed with a line saying what happened — or, politely, why not."""
     user = body["user"]["id"]
     task_id = task_id_of(action.get("value"))
-    now = deps.now_for(user)
+    task = None
     try:
         if task_id is None:
-            raise NotAllowed("That button is out of date — press Refresh.")
-        task = complete_task(deps.store, deps.model, task_id, user, now, is_admin=deps.is_admin(user))
-        notice = f"✓ Done: *{esc(task.title[:200])}*. Nice work."
-        if deps.complete_upstream is not None:
-            deps.background.submit(deps.complete_upstream, task, now)
+            raise NotAllowed(STALE)
+        task = change(deps.store, deps.model, task_id, user, deps.now_for(user), is_admin=deps.is_admin(user))
+        notice = says(task)
     except NotAllowed as exc:
         notice = str(exc)
     deps.background.submit(redraw, deps, user, Origin.of_action(body, action), notice)
+    return task
+
+
+def handle_done(ack, body: dict, action: dict, deps: Deps) -> None:
+    ack()
+    task = _change(body, action, deps, complete_task, lambda t: f"✓ Done: *{esc(t.title[:200])}*. Nice work.")
+    if task is not None and deps.complete_upstream is not None:
+        deps.background.submit(deps.complete_upstream, task, task.completed_at)
 
 
 def handle_snooze(ack, body: dict, action: dict, deps: Deps) -> None:
@@ -62,7 +74,7 @@ def handle_snooze(ack, body: dict, action: dict, deps: Deps) -> None:
     origin = Origin.of_action(body, action)
     now = deps.now_for(user)
     if task_id is None or choice not in (ids.SNOOZE_TOMORROW, ids.SNOOZE_NEXT_WEEK, ids.SNOOZE_PICK_DATE):
-        deps.background.submit(redraw, deps, user, origin, "That menu is out of date — press Refresh.")
+        deps.background.submit(redraw, deps, user, origin, STALE)
         return
     if choice == ids.SNOOZE_PICK_DATE:
         tomorrow = (now.date() + timedelta(days=1)).isoformat()
@@ -83,14 +95,5 @@ def snooze(deps: Deps, task_id: int, user: str, until: datetime, now: datetime) 
 
 def handle_not_mine(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    task_id = task_id_of(action.get("value"))
-    now = deps.now_for(user)
-    try:
-        if task_id is None:
-            raise NotAllowed("That button is out of date — press Refresh.")
-        task = disown_task(deps.store, deps.model, task_id, user, now, is_admin=deps.is_admin(user))
-        notice = f"Handed back: *{esc(task.title[:200])}*. It is off your list; admins see it as unowned."
-    except NotAllowed as exc:
-        notice = str(exc)
-    deps.background.submit(redraw, deps, user, Origin.of_action(body, action), notice)
+    _change(body, action, deps, disown_task,
+            lambda t: f"Handed back: *{esc(t.title[:200])}*. It is off your list; admins see it as unowned.")
