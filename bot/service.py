@@ -46,8 +46,9 @@ class Service:
 
     def jobs(self) -> list:
         from .commands.sync import source_jobs
+        from .digest.service import digest_jobs
 
-        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps)
+        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps) + digest_jobs(self.deps)
 
     def start(self) -> None:
         self.deps.outbox.start()

@@ -93,6 +93,11 @@ class DigestConfig(_Section):
     usergroup: str | None = None
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
     time: dtime = dtime(9, 0)
+    # --- digest ---
+    enabled: bool = True
+    high_value_points: float = Field(default=100.0, ge=0)  # "overdue high-value" and "stuck" start here
+    stuck_days: int = Field(default=14, ge=1, le=365)
+    chart: bool = True
 
 
 class AsanaConfig(_Section):

@@ -4,6 +4,7 @@ from ... import ids
 from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
 from .top5_tools import handle_refresh, handle_show_more
+from .digest_stop import handle_digest_stop
 
 
 def register(app: App) -> None:
@@ -15,3 +16,4 @@ def register(app: App) -> None:
     app.action(ids.ACTION_ADD_TASK)(handle_add_task)
     app.action(ids.ACTION_REFRESH)(handle_refresh)
     app.action(ids.ACTION_SHOW_MORE)(handle_show_more)
+    app.action(ids.ACTION_DIGEST_STOP)(handle_digest_stop)

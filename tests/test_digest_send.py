@@ -1,0 +1,204 @@
+"""The weekly digest by DM under a fake clock: each recipient gets exactly one, at 09:00 their own
+time, with its chart; a user group; catch-up and skips; a crash between claim and send."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.devkit.harness import SlackHarness
+from bot.digest.service import DigestJob, slot_for
+from bot.outbox import Outbox
+from bot.store_digest import DigestStore
+from tests.conftest import demo_config
+
+UTC = timezone.utc
+BERLIN, NEW_YORK, TOKYO = "U0LEADBER", "U0LEADNYC", "U0LEADTYO"
+ZONES = {BERLIN: "Europe/Berlin", NEW_YORK: "America/New_York", TOKYO: "Asia/Tokyo"}
+SUNDAY_NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # week 2026-W10 starts the next day
+
+
+@pytest.fixture
+def digest_slack(demo, model):
+    def make(digest: dict, now: datetime = SUNDAY_NOON):
+        org, store = demo
+        harness = SlackHarness(store, config=demo_config(org) | {"digest": digest}, now=now, model=model)
+        for user, tz in ZONES.items():
+            harness.add_user(user, tz=tz)
+        made.append(harness)
+        return harness
+    made: list[SlackHarness] = []
+    yield make
+    for harness in made:
+        harness.close()
+        assert harness.fake.block_kit_problems() == []
+
+
+def run_until(slack, job, end: datetime, step=timedelta(minutes=15)) -> list[tuple[str, datetime]]:
+    """Tick the job (and deliver what the outbox holds) until `end`; (DM channel, when) per digest."""
+    sent: list[tuple[str, datetime]] = []
+    while slack.clock.now < end:
+        job(slack.clock.now)
+        slack.settle()
+        for call in slack.fake.calls("chat.postMessage")[len(sent):]:
+            sent.append((call.args["channel"], slack.clock.now))
+        slack.clock.advance(minutes=step.total_seconds() / 60)
+    return sent
+
+
+def test_three_time_zones_each_get_one_digest_at_nine_local_dst_included(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN, NEW_YORK, TOKYO]})
+    job = DigestJob(slack.deps)
+    sent = run_until(slack, job, datetime(2026, 3, 10, 0, 0, tzinfo=UTC))
+    assert sent == [
+        # week 10: Tokyo's Monday 09:00 is Sunday 24:00 UTC, Berlin's 08:00 UTC, New York's (EST) 14:00 UTC
+        ("DU0LEADTYO", datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
+        ("DU0LEADBER", datetime(2026, 3, 2, 8, 0, tzinfo=UTC)),
+        ("DU0LEADNYC", datetime(2026, 3, 2, 14, 0, tzinfo=UTC)),
+        # week 11: New York moved to daylight time on 8 March, so 09:00 there is 13:00 UTC
+        ("DU0LEADTYO", datetime(2026, 3, 9, 0, 0, tzinfo=UTC)),
+        ("DU0LEADBER", datetime(2026, 3, 9, 8, 0, tzinfo=UTC)),
+        ("DU0LEADNYC", datetime(2026, 3, 9, 13, 0, tzinfo=UTC)),
+    ]
+    posts = slack.fake.calls("chat.postMessage")
+    assert [p.json_arg("blocks")[1]["elements"][0]["text"].split(" (")[0] for p in posts] == \
+        ["Week 2026-W09"] * 3 + ["Week 2026-W10"] * 3
+    # one chart per digest, uploaded into the same DM after the message
+    uploads = slack.fake.uploads()
+    assert len(uploads) == 6
+    for png in uploads.values():
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and 5_000 < len(png) < 500_000
+    completes = slack.fake.calls("files.completeUploadExternal")
+    assert sorted(c.args["channel_id"] for c in completes) == sorted(ch for ch, _ in sent)
+    assert {s.chart_state for s in DigestStore(slack.store).sends()} == {"done"}
+
+
+def test_nothing_before_nine_and_a_second_run_sends_nothing(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN]}, now=datetime(2026, 3, 2, 7, 59, tzinfo=UTC))
+    job = DigestJob(slack.deps)
+    job(slack.clock.now)
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []
+    slack.clock.now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    for _ in range(3):
+        job(slack.clock.now)
+        slack.settle()
+    assert len(slack.fake.calls("chat.postMessage")) == 1
+    # a restart: a new job over the same database sends nothing again
+    DigestJob(slack.deps)(slack.clock.advance(hours=1))
+    slack.settle()
+    assert len(slack.fake.calls("chat.postMessage")) == 1
+
+
+def test_a_user_group_is_resolved_cached_and_refreshed(digest_slack):
+    slack = digest_slack({"usergroup": "S0LEADERS"}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    slack.fake.add_usergroup("S0LEADERS", [BERLIN, TOKYO])
+    job = DigestJob(slack.deps)
+    job(slack.clock.now)
+    slack.settle()
+    assert sorted(c.args["channel"] for c in slack.fake.calls("chat.postMessage")) == ["DU0LEADBER", "DU0LEADTYO"]
+    job(slack.clock.advance(minutes=5))
+    assert len(slack.fake.calls("usergroups.users.list")) == 1  # cached
+    slack.fake.add_usergroup("S0LEADERS", [BERLIN, TOKYO, NEW_YORK])  # New York joins the group
+    slack.clock.now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    job(slack.clock.now)
+    slack.settle()
+    assert len(slack.fake.calls("usergroups.users.list")) == 2
+    assert sorted(c.args["channel"] for c in slack.fake.calls("chat.postMessage")) == \
+        ["DU0LEADBER", "DU0LEADNYC", "DU0LEADTYO"]
+
+
+def test_caught_up_the_same_day_skipped_with_a_log_line_the_next(digest_slack, caplog):
+    slack = digest_slack({"recipients": [BERLIN, NEW_YORK]}, now=datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
+    job = DigestJob(slack.deps)
+    job(slack.clock.now)  # down since before 09:00: 21:00 in Berlin, 15:00 in New York, still Monday
+    slack.settle()
+    assert sorted(c.args["channel"] for c in slack.fake.calls("chat.postMessage")) == ["DU0LEADBER", "DU0LEADNYC"]
+
+    slack.clock.now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # down all of Monday 9 March
+    with caplog.at_level("WARNING", logger="headwork.digest"):
+        job(slack.clock.now)
+        job(slack.clock.advance(minutes=5))
+    slack.settle()
+    assert len(slack.fake.calls("chat.postMessage")) == 2
+    skips = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skips) == 2 and all("2026-W10" in s for s in skips)  # once per recipient, not every run
+
+
+def test_a_crash_between_claim_and_send_is_never_sent_twice(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN, TOKYO]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    DigestJob(slack.deps)(slack.clock.now)  # both claimed, nothing delivered yet
+    assert slack.fake.calls("chat.postMessage") == []
+    berlin = slack.outbox.db.get(f"digest:{BERLIN}:2026-W09")
+    assert slack.outbox.db.mark_sending(berlin.id)  # the process dies mid-send of Berlin's digest
+
+    restarted = Outbox(slack.store, slack.client, slack.clock, sleep=lambda s: None, pace_seconds=0)
+    assert restarted.recover() == 1
+    restarted.drain(slack.clock.now)
+    job = DigestJob(slack.deps)
+    for _ in range(3):
+        job(slack.clock.advance(minutes=5))
+        restarted.drain(slack.clock.now)
+    assert [c.args["channel"] for c in slack.fake.calls("chat.postMessage")] == ["DU0LEADTYO"]
+    assert slack.outbox.db.get(f"digest:{BERLIN}:2026-W09").state == "unknown"
+    states = {s.user_id: s.chart_state for s in DigestStore(slack.store).sends()}
+    assert states == {TOKYO: "done", BERLIN: "skipped"}  # no lone chart for a message that may not exist
+    assert len(slack.fake.uploads()) == 1
+
+
+def test_a_crash_mid_upload_is_not_uploaded_again(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    DigestJob(slack.deps)(slack.clock.now)
+    slack.settle()
+    store = DigestStore(slack.store)
+    assert store.claim_chart(f"digest:{BERLIN}:2026-W09")  # claimed, then the process died
+    job = DigestJob(slack.deps)
+    job(slack.clock.advance(minutes=5))
+    job(slack.clock.advance(minutes=5))
+    assert slack.fake.uploads() == {}
+    assert store.send(f"digest:{BERLIN}:2026-W09").chart_state == "unknown"
+
+
+def test_a_failed_chart_upload_is_retried_then_lands_once(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    job = DigestJob(slack.deps)
+    job(slack.clock.now)
+    slack.settle()
+    slack.fake.fail("files.getUploadURLExternal", status=500)
+    job(slack.clock.advance(minutes=1))
+    assert slack.fake.uploads() == {}
+    job(slack.clock.advance(seconds=20))  # backing off (30 s after the first failure)
+    assert slack.fake.uploads() == {}
+    for _ in range(3):
+        job(slack.clock.advance(minutes=5))
+    assert len(slack.fake.uploads()) == 1
+
+
+def test_opted_out_recipients_get_nothing(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN, TOKYO]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    DigestStore(slack.store).opt_out(TOKYO, slack.clock.now)
+    DigestJob(slack.deps)(slack.clock.now)
+    slack.settle()
+    assert [c.args["channel"] for c in slack.fake.calls("chat.postMessage")] == ["DU0LEADBER"]
+
+
+def test_disabled_digest_sends_nothing(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN], "enabled": False}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    DigestJob(slack.deps)(slack.clock.now)
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("tz, day, local", [
+    ("Europe/Berlin", "2026-03-30", "09:00"),  # the Monday after the clocks went forward
+    ("Europe/Berlin", "2026-10-26", "09:00"),  # the Monday after they went back
+    ("America/New_York", "2026-03-09", "09:00"),
+])
+def test_send_time_is_nine_on_the_wall_clock_across_dst(tz, day, local):
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    now = datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=ZoneInfo(tz))
+    slot = slot_for(now, ZoneInfo(tz), "monday", time(9, 0))
+    assert slot.send_at.strftime("%Y-%m-%d %H:%M") == f"{day} {local}"
