@@ -47,7 +47,10 @@ class Service:
     def jobs(self) -> list:
         from .commands.sync import source_jobs
 
-        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps)
+        from .agenda import agenda_jobs
+
+        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps) \
+            + agenda_jobs(self.deps.agenda)
 
     def start(self) -> None:
         self.deps.outbox.start()

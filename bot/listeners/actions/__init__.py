@@ -4,6 +4,7 @@ from ... import ids
 from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
 from .top5_tools import handle_refresh, handle_show_more
+from .agenda_buttons import handle_discussed, handle_edit as handle_agenda_edit, handle_remove  # agendas
 
 
 def register(app: App) -> None:
@@ -15,3 +16,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_ADD_TASK)(handle_add_task)
     app.action(ids.ACTION_REFRESH)(handle_refresh)
     app.action(ids.ACTION_SHOW_MORE)(handle_show_more)
+    # agendas
+    app.action(ids.ACTION_AGENDA_DISCUSSED)(handle_discussed)
+    app.action(ids.ACTION_AGENDA_EDIT)(handle_agenda_edit)
+    app.action(ids.ACTION_AGENDA_REMOVE)(handle_remove)

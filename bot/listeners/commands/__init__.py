@@ -3,8 +3,10 @@ from slack_bolt import App
 from ... import ids
 from .task import handle_task
 from .top5 import handle_top5
+from .agenda import handle_agenda  # agendas
 
 
 def register(app: App) -> None:
     app.command(ids.CMD_TOP5)(handle_top5)
     app.command(ids.CMD_TASK)(handle_task)
+    app.command(ids.CMD_AGENDA)(handle_agenda)  # agendas
