@@ -69,7 +69,7 @@ class RunReport:
 
 
 class AgendaService:
-    def __init__(self, settings: Settings, store: TaskStore, model: ValueModel, outbox: Outbox,
+    def __init__(self, settings: Settings, store: TaskStore, model: ValueModel, outbox: Outbox | None,
                  calendars: Calendars | None = None):
         self.settings = settings
         self.store = store

@@ -4,7 +4,8 @@ time, late with a note or skipped, updated in place, carried forward."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from bot.agenda import AgendaService, post_key
 from bot.devkit.harness import find_button
@@ -221,3 +222,17 @@ def test_an_ics_meeting_gets_one_agenda_per_occurrence_and_none_when_cancelled(d
         starts = [p.json_arg("blocks")[1]["elements"][0]["text"].split("*")[1] for p in posts(slack)]
         assert starts == ["Mon 2 Mar, 09:30 (Europe/Berlin)", "Tue 10 Mar, 14:00 (Europe/Berlin)",
                           "Mon 30 Mar, 09:30 (Europe/Berlin)"]
+
+
+def test_a_new_york_meeting_is_posted_at_its_local_time_after_the_november_change(demo, model):
+    ny = ZoneInfo("America/New_York")
+    meeting = {"id": "ny-standup", "name": "NY standup", "channel": CHANNEL, "rrule": "FREQ=WEEKLY;BYDAY=TU",
+               "time": "09:30", "timezone": "America/New_York", "attendees": ["U0DEMOCS3"]}
+    with harness(demo, model, [meeting], now=datetime(2026, 10, 27, 8, 0, tzinfo=ny)) as slack:
+        run(slack, datetime(2026, 10, 27, 9, 0, tzinfo=ny))      # EDT: 13:00 UTC
+        assert len(posts(slack)) == 1
+        run(slack, datetime(2026, 11, 3, 13, 0, tzinfo=timezone.utc))  # 08:00 EST: too early after the change
+        assert len(posts(slack)) == 1
+        run(slack, datetime(2026, 11, 3, 9, 0, tzinfo=ny))       # EST: 14:00 UTC
+        assert len(posts(slack)) == 2
+        assert "Tue 3 Nov, 09:30 (America/New_York)" in str(posts(slack)[-1].json_arg("blocks")[1])
