@@ -116,7 +116,7 @@ class _Feed(BaseHTTPRequestHandler):
 @pytest.fixture
 def feed():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     _Feed.hits = 0
     yield f"http://127.0.0.1:{server.server_address[1]}/standup.ics?token=secret"

@@ -178,3 +178,19 @@ def test_a_tag_scoped_meeting_with_attendees_needs_both(demo, model):
         shown = item_titles(slack.command(CS1, "/agenda", channel=CHANNEL).blocks)
         assert sorted(shown) == ["Quarterly business review deck for Acme Retail renewal",
                                  "Send renewal quote to Acme Retail"]
+
+
+def test_an_ics_meeting_is_read_after_the_ack_then_previewed_from_the_cache(demo, model, tmp_path):
+    from tests.test_agenda_recurrence import ICS
+
+    (tmp_path / "standup.ics").write_text(ICS)
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": str(tmp_path / "standup.ics"),
+               "attendees": [CS1, CS2]}
+    with harness(demo, model, [meeting]) as slack:
+        first = slack.command(CS1, "/agenda", channel=CHANNEL, tag="first")
+        assert "Reading the calendar of *Standup*" in first.text
+        [later] = slack.responses("first")
+        assert "Mon 2 Mar, 08:30 (Europe/London)" in str(later["blocks"][1])  # 09:30 Berlin, in Priya's zone
+        assert later["blocks"][0]["text"]["text"] == "Agenda · Standup"
+        second = slack.command(CS1, "/agenda", channel=CHANNEL)
+        assert second.blocks[0]["text"]["text"] == "Agenda · Standup"  # from the cache, inside the ack

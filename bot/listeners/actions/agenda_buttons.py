@@ -1,7 +1,8 @@
 """Discussed on a posted agenda; Edit and Remove on `/agenda list`.
 
-Discussed is recorded (who, when) before the ack and the same message is redrawn right after
-with `chat.update`. Anyone in the channel may mark an item (it's the meeting's shared notes);
+Discussed is recorded (who, when) with the ack and the same message is redrawn right after
+with `chat.update`; every Web API call and response_url post runs after the ack
+(`deps.background`), since with process_before_response the ack leaves when the listener returns. Anyone in the channel may mark an item (it's the meeting's shared notes);
 pressing Undo clears it. Edit and Remove are for admins and the meeting's owner; a meeting
 from headwork.yml is read-only here and says so.
 """
@@ -39,8 +40,8 @@ def handle_discussed(ack, body: dict, action: dict, deps: Deps) -> None:
     service = deps.agenda
     meeting_id = service.toggle_discussed(int(head), int(tail), user, deps.clock())
     if meeting_id is None:
-        respond_to(body.get("response_url"), {"response_type": "ephemeral", "replace_original": False,
-                                               "text": "That agenda item is out of date."})
+        deps.background.submit(respond_to, body.get("response_url"), {
+            "response_type": "ephemeral", "replace_original": False, "text": "That agenda item is out of date."})
         return
     container = body.get("container") or {}
     deps.background.submit(redraw_agenda, deps, meeting_id, int(head), container.get("channel_id"),
@@ -74,8 +75,8 @@ def handle_edit(ack, body: dict, action: dict, deps: Deps) -> None:
     user = body["user"]["id"]
     meeting = _meeting_for(deps, action)
     if meeting is None or not meeting.may_edit(user, deps.is_admin(user)):
-        respond_to(body.get("response_url"), {"response_type": "ephemeral", "replace_original": False,
-                                               "text": refusal(meeting)})
+        deps.background.submit(respond_to, body.get("response_url"), {
+            "response_type": "ephemeral", "replace_original": False, "text": refusal(meeting)})
         return
     deps.background.submit(open_modal, deps, body["trigger_id"], build_setup_modal(meeting.channel, meeting.timezone,
                                                                                    meeting))
@@ -86,8 +87,8 @@ def handle_remove(ack, body: dict, action: dict, deps: Deps) -> None:
     user = body["user"]["id"]
     meeting = _meeting_for(deps, action)
     if meeting is None or not meeting.may_edit(user, deps.is_admin(user)):
-        respond_to(body.get("response_url"), {"response_type": "ephemeral", "replace_original": False,
-                                               "text": refusal(meeting)})
+        deps.background.submit(respond_to, body.get("response_url"), {
+            "response_type": "ephemeral", "replace_original": False, "text": refusal(meeting)})
         return
     deps.agenda.db.remove_meeting(meeting.db_id, deps.clock())
     log.info("meeting %s removed by a user", meeting.id)

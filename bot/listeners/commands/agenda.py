@@ -27,7 +27,7 @@ def pick_meeting(meetings: list[Meeting], name: str, service, now) -> Meeting | 
 
     def soonest(m: Meeting):
         try:
-            occ = service.next_occurrence(m, now, cached_only=service.needs_fetch(m))
+            occ = service.next_occurrence(m, now, cached_only=bool(m.ics))  # no calendar fetch before the ack
         except CalendarUnavailable:
             occ = None
         return (occ is None, occ.start if occ else now)
@@ -79,15 +79,16 @@ def handle_agenda(ack, command: dict, deps: Deps) -> None:
         ack(response_type="ephemeral", text=f"Reading the calendar of *{meeting.name}*…")
         deps.background.submit(_answer_later, deps, meeting, user, verb == "post", command.get("response_url"))
         return
-    ack(**answer(deps, meeting, user, verb == "post"))
+    ack(**answer(deps, meeting, user, verb == "post", cached_only=True))
 
 
-def answer(deps: Deps, meeting: Meeting, user: str, post: bool) -> dict:
-    """The ephemeral reply: the preview, or what `/agenda post` did."""
+def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: bool = False) -> dict:
+    """The ephemeral reply: the preview, or what `/agenda post` did. `cached_only`: inside the ack,
+    a calendar is read from the cache (the scheduler refreshes it), never fetched."""
     service = deps.agenda
     now = deps.now_for(user)
     try:
-        occ = service.next_occurrence(meeting, now)
+        occ = service.next_occurrence(meeting, now, cached_only=cached_only and bool(meeting.ics))
     except CalendarUnavailable:
         return {"response_type": "ephemeral",
                 "text": f"I can't read the calendar of *{meeting.name}* right now, so I don't know when it meets "
