@@ -75,7 +75,7 @@ def item_block(rank: int, item: ItemView, view: AgendaView) -> dict:
     if view.occurrence_id is not None:
         value = f"{view.occurrence_id}:{t.id}"
         accessory = (button("Undo", ids.ACTION_AGENDA_DISCUSSED, value) if item.discussed_by
-                     else button("Discussed", ids.ACTION_AGENDA_DISCUSSED, value, style="primary"))
+                     else button("Discussed", ids.ACTION_AGENDA_DISCUSSED, value))  # unstyled: seven green buttons shout
     return section("\n".join(lines), block_id=f"agenda_item_{t.id}", accessory=accessory)
 
 

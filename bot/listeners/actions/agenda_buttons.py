@@ -66,33 +66,34 @@ def redraw_agenda(deps: Deps, meeting_id: str, occurrence_id: int, channel: str 
         log.warning("chat.update of agenda %s failed: %s", meeting_id, exc.response.get("error"))
 
 
-def _meeting_for(deps: Deps, action: dict) -> Meeting | None:
-    return find_meeting(deps.settings, deps.agenda.db, str(action.get("value") or ""))
+def editable_meeting(deps: Deps, body: dict, action: dict) -> Meeting | None:
+    """The meeting the button names, if this person may change it; else None, and they are told
+    why (a config meeting, someone else's, or gone) after the ack."""
+    user = body["user"]["id"]
+    meeting = find_meeting(deps.settings, deps.agenda.db, str(action.get("value") or ""))
+    if meeting is not None and meeting.may_edit(user, deps.is_admin(user)):
+        return meeting
+    deps.background.submit(respond_to, body.get("response_url"), {
+        "response_type": "ephemeral", "replace_original": False, "text": refusal(meeting)})
+    return None
 
 
 def handle_edit(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    meeting = _meeting_for(deps, action)
-    if meeting is None or not meeting.may_edit(user, deps.is_admin(user)):
-        deps.background.submit(respond_to, body.get("response_url"), {
-            "response_type": "ephemeral", "replace_original": False, "text": refusal(meeting)})
-        return
-    deps.background.submit(open_modal, deps, body["trigger_id"], build_setup_modal(meeting.channel, meeting.timezone,
-                                                                                   meeting))
+    meeting = editable_meeting(deps, body, action)
+    if meeting is not None:
+        deps.background.submit(open_modal, deps, body["trigger_id"],
+                               build_setup_modal(meeting.channel, meeting.timezone, meeting))
 
 
 def handle_remove(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    meeting = _meeting_for(deps, action)
-    if meeting is None or not meeting.may_edit(user, deps.is_admin(user)):
-        deps.background.submit(respond_to, body.get("response_url"), {
-            "response_type": "ephemeral", "replace_original": False, "text": refusal(meeting)})
+    meeting = editable_meeting(deps, body, action)
+    if meeting is None:
         return
     deps.agenda.db.remove_meeting(meeting.db_id, deps.clock())
     log.info("meeting %s removed by a user", meeting.id)
-    deps.background.submit(_redraw_list, deps, user, meeting, body.get("response_url"))
+    deps.background.submit(_redraw_list, deps, body["user"]["id"], meeting, body.get("response_url"))
 
 
 def _redraw_list(deps: Deps, user: str, removed: Meeting, response_url: str | None) -> None:
