@@ -212,7 +212,12 @@ class AgendaService:
         return item.response.get("channel") or item.args.get("channel"), item.response["ts"]
 
     def refresh(self, meeting: Meeting, occ: Occurrence, row: OccurrenceRow, now: datetime) -> bool:
-        """Shortly before the start: update the same message in place if the order changed."""
+        """Shortly before the start: update the same message in place if the order changed (or a
+        calendar moved the meeting since the post).
+
+        The update's blocks are fixed when it is claimed; a Discussed press in the second or so
+        before the outbox delivers it would be redrawn without its mark until the next press (the
+        mark itself is stored). Presses come during the meeting, after this, so that is left."""
         where = self.posted_message(meeting.id, row.occurrence)
         if where is None:
             return False  # not delivered yet: look again next minute
@@ -222,12 +227,16 @@ class AgendaService:
                 return False
             stored = self.db.items(row.id)
             order = [t for t, _ in built.order]
-            if order == [i.task_id for i in stored]:
+            moved = row.starts_at != occ.start
+            if order == [i.task_id for i in stored] and not moved:
                 return False
+            if moved:  # a calendar moved it after the post: the message shows the new time
+                self.db.move_occurrence(row.id, occ.start)
             carried = dict(built.order)
             discussed_gone = [(i.task_id, i.carried_from) for i in stored if i.discussed_by and i.task_id not in carried]
-            self.db.replace_items(row.id, built.order + discussed_gone)
-            self.db.mark_reordered(row.id)
+            if order != [i.task_id for i in stored]:
+                self.db.replace_items(row.id, built.order + discussed_gone)
+                self.db.mark_reordered(row.id)
             text, blocks = self.render(meeting, self.db.occurrence_by_id(row.id), now)
             self.outbox.send(update_key(meeting.id, row.occurrence), "chat.update",
                              {"channel": where[0], "ts": where[1], "text": text, "blocks": blocks})

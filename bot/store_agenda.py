@@ -175,6 +175,10 @@ class AgendaStore:
                                 (occurrence_id,))
         return cur.rowcount == 1
 
+    def move_occurrence(self, occurrence_id: int, starts_at: datetime) -> None:
+        """The calendar moved an occurrence already posted: its key stays, its start follows."""
+        self.conn.execute("UPDATE agenda_occurrences SET starts_at = ? WHERE id = ?", (iso(starts_at), occurrence_id))
+
     def mark_reordered(self, occurrence_id: int) -> None:
         self.conn.execute("UPDATE agenda_occurrences SET refreshed = 2 WHERE id = ?", (occurrence_id,))
 

@@ -222,6 +222,10 @@ def test_an_ics_meeting_gets_one_agenda_per_occurrence_and_none_when_cancelled(d
         starts = [p.json_arg("blocks")[1]["elements"][0]["text"].split("*")[1] for p in posts(slack)]
         assert starts == ["Mon 2 Mar, 09:30 (Europe/Berlin)", "Tue 10 Mar, 14:00 (Europe/Berlin)",
                           "Mon 30 Mar, 09:30 (Europe/Berlin)"]
+        # nothing was discussed: each agenda carries the last one's items, marked with where they began
+        second, third = (item_texts(p.json_arg("blocks")) for p in posts(slack)[1:])
+        assert second and all("carried over from Mon 2 Mar" in t for t in second)
+        assert all("carried over from Mon 2 Mar" in t for t in third)
 
 
 def test_a_new_york_meeting_is_posted_at_its_local_time_after_the_november_change(demo, model):
@@ -236,3 +240,32 @@ def test_a_new_york_meeting_is_posted_at_its_local_time_after_the_november_chang
         run(slack, datetime(2026, 11, 3, 9, 0, tzinfo=ny))       # EST: 14:00 UTC
         assert len(posts(slack)) == 2
         assert "Tue 3 Nov, 09:30 (America/New_York)" in str(posts(slack)[-1].json_arg("blocks")[1])
+
+
+def test_a_calendar_moving_a_posted_occurrence_updates_the_message_with_the_new_time(demo, model, tmp_path):
+    import os
+
+    from tests.test_agenda_recurrence import ICS
+
+    path = tmp_path / "standup.ics"
+    path.write_text(ICS)
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": str(path), "attendees": [CS1],
+               "lead_minutes": 15}
+    with harness(demo, model, [meeting], now=berlin(2026, 3, 2, 9, 0)) as slack:
+        run(slack, berlin(2026, 3, 2, 9, 15))
+        [post] = posts(slack)
+        # 09:30 becomes 09:45 after the agenda went out
+        moved = ICS.replace("END:VCALENDAR", "BEGIN:VEVENT\nUID:standup@example.com\n"
+                            "RECURRENCE-ID;TZID=Europe/Berlin:20260302T093000\n"
+                            "DTSTART;TZID=Europe/Berlin:20260302T094500\nSUMMARY:Standup (later)\nEND:VEVENT\n"
+                            "END:VCALENDAR")
+        path.write_text(moved)
+        os.utime(path, (1_800_000_000, 1_800_000_000))
+        run(slack, berlin(2026, 3, 2, 9, 35))
+        assert slack.fake.calls("chat.update") == []  # not 5 minutes before 09:45 yet
+        run(slack, berlin(2026, 3, 2, 9, 40))
+        [update] = slack.fake.calls("chat.update")
+        assert update.args["ts"] == slack.outbox.db.get("agenda:standup:2026-03-02T08:30Z").response["ts"]
+        assert "Mon 2 Mar, 09:45 (Europe/Berlin)" in str(update.json_arg("blocks")[1])
+        assert "Order updated" not in str(update.json_arg("blocks"))
+        assert len(posts(slack)) == 1
