@@ -119,6 +119,11 @@ class AgendaService:
         return self.db.top_in_scope(limit, now, project=meeting.project, tags=meeting.tags)
 
     def build(self, meeting: Meeting, occ: Occurrence, now: datetime) -> Built:
+        """The agenda for `occ` at `now`: first the previous posted occurrence's undiscussed items
+        that are still open (best first, each remembering the occurrence it first appeared in),
+        then the scope's best other tasks, `max_items` in all. A meeting that never discusses
+        anything thus keeps its oldest business on top; carried items beyond `max_items` fall
+        off, lowest score first (a discussed item comes back only if it still ranks)."""
         carried: dict[int, datetime] = {}
         prev = self.db.previous_posted(meeting.id, occ.key_iso)
         if prev is not None:

@@ -98,6 +98,7 @@ def handle_setup_submission(ack, body: dict, view: dict, deps: Deps) -> None:
         section(f"{'Saved' if existing else 'Set up'} *{esc(saved.name)}* in <#{saved.channel}>: "
                 f"{esc(saved.recurrence_text())} ({saved.timezone}), up to {saved.max_items} items from "
                 f"{esc(saved.scope_text())}. {first}"),
-        context("`/agenda` previews it, `/agenda list` shows this channel's meetings."),
+        context("`/agenda` previews it, `/agenda list` shows this channel's meetings. In a private channel, "
+                "invite Headwork (`/invite @Headwork`) so it can post there."),
     ], close="Done"))
 
