@@ -220,9 +220,8 @@ class AgendaService:
         """Shortly before the start: update the same message in place if the order changed (or a
         calendar moved the meeting since the post).
 
-        The update's blocks are fixed when it is claimed; a Discussed press in the second or so
-        before the outbox delivers it would be redrawn without its mark until the next press (the
-        mark itself is stored). Presses come during the meeting, after this, so that is left."""
+        The update's blocks are fixed when it is claimed; a Discussed press just after queues its
+        own redraw behind it in the outbox, so the message always ends with every mark."""
         where = self.posted_message(meeting.id, row.occurrence)
         if where is None:
             return False  # not delivered yet: look again next minute

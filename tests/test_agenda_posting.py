@@ -269,3 +269,22 @@ def test_a_calendar_moving_a_posted_occurrence_updates_the_message_with_the_new_
         assert "Mon 2 Mar, 09:45 (Europe/Berlin)" in str(update.json_arg("blocks")[1])
         assert "Order updated" not in str(update.json_arg("blocks"))
         assert len(posts(slack)) == 1
+
+
+def test_a_press_right_after_the_pre_start_update_is_claimed_still_ends_marked(agenda_slack, model):
+    slack = agenda_slack
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    blocks = posts(slack)[0].json_arg("blocks")
+    first_id = int(find_button(blocks, "Discussed")["value"].split(":")[1])
+    snooze_task(slack.store, model, first_id, slack.store.get_task(first_id).assignee_id,
+                berlin(2026, 3, 3, 9, 0), slack.clock())
+    slack.clock.now = berlin(2026, 3, 2, 9, 55)
+    assert slack.deps.agenda.run(slack.clock.now).updated  # claimed, not yet delivered
+    second = find_button(blocks, "Discussed", 1)
+    slack.click(CS2, second, channel=CHANNEL, message={"type": "message", "ts": "1", "blocks": blocks})
+    slack.settle()
+    updates = slack.fake.calls("chat.update")
+    assert len(updates) == 2
+    final = updates[-1].json_arg("blocks")
+    assert "Order updated" in str(final)
+    assert f"marked by <@{CS2}>" in item_texts(final)[0]  # the second item, now first, stays marked

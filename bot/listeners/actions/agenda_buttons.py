@@ -1,7 +1,7 @@
 """Discussed on a posted agenda; Edit and Remove on `/agenda list`.
 
 Discussed is recorded (who, when) with the ack and the same message is redrawn right after
-with `chat.update`; every Web API call and response_url post runs after the ack
+with `chat.update` (through the outbox); every Web API call and response_url post runs after the ack
 (`deps.background`), since with process_before_response the ack leaves when the listener returns. Anyone in the channel may mark an item (it's the meeting's shared notes);
 pressing Undo clears it. Edit and Remove are for admins and the meeting's owner; a meeting
 from headwork.yml is read-only here and says so.
@@ -10,8 +10,6 @@ from headwork.yml is read-only here and says so.
 from __future__ import annotations
 
 import logging
-
-from slack_sdk.errors import SlackApiError
 
 from ...blocks.agenda import build_list, build_setup_modal
 from ...blocks.common import esc
@@ -44,11 +42,16 @@ def handle_discussed(ack, body: dict, action: dict, deps: Deps) -> None:
             "response_type": "ephemeral", "replace_original": False, "text": "That agenda item is out of date."})
         return
     container = body.get("container") or {}
+    press = str(action.get("action_ts") or body.get("trigger_id") or "")
     deps.background.submit(redraw_agenda, deps, meeting_id, int(head), container.get("channel_id"),
-                           container.get("message_ts"))
+                           container.get("message_ts"), press)
 
 
-def redraw_agenda(deps: Deps, meeting_id: str, occurrence_id: int, channel: str | None, ts: str | None) -> None:
+def redraw_agenda(deps: Deps, meeting_id: str, occurrence_id: int, channel: str | None, ts: str | None,
+                  press: str) -> None:
+    """Redraw the posted agenda through the outbox, so the redraw queues behind a pre-start
+    update already claimed for the same message (it is delivered in claim order) and is paced
+    with the channel's other posts. Keyed by the press: a redelivered press redraws once."""
     service = deps.agenda
     meeting = find_meeting(deps.settings, service.db, meeting_id)
     row = service.db.occurrence_by_id(occurrence_id)
@@ -60,10 +63,8 @@ def redraw_agenda(deps: Deps, meeting_id: str, occurrence_id: int, channel: str 
             return
         channel, ts = where
     text, blocks = service.render(meeting, row, deps.clock())
-    try:
-        deps.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        log.warning("chat.update of agenda %s failed: %s", meeting_id, exc.response.get("error"))
+    deps.outbox.send(f"agenda-redraw:{occurrence_id}:{press}", "chat.update",
+                     {"channel": channel, "ts": ts, "text": text, "blocks": blocks})
 
 
 def editable_meeting(deps: Deps, body: dict, action: dict) -> Meeting | None:
