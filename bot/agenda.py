@@ -94,6 +94,11 @@ class AgendaService:
         """An ICS meeting whose calendar has not been read yet (not something to do before an ack)."""
         return bool(meeting.ics) and self.calendars.cached(meeting.ics) is None
 
+    @staticmethod
+    def slow_scope(meeting: Meeting) -> bool:
+        """Tags alone: a scan of every task (see AgendaStore.top_in_scope), built after the ack."""
+        return bool(meeting.tags) and not meeting.attendees and not meeting.project
+
     def _calendar(self, meeting: Meeting, now: datetime, cached_only: bool):
         if not meeting.ics:
             return None

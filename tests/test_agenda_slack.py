@@ -194,3 +194,15 @@ def test_an_ics_meeting_is_read_after_the_ack_then_previewed_from_the_cache(demo
         assert later["blocks"][0]["text"]["text"] == "Agenda · Standup"
         second = slack.command(CS1, "/agenda", channel=CHANNEL)
         assert second.blocks[0]["text"]["text"] == "Agenda · Standup"  # from the cache, inside the ack
+
+
+def test_a_tags_only_meeting_is_built_after_the_ack(demo, model):
+    meeting = {"id": "renewals", "name": "Renewals", "channel": CHANNEL, "days": ["monday"], "time": "10:00",
+               "tags": ["renewal"]}
+    with harness(demo, model, [meeting]) as slack:
+        reply = slack.command(CS1, "/agenda", channel=CHANNEL, tag="tags")
+        assert reply.text == "Gathering the tasks tagged renewal for *Renewals*…" and not reply.blocks
+        [later] = slack.responses("tags")
+        assert later["replace_original"] is True
+        assert sorted(item_titles(later["blocks"])) == ["Quarterly business review deck for Acme Retail renewal",
+                                                        "Send renewal quote to Acme Retail"]

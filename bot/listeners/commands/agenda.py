@@ -1,8 +1,9 @@
 """/agenda, /agenda post, /agenda list, /agenda setup, /agenda help — in a channel.
 
 Preview and list are answered inside the ack from the store (an agenda for 50 attendees is
-a few milliseconds: bench/bench_agenda.py). The one slow thing, reading an ICS feed for the
-first time, happens after the ack, and the answer follows through the response_url.
+a few milliseconds: bench/bench_agenda.py). The slow things — reading an ICS feed for the first
+time, a tags-only scope (a scan of every task) — happen after the ack, and the answer follows
+through the response_url.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def handle_agenda(ack, command: dict, deps: Deps) -> None:
         ack(response_type="ephemeral", text=f"I couldn't find a meeting called “{name}” here. This channel has: "
                                             f"{names}.")
         return
-    if service.needs_fetch(meeting):
-        ack(response_type="ephemeral", text=f"Reading the calendar of *{meeting.name}*…")
+    if service.needs_fetch(meeting) or service.slow_scope(meeting):
+        ack(response_type="ephemeral", text=f"Reading the calendar of *{meeting.name}*…" if meeting.ics
+            else f"Gathering the tasks tagged {', '.join(meeting.tags)} for *{meeting.name}*…")
         deps.background.submit(_answer_later, deps, meeting, user, verb == "post", command.get("response_url"))
         return
     ack(**answer(deps, meeting, user, verb == "post", cached_only=True))
@@ -109,8 +111,9 @@ def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: boo
 
 
 def _answer_later(deps: Deps, meeting: Meeting, user: str, post: bool, response_url: str | None) -> None:
-    try:
-        deps.agenda.calendars.get(meeting.ics, deps.clock())
-    except CalendarUnavailable:
-        pass  # `answer` says so
+    if meeting.ics:
+        try:
+            deps.agenda.calendars.get(meeting.ics, deps.clock())
+        except CalendarUnavailable:
+            pass  # `answer` says so
     respond_to(response_url, {"replace_original": True, **answer(deps, meeting, user, post)})
