@@ -85,6 +85,7 @@ class Deps:
     status: Callable[[], dict] | None = None  # categorizer status for admins (name, pending, budget)
     # Done in Slack -> done upstream (the Asana sync's complete_upstream), run after the ack
     complete_upstream: Callable[[Task, datetime], str] | None = None
+    agenda: object = None  # bot.agenda.AgendaService, built by build_deps
 
     def now(self) -> datetime:
         return self.clock()
@@ -114,7 +115,11 @@ def build_deps(settings: Settings, store: TaskStore, client: WebClient, clock: C
     from scoring.model import load_model
 
     model = model or load_model(settings.config.scoring.value_model)
-    return Deps(settings=settings, store=store, model=model, client=client, clock=clock,
+    deps = Deps(settings=settings, store=store, model=model, client=client, clock=clock,
                 directory=Directory(store, client, settings.org.timezone),
                 outbox=outbox or Outbox(store, client, clock),
                 background=background or Background(), status=status, complete_upstream=complete_upstream)
+    from .agenda import AgendaService
+
+    deps.agenda = AgendaService(settings, store, model, deps.outbox)
+    return deps

@@ -49,8 +49,34 @@ INPUT_TASK_ESTIMATE = "task_estimate_input"
 BLOCK_SNOOZE_DATE = "snooze_date"
 INPUT_SNOOZE_DATE = "snooze_date_input"
 
+# --- agendas ---------------------------------------------------------------------------------
+CMD_AGENDA = "/agenda"
+ACTION_AGENDA_DISCUSSED = "agenda_discussed"  # value "<occurrence id>:<task id>"
+ACTION_AGENDA_EDIT = "agenda_edit"            # value: the meeting id
+ACTION_AGENDA_REMOVE = "agenda_remove"        # value: the meeting id
+VIEW_AGENDA_SETUP = "agenda_setup_modal"
+BLOCK_AGENDA_NAME = "agenda_name"
+INPUT_AGENDA_NAME = "agenda_name_input"
+BLOCK_AGENDA_DAYS = "agenda_days"
+INPUT_AGENDA_DAYS = "agenda_days_input"
+BLOCK_AGENDA_TIME = "agenda_time"
+INPUT_AGENDA_TIME = "agenda_time_input"
+BLOCK_AGENDA_TZ = "agenda_tz"
+INPUT_AGENDA_TZ = "agenda_tz_input"
+BLOCK_AGENDA_LEAD = "agenda_lead"
+INPUT_AGENDA_LEAD = "agenda_lead_input"
+BLOCK_AGENDA_ATTENDEES = "agenda_attendees"
+INPUT_AGENDA_ATTENDEES = "agenda_attendees_input"
+BLOCK_AGENDA_PROJECT = "agenda_project"
+INPUT_AGENDA_PROJECT = "agenda_project_input"
+BLOCK_AGENDA_TAGS = "agenda_tags"
+INPUT_AGENDA_TAGS = "agenda_tags_input"
+BLOCK_AGENDA_MAX = "agenda_max"
+INPUT_AGENDA_MAX = "agenda_max_input"
+
 # What the manifest must declare, and what must have a listener (tests/test_manifest.py).
 SLASH_COMMANDS = (CMD_TOP5, CMD_TASK)
+SLASH_COMMANDS += (CMD_AGENDA,)  # agendas
 BOT_EVENTS = (EVENT_APP_HOME_OPENED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED)
 MESSAGE_SHORTCUTS = (SHORTCUT_MAKE_TASK,)
 

@@ -48,7 +48,10 @@ class Service:
         from .commands.sync import source_jobs
         from .digest.service import digest_jobs
 
-        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps) + digest_jobs(self.deps)
+        from .agenda import agenda_jobs
+
+        return (scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps)
+                + agenda_jobs(self.deps.agenda) + digest_jobs(self.deps))
 
     def start(self) -> None:
         self.deps.outbox.start()

@@ -7,13 +7,14 @@ reason. Secrets are `SecretStr`, so they never show up in a repr, a log line or 
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_ID = r"^[UWB][A-Z0-9]{2,}$"
@@ -112,14 +113,113 @@ class SourcesConfig(_Section):
     asana: AsanaConfig | None = None
 
 
+# --- agendas ----------------------------------------------------------------------------------
+
+CHANNEL_ID = r"^[CG][A-Z0-9]{2,}$"
+MEETING_ID = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+class MeetingConfig(_Section):
+    """One meeting series whose agenda Headwork posts (the `meetings:` list of headwork.yml).
+
+    Exactly one recurrence: weekly `days` + `time`, an iCalendar `rrule` (+ `time` unless the rule
+    has BYHOUR; `starts` anchors INTERVAL>1 rules), or an `ics` file path / http(s) URL (the
+    calendar's own times, moves and cancellations win). Times are wall-clock times in `timezone`
+    (default: the org's), so a DST change never moves the meeting. The scope narrows the open
+    tasks an agenda draws from: the attendees' tasks, in `project`, carrying any of `tags` —
+    every given part must hold; at least one part is needed.
+    """
+
+    id: str = Field(pattern=MEETING_ID)
+    name: str = Field(min_length=1, max_length=80)
+    channel: str = Field(pattern=CHANNEL_ID)
+    days: list[Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]] = []
+    time: dtime | None = None
+    rrule: str | None = None
+    starts: date | None = None
+    ics: str | None = None
+    timezone: str | None = None
+    lead_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    attendees: list[str] = []
+    project: str | None = None
+    tags: list[str] = []
+    max_items: int = Field(default=7, ge=1, le=20)
+    owner: str | None = Field(default=None, pattern=SLACK_ID)
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: v if v is None else _check_tz(v)))
+
+    @field_validator("attendees")
+    @classmethod
+    def _attendee_ids(cls, attendees: list[str]) -> list[str]:
+        import re
+
+        for a in attendees:
+            if not re.match(SLACK_ID, a):
+                raise ValueError(f"'{a}' is not a Slack user id (like U012ABC3DEF)")
+        return attendees
+
+    @field_validator("rrule")
+    @classmethod
+    def _rule(cls, rule: str | None) -> str | None:
+        if rule is None:
+            return None
+        from dateutil.rrule import rrulestr
+
+        text = rule.strip()
+        body = text[6:] if text.upper().startswith("RRULE:") else text
+        try:
+            rrulestr(body, dtstart=datetime(2026, 1, 5))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not an iCalendar RRULE ({exc}); e.g. FREQ=WEEKLY;BYDAY=MO,TH") from None
+        if "FREQ=" not in body.upper():
+            raise ValueError("an RRULE needs FREQ=..., e.g. FREQ=WEEKLY;BYDAY=MO,TH")
+        return body
+
+    @field_validator("ics")
+    @classmethod
+    def _ics(cls, ics: str | None) -> str | None:
+        if ics is None:
+            return None
+        if not ics.strip():
+            raise ValueError("give a file path or an http(s):// URL")
+        if "://" in ics and not ics.startswith(("http://", "https://")):
+            raise ValueError("only http:// and https:// calendar URLs (or a file path) are supported")
+        return ics.strip()
+
+    @model_validator(mode="after")
+    def _one_recurrence(self) -> "MeetingConfig":
+        kinds = [k for k, given in (("days", bool(self.days)), ("rrule", self.rrule is not None),
+                                    ("ics", self.ics is not None)) if given]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one recurrence: `days` + `time`, `rrule`, or `ics`"
+                             + (f" (found {', '.join(kinds)})" if kinds else ""))
+        if kinds == ["days"] and self.time is None:
+            raise ValueError("weekly `days` need a `time` (HH:MM, in the meeting's time zone)")
+        if kinds == ["rrule"] and self.time is None and "BYHOUR" not in self.rrule.upper():
+            raise ValueError("an `rrule` needs a `time` (HH:MM), or BYHOUR/BYMINUTE in the rule")
+        if not (self.attendees or self.project or self.tags):
+            raise ValueError("give a scope: `attendees`, `project` and/or `tags`")
+        return self
+
+
 class FileConfig(_Section):
     org: OrgConfig = OrgConfig()
     scoring: ScoringConfig = ScoringConfig()
     ai: AIConfig = AIConfig()
     workslop: WorkslopConfig = WorkslopConfig()
-    meetings: list[dict] = []
+    meetings: list[MeetingConfig] = []
     digest: DigestConfig = DigestConfig()
     sources: SourcesConfig = SourcesConfig()
+
+    @field_validator("meetings")
+    @classmethod
+    def _unique_meetings(cls, meetings: list[MeetingConfig]) -> list[MeetingConfig]:
+        seen: set[str] = set()
+        for m in meetings:
+            if m.id in seen:
+                raise ValueError(f"two meetings have the id '{m.id}'")
+            seen.add(m.id)
+        return meetings
 
 
 class Env(BaseSettings):

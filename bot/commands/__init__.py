@@ -4,7 +4,6 @@ Adding a command: write `bot/commands/<name>.py` and list it here.
 """
 
 from . import bands, categorize, demo, import_cmd, model_cmd, run, score, sync, top5
-from . import digest  # --- digest ---
+from . import agenda_cmd, digest
 
-COMMANDS = [demo, run, score, top5, model_cmd, import_cmd, sync, categorize, bands]
-COMMANDS.append(digest)
+COMMANDS = [demo, run, score, top5, model_cmd, import_cmd, sync, categorize, bands, agenda_cmd, digest]

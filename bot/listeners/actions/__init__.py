@@ -5,6 +5,7 @@ from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
 from .top5_tools import handle_refresh, handle_show_more
 from .digest_stop import handle_digest_stop
+from .agenda_buttons import handle_discussed, handle_edit as handle_agenda_edit, handle_remove  # agendas
 
 
 def register(app: App) -> None:
@@ -17,3 +18,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_REFRESH)(handle_refresh)
     app.action(ids.ACTION_SHOW_MORE)(handle_show_more)
     app.action(ids.ACTION_DIGEST_STOP)(handle_digest_stop)
+    # agendas
+    app.action(ids.ACTION_AGENDA_DISCUSSED)(handle_discussed)
+    app.action(ids.ACTION_AGENDA_EDIT)(handle_agenda_edit)
+    app.action(ids.ACTION_AGENDA_REMOVE)(handle_remove)

@@ -4,6 +4,7 @@ from ... import ids
 from .bands import handle_why_submission
 from .snooze import handle_snooze_date
 from .task_form import handle_edit_task, handle_make_task
+from .agenda_setup import handle_setup_submission  # agendas
 
 
 def register(app: App) -> None:
@@ -11,3 +12,4 @@ def register(app: App) -> None:
     app.view(ids.VIEW_SNOOZE_DATE)(handle_snooze_date)
     app.view(ids.VIEW_MAKE_TASK)(handle_make_task)
     app.view(ids.VIEW_TASK_EDIT)(handle_edit_task)
+    app.view(ids.VIEW_AGENDA_SETUP)(handle_setup_submission)  # agendas

@@ -1,0 +1,305 @@
+"""Agendas: built from the live scores, posted once per occurrence, updated in place.
+
+`AgendaService.run(now)` is the scheduler job (every minute). For each meeting it looks at the
+occurrences around `now`:
+
+- post time (start − lead) passed, start not yet: claim and post. The claim is the occurrence
+  row (UNIQUE meeting + occurrence) and the outbox key `agenda:<meeting>:<occurrence>`, both in
+  one BEGIN IMMEDIATE transaction: two schedulers racing, or a restart between claim and send,
+  give exactly one message (the outbox sends a claimed item once, and never resends one caught
+  mid-send). Posted more than `LATE_AFTER` after its post time, it says so.
+- `REFRESH_BEFORE` the start: rebuild; if the order changed, `chat.update` the same message
+  (channel + ts from the post's outbox response) under its own key, once.
+- started and never posted (the bot was down): skipped, with one log line, never posted late.
+
+An agenda is the scope's open tasks in score order (attendees: each one's ranking index walked
+for their top N and merged — 50 attendees, 50 short walks), with the previous posted
+occurrence's undiscussed, still-open items first, marked "carried over from …".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scoring.engine import score_task
+from scoring.model import ValueModel
+from scoring.store import TaskStore
+
+from .blocks.agenda import AgendaView, ItemView, agenda_text, build_agenda, when_text
+from .calendars import Calendars, CalendarUnavailable
+from .meetings import Meeting, all_meetings
+from .outbox import Outbox
+from .recurrence import Occurrence, next_occurrence, occurrences
+from .settings import Settings
+from .store_agenda import AgendaStore, OccurrenceRow
+
+log = logging.getLogger("headwork.agenda")
+
+LATE_AFTER = timedelta(minutes=5)       # the job runs every minute: later than this, the bot was away
+REFRESH_BEFORE = timedelta(minutes=5)   # the last look at the order before the meeting starts
+SKIP_LOOKBACK = timedelta(hours=12)     # how far back a missed occurrence is noticed and logged
+REASONS = 2                             # top terms shown per item
+
+
+def post_key(meeting_id: str, occ: Occurrence | str) -> str:
+    return f"agenda:{meeting_id}:{occ if isinstance(occ, str) else occ.key_iso}"
+
+
+def update_key(meeting_id: str, occ: Occurrence | str) -> str:
+    return f"agenda-update:{meeting_id}:{occ if isinstance(occ, str) else occ.key_iso}"
+
+
+@dataclass(frozen=True)
+class Built:
+    """An agenda before it is posted: task ids in order, each with where it was carried from."""
+
+    meeting: Meeting
+    occurrence: Occurrence
+    order: list[tuple[int, datetime | None]]
+
+
+@dataclass
+class RunReport:
+    posted: list[str]
+    updated: list[str]
+    skipped: list[str]
+
+
+class AgendaService:
+    def __init__(self, settings: Settings, store: TaskStore, model: ValueModel, outbox: Outbox | None,
+                 calendars: Calendars | None = None):
+        self.settings = settings
+        self.store = store
+        self.model = model
+        self.outbox = outbox
+        self.db = AgendaStore(store)
+        self.calendars = calendars or Calendars(settings.config_path.parent)
+
+    # --- meetings and their occurrences --------------------------------------------------------------
+
+    def meetings(self, channel: str | None = None) -> list[Meeting]:
+        found = all_meetings(self.settings, self.db)
+        return [m for m in found if m.channel == channel] if channel else found
+
+    def occurrences(self, meeting: Meeting, start: datetime, end: datetime, cached_only: bool = False):
+        return occurrences(meeting, start, end, self._calendar(meeting, start, cached_only))
+
+    def next_occurrence(self, meeting: Meeting, now: datetime, cached_only: bool = False) -> Occurrence | None:
+        return next_occurrence(meeting, now, self._calendar(meeting, now, cached_only))
+
+    def needs_fetch(self, meeting: Meeting) -> bool:
+        """An ICS meeting whose calendar has not been read yet (not something to do before an ack)."""
+        return bool(meeting.ics) and self.calendars.cached(meeting.ics) is None
+
+    @staticmethod
+    def slow_scope(meeting: Meeting) -> bool:
+        """Tags alone: a scan of every task (see AgendaStore.top_in_scope), built after the ack."""
+        return bool(meeting.tags) and not meeting.attendees and not meeting.project
+
+    def _calendar(self, meeting: Meeting, now: datetime, cached_only: bool):
+        if not meeting.ics:
+            return None
+        if cached_only:
+            cal = self.calendars.cached(meeting.ics)
+            if cal is None:
+                raise CalendarUnavailable("calendar not loaded yet")
+            return cal
+        return self.calendars.get(meeting.ics, now)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def candidates(self, meeting: Meeting, now: datetime, limit: int) -> list[tuple[int, float]]:
+        """(task_id, total) of the scope's best open tasks, best first."""
+        if meeting.attendees:
+            rows: dict[int, float] = {}
+            narrow = bool(meeting.project or meeting.tags)
+            for person in meeting.attendees:
+                found = (self.db.top_in_scope(limit, now, assignee=person, project=meeting.project, tags=meeting.tags)
+                         if narrow else self.store.top_ids(person, limit, now.timestamp()))
+                rows.update(found)
+            return sorted(rows.items(), key=lambda r: (-r[1], r[0]))[:limit]
+        return self.db.top_in_scope(limit, now, project=meeting.project, tags=meeting.tags)
+
+    def build(self, meeting: Meeting, occ: Occurrence, now: datetime) -> Built:
+        """The agenda for `occ` at `now`: first the previous posted occurrence's undiscussed items
+        that are still open (best first, each remembering the occurrence it first appeared in),
+        then the scope's best other tasks, `max_items` in all. A meeting that never discusses
+        anything thus keeps its oldest business on top; carried items beyond `max_items` fall
+        off, lowest score first (a discussed item comes back only if it still ranks)."""
+        carried: dict[int, datetime] = {}
+        prev = self.db.previous_posted(meeting.id, occ.key_iso)
+        if prev is not None:
+            for item in self.db.items(prev.id):
+                if not item.discussed_by:
+                    carried[item.task_id] = item.carried_from or prev.starts_at
+            still_open = self.db.open_task_ids(list(carried))
+            carried = {t: c for t, c in carried.items() if t in still_open}
+        totals = self.db.totals(list(carried))
+        first = sorted(carried, key=lambda t: (-totals.get(t, 0.0), t))[:meeting.max_items]
+        fresh = [t for t, _ in self.candidates(meeting, now, meeting.max_items + len(first)) if t not in carried]
+        order = [(t, carried[t]) for t in first] + [(t, None) for t in fresh[:meeting.max_items - len(first)]]
+        return Built(meeting, occ, order)
+
+    def items_view(self, order: list[tuple[int, datetime | None, str | None, datetime | None]],
+                   now: datetime) -> list[ItemView]:
+        """Explain each item at `now` (the reasons are the score's top terms)."""
+        ids_ = [o[0] for o in order]
+        tasks = self.store.get_tasks(ids_)
+        bands = self.store.effective_bands_many(ids_)
+        out = []
+        for task_id, carried, by, at in order:
+            task = tasks.get(task_id)
+            if task is None:
+                continue  # deleted upstream since
+            score = score_task(task, bands.get(task_id, (frozenset(), ""))[0], self.model, now)
+            reasons = tuple(f"{t.reason} (+{t.points:g})" for t in score.top_terms[:REASONS])
+            out.append(ItemView(task, score.total, reasons, carried, by, at))
+        return out
+
+    def preview(self, meeting: Meeting, occ: Occurrence, now: datetime, tz: ZoneInfo) -> tuple[str, list[dict]]:
+        """The agenda as it would be posted now (or as it was, once posted), times in `tz`."""
+        row = self.db.occurrence(meeting.id, occ.key_iso)
+        if row is not None and row.state == "posted":
+            view = self._stored_view(meeting, row, now, tz)
+            view = AgendaView(meeting, view.start, view.items, tz, None,
+                              [f"Already posted in <#{meeting.channel}>; this is how it stands now."])
+        else:
+            built = self.build(meeting, occ, now)
+            view = AgendaView(meeting, occ.start, self.items_view([(t, c, None, None) for t, c in built.order], now),
+                              tz, None, [])
+        return agenda_text(view), build_agenda(view)
+
+    def _stored_view(self, meeting: Meeting, row: OccurrenceRow, now: datetime, tz: ZoneInfo | None = None,
+                     notes: list[str] | None = None) -> AgendaView:
+        tz = tz or meeting.tz
+        items = self.items_view([(i.task_id, i.carried_from, i.discussed_by, i.discussed_at)
+                                 for i in self.db.items(row.id)], now)
+        start = row.starts_at.astimezone(meeting.tz)
+        if notes is None:
+            notes = []
+            if row.late:
+                notes.append(f":hourglass: Posted late: this agenda was due at "
+                             f"{(start - meeting.lead).astimezone(tz):%H:%M}; the meeting starts at "
+                             f"{start.astimezone(tz):%H:%M}.")
+            if row.refreshed == 2:
+                notes.append(f"Order updated {REFRESH_BEFORE.seconds // 60} minutes before the start with the "
+                             "latest scores.")
+        return AgendaView(meeting, start, items, tz, row.id, notes)
+
+    def render(self, meeting: Meeting, row: OccurrenceRow, now: datetime, notes: list[str] | None = None):
+        view = self._stored_view(meeting, row, now, notes=notes)
+        return agenda_text(view), build_agenda(view)
+
+    # --- posting -----------------------------------------------------------------------------------
+
+    def post(self, meeting: Meeting, occ: Occurrence, now: datetime, late: bool = False,
+             by: str | None = None) -> OccurrenceRow | None:
+        """Claim and queue this occurrence's agenda; None when it was already claimed."""
+        built = self.build(meeting, occ, now)
+        with self.store.transaction():
+            occ_id = self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "posted", late, now)
+            if occ_id is None:
+                return None
+            self.db.replace_items(occ_id, built.order)
+            row = self.db.occurrence_by_id(occ_id)
+            notes = [f"Posted ahead of schedule by <@{by}>."] if by else None
+            text, blocks = self.render(meeting, row, now, notes)
+            if not self.outbox.send(post_key(meeting.id, occ), "chat.postMessage", {
+                    "channel": meeting.channel, "text": text, "blocks": blocks,
+                    "unfurl_links": False, "unfurl_media": False}):
+                raise RuntimeError(f"outbox key {post_key(meeting.id, occ)} claimed without its occurrence")
+        log.info("agenda %s for %s queued%s", meeting.id, occ.key_iso, " (late)" if late else "")
+        return row
+
+    def posted_message(self, meeting_id: str, occurrence: str) -> tuple[str, str] | None:
+        """(channel, ts) of a delivered agenda message."""
+        item = self.outbox.db.get(post_key(meeting_id, occurrence))
+        if item is None or item.state != "sent" or not item.response or not item.response.get("ts"):
+            return None
+        return item.response.get("channel") or item.args.get("channel"), item.response["ts"]
+
+    def refresh(self, meeting: Meeting, occ: Occurrence, row: OccurrenceRow, now: datetime) -> bool:
+        """Shortly before the start: update the same message in place if the order changed (or a
+        calendar moved the meeting since the post).
+
+        The update's blocks are fixed when it is claimed; a Discussed press just after queues its
+        own redraw behind it in the outbox, so the message always ends with every mark."""
+        where = self.posted_message(meeting.id, row.occurrence)
+        if where is None:
+            return False  # not delivered yet: look again next minute
+        built = self.build(meeting, occ, now)
+        with self.store.transaction():
+            if not self.db.claim_refresh(row.id):
+                return False
+            stored = self.db.items(row.id)
+            order = [t for t, _ in built.order]
+            moved = row.starts_at != occ.start
+            if order == [i.task_id for i in stored] and not moved:
+                return False
+            if moved:  # a calendar moved it after the post: the message shows the new time
+                self.db.move_occurrence(row.id, occ.start)
+            carried = dict(built.order)
+            discussed_gone = [(i.task_id, i.carried_from) for i in stored if i.discussed_by and i.task_id not in carried]
+            if order != [i.task_id for i in stored]:
+                self.db.replace_items(row.id, built.order + discussed_gone)
+                self.db.mark_reordered(row.id)
+            text, blocks = self.render(meeting, self.db.occurrence_by_id(row.id), now)
+            self.outbox.send(update_key(meeting.id, row.occurrence), "chat.update",
+                             {"channel": where[0], "ts": where[1], "text": text, "blocks": blocks})
+        log.info("agenda %s for %s reordered before the start", meeting.id, row.occurrence)
+        return True
+
+    # --- the scheduler job -------------------------------------------------------------------------
+
+    def run(self, now: datetime) -> RunReport:
+        report = RunReport([], [], [])
+        for meeting in self.meetings():
+            try:
+                self._run_meeting(meeting, now, report)
+            except CalendarUnavailable as exc:
+                log.warning("agenda %s: %s; nothing posted this minute", meeting.id, exc)
+            except Exception:  # noqa: BLE001 - one broken meeting must not hold up the others
+                log.exception("agenda %s failed at %s", meeting.id, now.isoformat())
+        return report
+
+    def _run_meeting(self, meeting: Meeting, now: datetime, report: RunReport) -> None:
+        for occ in self.occurrences(meeting, now - SKIP_LOOKBACK, now + meeting.lead + timedelta(minutes=1)):
+            post_at = occ.start - meeting.lead
+            row = self.db.occurrence(meeting.id, occ.key_iso)
+            if occ.start <= now:
+                if row is None and self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "skipped", False, now):
+                    log.warning("agenda %s for %s skipped: the meeting had already started (%s) when Headwork "
+                                "could post it", meeting.id, occ.key_iso, when_text(occ.start, meeting.tz))
+                    report.skipped.append(post_key(meeting.id, occ))
+                continue
+            if post_at > now:
+                continue
+            if row is None:
+                if self.post(meeting, occ, now, late=now - post_at > LATE_AFTER) is not None:
+                    report.posted.append(post_key(meeting.id, occ))
+            elif row.state == "posted" and row.refreshed == 0 and occ.start - now <= REFRESH_BEFORE:
+                if self.refresh(meeting, occ, row, now):
+                    report.updated.append(update_key(meeting.id, occ))
+
+    # --- Discussed ---------------------------------------------------------------------------------
+
+    def toggle_discussed(self, occurrence_id: int, task_id: int, user: str, now: datetime) -> str | None:
+        """Mark (or unmark) an item; returns the meeting id, or None when the button is stale."""
+        row = self.db.occurrence_by_id(occurrence_id)
+        if row is None or row.state != "posted":
+            return None
+        current = next((i for i in self.db.items(occurrence_id) if i.task_id == task_id), None)
+        if current is None:
+            return None
+        self.db.set_discussed(occurrence_id, task_id, None if current.discussed_by else user, now)
+        return row.meeting_id
+
+
+def agenda_jobs(service: AgendaService) -> list:
+    from .scheduler import JobSpec
+
+    return [JobSpec("agendas", service.run, every=timedelta(minutes=1), run_at_start=True,
+                    misfire_grace=timedelta(minutes=30), name="post and update meeting agendas")]

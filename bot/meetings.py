@@ -1,0 +1,92 @@
+"""Meetings: the series whose agendas Headwork posts, from headwork.yml or made in Slack.
+
+A config meeting (`meetings:` in headwork.yml) is read-only from Slack: an admin changes the
+file. A meeting made with `/agenda setup` lives in the database (`bot.store_agenda`) and may be
+edited or removed by an admin or by its owner (whoever set it up). Both become the same
+`Meeting`, so the scheduler, the preview and the post never care where one came from.
+
+Ids: a config meeting keeps its `id` (lowercase, no dots); a Slack one is `slack.<n>` — the dot
+cannot appear in a config id, so the two never collide and outbox keys stay unique.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .settings import WEEKDAYS, MeetingConfig, Settings
+
+SLACK_PREFIX = "slack."
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    name: str
+    channel: str
+    timezone: str
+    lead_minutes: int = 30
+    days: tuple[int, ...] = ()  # Monday = 0
+    time: time | None = None
+    rrule: str | None = None
+    starts: date | None = None
+    ics: str | None = None
+    attendees: tuple[str, ...] = ()
+    project: str | None = None
+    tags: tuple[str, ...] = ()
+    max_items: int = 7
+    owner: str | None = None
+    from_config: bool = True
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def lead(self) -> timedelta:
+        return timedelta(minutes=self.lead_minutes)
+
+    @property
+    def db_id(self) -> int | None:
+        return int(self.id[len(SLACK_PREFIX):]) if self.id.startswith(SLACK_PREFIX) else None
+
+    def may_edit(self, user_id: str, is_admin: bool) -> bool:
+        """Admins and the meeting's owner, and only for meetings made in Slack."""
+        return not self.from_config and (is_admin or (self.owner is not None and user_id == self.owner))
+
+    def recurrence_text(self) -> str:
+        if self.ics:
+            return "from a calendar"
+        if self.rrule:
+            return f"RRULE {self.rrule}" + (f" at {self.time:%H:%M}" if self.time else "")
+        names = [WEEKDAYS[d].capitalize()[:3] for d in self.days]
+        return f"every {', '.join(names)} at {self.time:%H:%M}" if self.time else "weekly"
+
+    def scope_text(self) -> str:
+        parts = []
+        if self.attendees:
+            parts.append(f"{len(self.attendees)} attendee{'s' if len(self.attendees) != 1 else ''}")
+        if self.project:
+            parts.append(f"project {self.project}")
+        if self.tags:
+            parts.append("tags " + ", ".join(self.tags))
+        return " · ".join(parts) or "no scope"
+
+
+def from_config(cfg: MeetingConfig, org_tz: str) -> Meeting:
+    return Meeting(id=cfg.id, name=cfg.name, channel=cfg.channel, timezone=cfg.timezone or org_tz,
+                   lead_minutes=cfg.lead_minutes, days=tuple(sorted({WEEKDAYS.index(d) for d in cfg.days})),
+                   time=cfg.time, rrule=cfg.rrule, starts=cfg.starts, ics=cfg.ics,
+                   attendees=tuple(dict.fromkeys(cfg.attendees)), project=cfg.project or None,
+                   tags=tuple(cfg.tags), max_items=cfg.max_items, owner=cfg.owner, from_config=True)
+
+
+def all_meetings(settings: Settings, agenda_store) -> list[Meeting]:
+    """Config meetings first (in file order), then those made in Slack (oldest first)."""
+    org_tz = settings.org.timezone
+    return [from_config(m, org_tz) for m in settings.config.meetings] + agenda_store.meetings()
+
+
+def find_meeting(settings: Settings, agenda_store, meeting_id: str) -> Meeting | None:
+    return next((m for m in all_meetings(settings, agenda_store) if m.id == meeting_id), None)

@@ -1,0 +1,290 @@
+"""Agendas posted by the scheduler job under a fake clock: once per occurrence, at the right local
+time, late with a note or skipped, updated in place, carried forward."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from bot.agenda import AgendaService, post_key
+from bot.devkit.harness import find_button
+from bot.outbox import Outbox
+from scoring.actions import snooze_task
+from scoring.store import TaskStore
+from tests.agenda_support import (CHANNEL, CS1, CS2, CS3, CS_WEEKLY, agenda_slack, berlin, harness,  # noqa: F401
+                                  item_texts, item_titles, posts)
+
+
+def run(slack, now):
+    slack.clock.now = now
+    report = slack.deps.agenda.run(now)
+    slack.settle()
+    return report
+
+
+def test_the_agenda_is_posted_once_at_start_minus_lead_in_score_order(agenda_slack, model):
+    slack = agenda_slack
+    run(slack, berlin(2026, 3, 2, 9, 29))
+    assert posts(slack) == []  # not before 09:30
+    report = run(slack, berlin(2026, 3, 2, 9, 30))
+    assert report.posted == ["agenda:cs-weekly:2026-03-02T09:00Z"]
+    [post] = posts(slack)
+    blocks = post.json_arg("blocks")
+    assert blocks[0]["text"]["text"] == "Agenda · CS weekly"
+    assert "Mon 2 Mar, 10:00 (Europe/Berlin)" in blocks[1]["elements"][0]["text"]
+    # the five best open tasks of the three attendees, best first
+    best = sorted((r for p in (CS1, CS2, CS3) for r in slack.store.top_tasks(p, 5, slack.clock())),
+                  key=lambda r: (-r.total, r.task.id))[:5]
+    assert item_titles(blocks) == [r.task.title for r in best]
+    first = item_texts(blocks)[0]
+    assert f"<@{best[0].task.assignee_id}>" in first and "due " in first and "(+" in first  # owner, due, reason
+    assert find_button(blocks, "Discussed")["value"].endswith(f":{best[0].task.id}")
+    for minute in (31, 35, 45):
+        run(slack, berlin(2026, 3, 2, 9, minute))
+    assert len(posts(slack)) == 1
+
+
+def test_the_meeting_keeps_its_local_time_across_the_march_dst_change(demo, model):
+    with harness(demo, model, [CS_WEEKLY], now=berlin(2026, 3, 23, 9, 0)) as slack:
+        run(slack, berlin(2026, 3, 23, 9, 30))
+        run(slack, berlin(2026, 3, 30, 8, 30))  # 09:30 on the old (winter) offset: 08:30 summer time
+        assert len(posts(slack)) == 1
+        run(slack, berlin(2026, 3, 30, 9, 30))  # Monday after the change: 09:30 summer time
+        assert len(posts(slack)) == 2
+        assert "Mon 30 Mar, 10:00 (Europe/Berlin)" in posts(slack)[-1].json_arg("blocks")[1]["elements"][0]["text"]
+
+
+def test_a_missed_post_goes_out_late_with_a_note_while_the_meeting_has_not_started(agenda_slack):
+    run(agenda_slack, berlin(2026, 3, 2, 9, 48))  # down from 09:20 until 09:48
+    [post] = posts(agenda_slack)
+    notes = " ".join(b["elements"][0]["text"] for b in post.json_arg("blocks") if b["type"] == "context")
+    assert "Posted late: this agenda was due at 09:30; the meeting starts at 10:00" in notes
+
+
+def test_an_occurrence_missed_until_the_start_is_skipped_with_a_log_line(agenda_slack, caplog):
+    report = run(agenda_slack, berlin(2026, 3, 2, 10, 1))
+    assert posts(agenda_slack) == [] and report.skipped == ["agenda:cs-weekly:2026-03-02T09:00Z"]
+    assert "skipped: the meeting had already started" in caplog.text
+    caplog.clear()
+    run(agenda_slack, berlin(2026, 3, 2, 10, 2))
+    assert "skipped" not in caplog.text  # said once
+    run(agenda_slack, berlin(2026, 3, 9, 9, 30))  # the next week is posted as usual
+    assert len(posts(agenda_slack)) == 1
+
+
+def test_a_restart_between_claim_and_send_never_posts_twice(agenda_slack, model):
+    slack = agenda_slack
+    slack.clock.now = berlin(2026, 3, 2, 9, 30)
+    assert slack.deps.agenda.run(slack.clock.now).posted  # claimed, not sent: the process dies here
+    assert posts(slack) == []
+    # a new process over the same database file
+    store2 = TaskStore(slack.store.path)
+    outbox2 = Outbox(store2, slack.client, slack.clock, sleep=lambda s: None, pace_seconds=0)
+    outbox2.recover()
+    service2 = AgendaService(slack.settings, store2, model, outbox2)
+    for minute in (30, 31, 32):
+        assert service2.run(berlin(2026, 3, 2, 9, minute)).posted == []
+        outbox2.drain(berlin(2026, 3, 2, 9, minute))
+    assert len(posts(slack)) == 1
+    store2.close()
+
+
+def test_an_item_caught_mid_send_by_a_crash_is_not_resent(agenda_slack, model):
+    slack = agenda_slack
+    slack.clock.now = berlin(2026, 3, 2, 9, 30)
+    slack.deps.agenda.run(slack.clock.now)
+    item = slack.outbox.db.get(post_key("cs-weekly", "2026-03-02T09:00Z"))
+    assert slack.outbox.db.mark_sending(item.id)  # ... and the process died during the HTTP call
+    store2 = TaskStore(slack.store.path)
+    outbox2 = Outbox(store2, slack.client, slack.clock, sleep=lambda s: None, pace_seconds=0)
+    assert outbox2.recover() == 1
+    AgendaService(slack.settings, store2, model, outbox2).run(berlin(2026, 3, 2, 9, 31))
+    outbox2.drain(berlin(2026, 3, 2, 9, 31))
+    assert posts(slack) == []  # a loud gap (logged), never a duplicate
+    store2.close()
+
+
+def test_two_schedulers_racing_post_one_agenda(agenda_slack, model):
+    slack = agenda_slack
+    now = berlin(2026, 3, 2, 9, 30)
+    slack.clock.now = now
+    stores = [TaskStore(slack.store.path) for _ in range(2)]
+    outboxes = [Outbox(s, slack.client, slack.clock, sleep=lambda s: None, pace_seconds=0) for s in stores]
+    services = [AgendaService(slack.settings, s, model, o) for s, o in zip(stores, outboxes)]
+    barrier = threading.Barrier(2)
+    results = []
+
+    def scheduler(i):
+        barrier.wait()
+        for _ in range(3):
+            results.append(services[i].run(now).posted)
+            outboxes[i].drain(now)
+
+    threads = [threading.Thread(target=scheduler, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sum(len(r) for r in results) == 1
+    assert len(posts(slack)) == 1
+    for s in stores:
+        s.close()
+
+
+def test_shortly_before_the_start_the_same_message_is_updated_if_the_order_changed(agenda_slack, model):
+    slack = agenda_slack
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    [post] = posts(slack)
+    ts = slack.outbox.db.get(post_key("cs-weekly", "2026-03-02T09:00Z")).response["ts"]
+    before = item_titles(post.json_arg("blocks"))
+    # the top item is snoozed until tomorrow: it leaves, the rest move up, the sixth comes in
+    first_id = int(find_button(post.json_arg("blocks"), "Discussed")["value"].split(":")[1])
+    owner = slack.store.get_task(first_id).assignee_id
+    snooze_task(slack.store, model, first_id, owner, berlin(2026, 3, 3, 9, 0), slack.clock())
+    run(slack, berlin(2026, 3, 2, 9, 54))
+    assert slack.fake.calls("chat.update") == []  # not yet: five minutes before the start
+    run(slack, berlin(2026, 3, 2, 9, 55))
+    [update] = slack.fake.calls("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == (CHANNEL, ts)
+    after = item_titles(update.json_arg("blocks"))
+    assert after[:4] == before[1:] and before[0] not in after and len(after) == 5
+    assert "Order updated" in str(update.json_arg("blocks"))
+    for minute in (56, 57, 59):
+        run(slack, berlin(2026, 3, 2, 9, minute))
+    assert len(slack.fake.calls("chat.update")) == 1 and len(posts(slack)) == 1
+
+
+def test_an_unchanged_order_is_not_updated(agenda_slack):
+    run(agenda_slack, berlin(2026, 3, 2, 9, 30))
+    run(agenda_slack, berlin(2026, 3, 2, 9, 55))
+    run(agenda_slack, berlin(2026, 3, 2, 9, 58))
+    assert agenda_slack.fake.calls("chat.update") == []
+
+
+def test_discussed_is_recorded_and_undiscussed_items_carry_forward(agenda_slack):
+    slack = agenda_slack
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    blocks = posts(slack)[0].json_arg("blocks")
+    titles = item_titles(blocks)
+    message = {"type": "message", "ts": "1700000000.000100", "blocks": blocks}
+    for i in (0, 1):  # the first two are discussed
+        slack.clock.now = berlin(2026, 3, 2, 10, 5 + i)
+        slack.click(CS1, find_button(blocks, "Discussed"), channel=CHANNEL, message=message)  # the next one
+        slack.settle()
+        blocks = slack.fake.last("chat.update").json_arg("blocks")
+    texts = item_texts(blocks)
+    assert f"discussed · marked by <@{CS1}> at 10:05" in texts[0] and "discussed" in texts[1]
+    assert "discussed" not in texts[2]
+    assert find_button(blocks, "Undo")  # a mistake can be undone
+    run(slack, berlin(2026, 3, 9, 9, 30))
+    nxt = posts(slack)[-1].json_arg("blocks")
+    carried = item_texts(nxt)[:3]
+    assert item_titles(nxt)[:3] == titles[2:5]  # the three undiscussed, first
+    assert all("carried over from Mon 2 Mar" in t for t in carried)
+    assert not any("carried over" in t for t in item_texts(nxt)[3:])
+    assert titles[0] not in item_titles(nxt)[:3]  # discussed: back only if it still ranks, and unmarked
+
+
+def test_a_done_task_does_not_carry_forward(agenda_slack, model):
+    from scoring.actions import complete_task
+
+    slack = agenda_slack
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    blocks = posts(slack)[0].json_arg("blocks")
+    first = int(find_button(blocks, "Discussed")["value"].split(":")[1])
+    complete_task(slack.store, model, first, slack.store.get_task(first).assignee_id, slack.clock())
+    run(slack, berlin(2026, 3, 9, 9, 30))
+    assert item_titles(blocks)[0] not in item_titles(posts(slack)[-1].json_arg("blocks"))
+
+
+def test_a_stale_discussed_button_changes_nothing(agenda_slack):
+    slack = agenda_slack
+    reply = slack.click(CS1, {"type": "button", "action_id": "agenda_discussed", "block_id": "x",
+                              "value": "999:1"}, channel=CHANNEL, tag="stale")
+    assert reply.status == 200
+    assert "out of date" in slack.responses("stale")[-1]["text"]
+    assert slack.fake.calls("chat.update") == []
+
+
+def test_an_ics_meeting_gets_one_agenda_per_occurrence_and_none_when_cancelled(demo, model, tmp_path):
+    from tests.test_agenda_recurrence import ICS
+
+    path = tmp_path / "standup.ics"
+    path.write_text(ICS)
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": str(path),
+               "attendees": [CS1, CS2], "lead_minutes": 15}
+    with harness(demo, model, [meeting], now=berlin(2026, 3, 2, 9, 0)) as slack:
+        for day in range(2, 31):  # every 10 minutes of the working day, for a month
+            for step in range(8 * 6, 16 * 6):
+                slack.deps.agenda.run(berlin(2026, 3, day, step // 6, step % 6 * 10))
+        slack.settle()
+        starts = [p.json_arg("blocks")[1]["elements"][0]["text"].split("*")[1] for p in posts(slack)]
+        assert starts == ["Mon 2 Mar, 09:30 (Europe/Berlin)", "Tue 10 Mar, 14:00 (Europe/Berlin)",
+                          "Mon 30 Mar, 09:30 (Europe/Berlin)"]
+        # nothing was discussed: each agenda carries the last one's items, marked with where they began
+        second, third = (item_texts(p.json_arg("blocks")) for p in posts(slack)[1:])
+        assert second and all("carried over from Mon 2 Mar" in t for t in second)
+        assert all("carried over from Mon 2 Mar" in t for t in third)
+
+
+def test_a_new_york_meeting_is_posted_at_its_local_time_after_the_november_change(demo, model):
+    ny = ZoneInfo("America/New_York")
+    meeting = {"id": "ny-standup", "name": "NY standup", "channel": CHANNEL, "rrule": "FREQ=WEEKLY;BYDAY=TU",
+               "time": "09:30", "timezone": "America/New_York", "attendees": ["U0DEMOCS3"]}
+    with harness(demo, model, [meeting], now=datetime(2026, 10, 27, 8, 0, tzinfo=ny)) as slack:
+        run(slack, datetime(2026, 10, 27, 9, 0, tzinfo=ny))      # EDT: 13:00 UTC
+        assert len(posts(slack)) == 1
+        run(slack, datetime(2026, 11, 3, 13, 0, tzinfo=timezone.utc))  # 08:00 EST: too early after the change
+        assert len(posts(slack)) == 1
+        run(slack, datetime(2026, 11, 3, 9, 0, tzinfo=ny))       # EST: 14:00 UTC
+        assert len(posts(slack)) == 2
+        assert "Tue 3 Nov, 09:30 (America/New_York)" in str(posts(slack)[-1].json_arg("blocks")[1])
+
+
+def test_a_calendar_moving_a_posted_occurrence_updates_the_message_with_the_new_time(demo, model, tmp_path):
+    import os
+
+    from tests.test_agenda_recurrence import ICS
+
+    path = tmp_path / "standup.ics"
+    path.write_text(ICS)
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": str(path), "attendees": [CS1],
+               "lead_minutes": 15}
+    with harness(demo, model, [meeting], now=berlin(2026, 3, 2, 9, 0)) as slack:
+        run(slack, berlin(2026, 3, 2, 9, 15))
+        [post] = posts(slack)
+        # 09:30 becomes 09:45 after the agenda went out
+        moved = ICS.replace("END:VCALENDAR", "BEGIN:VEVENT\nUID:standup@example.com\n"
+                            "RECURRENCE-ID;TZID=Europe/Berlin:20260302T093000\n"
+                            "DTSTART;TZID=Europe/Berlin:20260302T094500\nSUMMARY:Standup (later)\nEND:VEVENT\n"
+                            "END:VCALENDAR")
+        path.write_text(moved)
+        os.utime(path, (1_800_000_000, 1_800_000_000))
+        run(slack, berlin(2026, 3, 2, 9, 35))
+        assert slack.fake.calls("chat.update") == []  # not 5 minutes before 09:45 yet
+        run(slack, berlin(2026, 3, 2, 9, 40))
+        [update] = slack.fake.calls("chat.update")
+        assert update.args["ts"] == slack.outbox.db.get("agenda:standup:2026-03-02T08:30Z").response["ts"]
+        assert "Mon 2 Mar, 09:45 (Europe/Berlin)" in str(update.json_arg("blocks")[1])
+        assert "Order updated" not in str(update.json_arg("blocks"))
+        assert len(posts(slack)) == 1
+
+
+def test_a_press_right_after_the_pre_start_update_is_claimed_still_ends_marked(agenda_slack, model):
+    slack = agenda_slack
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    blocks = posts(slack)[0].json_arg("blocks")
+    first_id = int(find_button(blocks, "Discussed")["value"].split(":")[1])
+    snooze_task(slack.store, model, first_id, slack.store.get_task(first_id).assignee_id,
+                berlin(2026, 3, 3, 9, 0), slack.clock())
+    slack.clock.now = berlin(2026, 3, 2, 9, 55)
+    assert slack.deps.agenda.run(slack.clock.now).updated  # claimed, not yet delivered
+    second = find_button(blocks, "Discussed", 1)
+    slack.click(CS2, second, channel=CHANNEL, message={"type": "message", "ts": "1", "blocks": blocks})
+    slack.settle()
+    updates = slack.fake.calls("chat.update")
+    assert len(updates) == 2
+    final = updates[-1].json_arg("blocks")
+    assert "Order updated" in str(final)
+    assert f"marked by <@{CS2}>" in item_texts(final)[0]  # the second item, now first, stays marked
