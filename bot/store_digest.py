@@ -218,12 +218,25 @@ class DigestStore:
     # --- priorities: reads over tasks and scores that only the digest makes -------------------
 
     def org_top_open(self, limit: int, now: datetime) -> list[OpenTask]:
-        """The organisation's highest-scoring open, unsnoozed tasks (owned or not), ties by id."""
-        rows = self.conn.execute(
-            f"SELECT {_OPEN_COLS} FROM (SELECT task_id, total, assignee_id FROM scores WHERE active = 1 "
-            "AND (snoozed_until_ts IS NULL OR snoozed_until_ts <= ?) ORDER BY total DESC, task_id LIMIT ?) s "
-            "JOIN tasks t ON t.id = s.task_id ORDER BY s.total DESC, s.task_id",
-            (now.timestamp(), limit)).fetchall()
+        """The organisation's highest-scoring open, unsnoozed tasks (owned or not), ties by id.
+
+        The organisation's top N is among each person's top N: one walk of the `scores_rank`
+        index per owner (and one for unowned tasks) instead of sorting every score — there is
+        no index on `total` alone, which the hourly rescore would have to keep up."""
+        now_ts = now.timestamp()
+        live = "active = 1 AND (snoozed_until_ts IS NULL OR snoozed_until_ts <= ?)"
+        candidates: list[tuple[int, float]] = []
+        for (owner,) in self.conn.execute("SELECT DISTINCT assignee_id FROM scores").fetchall():
+            who, args = ("assignee_id IS NULL", ()) if owner is None else ("assignee_id = ?", (owner,))
+            candidates += self.conn.execute(
+                f"SELECT task_id, total FROM scores WHERE {who} AND {live} ORDER BY total DESC, task_id LIMIT ?",
+                (*args, now_ts, limit)).fetchall()
+        best = [task_id for task_id, _ in sorted(candidates, key=lambda c: (-c[1], c[0]))[:limit]]
+        if not best:
+            return []
+        marks = ",".join("?" * len(best))
+        rows = self.conn.execute(f"SELECT {_OPEN_COLS} FROM scores s JOIN tasks t ON t.id = s.task_id "
+                                 f"WHERE s.task_id IN ({marks}) ORDER BY s.total DESC, s.task_id", best).fetchall()
         return [_open_task(r) for r in rows]
 
     def overdue_high_value(self, min_points: float, limit: int, now: datetime) -> tuple[int, list[OpenTask]]:
