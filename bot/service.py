@@ -47,7 +47,9 @@ class Service:
     def jobs(self) -> list:
         from .commands.sync import source_jobs
 
-        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps)
+        from .workslop.author_notes import workslop_jobs
+
+        return scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps) + workslop_jobs(self.deps)
 
     def start(self) -> None:
         self.deps.outbox.start()

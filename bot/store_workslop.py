@@ -46,6 +46,60 @@ def m001_workslop_flags(db) -> None:
     db.execute("CREATE INDEX workslop_flags_author ON workslop_flags (author) WHERE author IS NOT NULL")
 
 
+@migrations()
+def m002_reaction_order_and_channels(db) -> None:
+    # Slack does not promise to deliver reaction_added/removed in order: the newest event per
+    # person and item wins, so a late "added" can never resurrect a flag that was taken back.
+    db.execute("""
+        CREATE TABLE workslop_reaction_events (
+            flagger TEXT NOT NULL,
+            item TEXT NOT NULL,
+            event_ts REAL NOT NULL,
+            present INTEGER NOT NULL,
+            PRIMARY KEY (flagger, item)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX workslop_reaction_events_ts ON workslop_reaction_events (event_ts)")
+    # what conversations.info said about a channel, and when (channels can turn private)
+    db.execute("""
+        CREATE TABLE workslop_channels (
+            channel TEXT PRIMARY KEY,
+            private INTEGER NOT NULL,
+            checked_ts REAL NOT NULL
+        ) WITHOUT ROWID""")
+
+
+@migrations()
+def m003_flag_ids_never_reused(db) -> None:
+    # An undone flag's id must never come back: `workslop-prompt:<id>` is the prompt's
+    # idempotency key, and a reused id would silence the next flag's prompt.
+    db.execute("ALTER TABLE workslop_flags RENAME TO workslop_flags_old")
+    for index in ("workslop_flags_ts", "workslop_flags_flagger", "workslop_flags_author"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    db.execute("""
+        CREATE TABLE workslop_flags (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            flagger TEXT NOT NULL,
+            item TEXT NOT NULL,
+            channel TEXT,
+            channel_private INTEGER,
+            author TEXT,
+            source TEXT NOT NULL,
+            reaction TEXT,
+            flagged_at TEXT NOT NULL,
+            flagged_ts REAL NOT NULL,
+            minutes INTEGER,
+            reason TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            rated_at TEXT,
+            UNIQUE (flagger, item)
+        )""")
+    db.execute("INSERT INTO workslop_flags SELECT * FROM workslop_flags_old")
+    db.execute("DROP TABLE workslop_flags_old")
+    db.execute("CREATE INDEX workslop_flags_ts ON workslop_flags (flagged_ts)")
+    db.execute("CREATE INDEX workslop_flags_flagger ON workslop_flags (flagger, flagged_ts)")
+    db.execute("CREATE INDEX workslop_flags_author ON workslop_flags (author) WHERE author IS NOT NULL")
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     id: int
@@ -109,11 +163,37 @@ class WorkslopLedger:
         row = self.conn.execute(f"SELECT {_COLS} FROM workslop_flags WHERE id = ?", (flag_id,)).fetchone()
         return _flag(row) if row else None
 
-    def retract(self, flagger: str, item: str) -> int | None:
-        """The reaction was removed: the flag goes. Returns its id, or None if there was none."""
-        row = self.conn.execute("DELETE FROM workslop_flags WHERE flagger = ? AND item = ? RETURNING id",
-                                (flagger, item)).fetchone()
+    def retract(self, flagger: str, item: str, source: str | None = None) -> int | None:
+        """The reaction was removed: the flag goes. Returns its id, or None if there was none.
+        With `source`, only a flag made that way goes (removing an emoji leaves a shortcut flag)."""
+        where, args = ("AND source = ?", (source,)) if source else ("", ())
+        row = self.conn.execute(f"DELETE FROM workslop_flags WHERE flagger = ? AND item = ? {where} RETURNING id",
+                                (flagger, item, *args)).fetchone()
         return row[0] if row else None
+
+    def reaction_event(self, flagger: str, item: str, event_ts: float, present: bool) -> bool:
+        """Note a reaction event for (person, item). False when a newer one was already noted: this
+        one arrived out of order and must change nothing."""
+        row = self.conn.execute(
+            "INSERT INTO workslop_reaction_events (flagger, item, event_ts, present) VALUES (?,?,?,?) "
+            "ON CONFLICT (flagger, item) DO UPDATE SET event_ts = excluded.event_ts, present = excluded.present "
+            "WHERE excluded.event_ts >= workslop_reaction_events.event_ts RETURNING 1",
+            (flagger, item, event_ts, int(present))).fetchone()
+        return row is not None
+
+    def prune_reaction_events(self, before: datetime) -> int:
+        return self.conn.execute("DELETE FROM workslop_reaction_events WHERE event_ts < ?",
+                                 (before.timestamp(),)).rowcount
+
+    def channel_privacy(self, channel: str) -> tuple[bool | None, datetime | None]:
+        """(private, when Slack said so), or (None, None) when never asked."""
+        row = self.conn.execute("SELECT private, checked_ts FROM workslop_channels WHERE channel = ?",
+                                (channel,)).fetchone()
+        if row is None:
+            return None, None
+        from datetime import timezone
+
+        return bool(row[0]), datetime.fromtimestamp(row[1], timezone.utc)
 
     def undo(self, flag_id: int, flagger: str) -> bool:
         """The flagger's own Undo; nobody else can remove someone's flag."""
@@ -150,9 +230,36 @@ class WorkslopLedger:
             "SELECT flagged_ts, flagger, channel, channel_private, minutes, reason FROM workslop_flags "
             "WHERE flagged_ts >= ? AND flagged_ts < ? ORDER BY flagged_ts", (start.timestamp(), end.timestamp()))
 
-    def set_channel_privacy(self, channel: str, private: bool) -> int:
-        return self.conn.execute("UPDATE workslop_flags SET channel_private = ? WHERE channel = ?",
-                                 (int(private), channel)).rowcount
+    def set_channel_privacy(self, channel: str, private: bool, now: datetime | None = None) -> int:
+        """Cache what Slack says about a channel and apply it to every flag there (a channel that
+        turned private stops being named in tallies, past weeks included)."""
+        with self.store.transaction():
+            if now is not None:
+                self.conn.execute(
+                    "INSERT INTO workslop_channels (channel, private, checked_ts) VALUES (?,?,?) "
+                    "ON CONFLICT (channel) DO UPDATE SET private = excluded.private, checked_ts = excluded.checked_ts",
+                    (channel, int(private), now.timestamp()))
+            return self.conn.execute("UPDATE workslop_flags SET channel_private = ? WHERE channel = ?",
+                                     (int(private), channel)).rowcount
+
+    def author_rows(self, start: datetime, end: datetime) -> list[tuple]:
+        """(author, channel, reason) for flags in [start, end) whose author is known: what a kind
+        note to an author may be built from (never who flagged)."""
+        return self.conn.execute(
+            "SELECT author, channel, reason FROM workslop_flags WHERE author IS NOT NULL AND flagged_ts >= ? "
+            "AND flagged_ts < ? ORDER BY author", (start.timestamp(), end.timestamp())).fetchall()
+
+    def forget_counts(self, person: str) -> dict[str, int]:
+        """What `forget` would change, changing nothing (`headwork forget --dry-run`)."""
+        one = lambda sql: self.conn.execute(sql, (person,)).fetchone()[0]  # noqa: E731
+        return {"flags_deleted": one("SELECT count(*) FROM workslop_flags WHERE flagger = ?"),
+                "rated_deleted": one("SELECT count(*) FROM workslop_flags WHERE flagger = ? AND rated_at IS NOT NULL"),
+                "authored_unnamed": one("SELECT count(*) FROM workslop_flags WHERE author = ?")}
+
+    def knows(self, person: str) -> bool:
+        return self.conn.execute("SELECT EXISTS (SELECT 1 FROM workslop_flags WHERE flagger = ? OR author = ?) "
+                                 "OR EXISTS (SELECT 1 FROM workslop_reaction_events WHERE flagger = ?)",
+                                 (person, person, person)).fetchone()[0] == 1
 
     def forget(self, person: str) -> dict[str, int]:
         """Erase a person: the flags they made (and their answers) are deleted; flags about output
@@ -161,4 +268,5 @@ class WorkslopLedger:
             deleted = self.conn.execute("DELETE FROM workslop_flags WHERE flagger = ?", (person,)).rowcount
             unnamed = self.conn.execute("UPDATE workslop_flags SET author = NULL WHERE author = ?",
                                         (person,)).rowcount
+            self.conn.execute("DELETE FROM workslop_reaction_events WHERE flagger = ?", (person,))
         return {"flags_deleted": deleted, "authored_unnamed": unnamed}

@@ -4,5 +4,7 @@ Adding a command: write `bot/commands/<name>.py` and list it here.
 """
 
 from . import bands, categorize, demo, import_cmd, model_cmd, run, score, sync, top5
+from . import forget
 
 COMMANDS = [demo, run, score, top5, model_cmd, import_cmd, sync, categorize, bands]
+COMMANDS.append(forget)
