@@ -60,7 +60,7 @@ EVENT_REACTION_ADDED = "reaction_added"
 EVENT_REACTION_REMOVED = "reaction_removed"
 SHORTCUT_FLAG_WORKSLOP = "flag_workslop"  # message shortcut "Flag as workslop"
 
-ACTION_WS_TIME = "workslop_time"  # DM prompt buttons, value "<flag id>:<minutes>"
+ACTION_WS_TIME = "workslop_time"  # DM prompt buttons "workslop_time_<minutes>", value "<flag id>:<minutes>"
 ACTION_WS_OTHER_TIME = "workslop_other_time"  # "Other…": the minutes modal
 ACTION_WS_REASON = "workslop_reason"  # static_select, value "<flag id>:<reason id>"
 ACTION_WS_UNDO = "workslop_undo"

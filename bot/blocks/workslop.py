@@ -45,12 +45,19 @@ def item_phrase(item: str, channel: str | None) -> str:
 
 
 def _time_buttons(flag_id: int, chosen: int | None) -> dict:
-    elements = [button(label, ids.ACTION_WS_TIME, f"{flag_id}:{m}", style="primary" if m == chosen else None)
+    # Slack wants each action_id once per block: one per choice, matched by prefix (time_action_pattern)
+    elements = [button(label, f"{ids.ACTION_WS_TIME}_{m}", f"{flag_id}:{m}", style="primary" if m == chosen else None)
                 for m, label in TIME_CHOICES]
     other_chosen = chosen is not None and chosen not in dict(TIME_CHOICES)
     elements.append(button(f"Other ({minutes_text(chosen)})" if other_chosen else "Other…",
                            ids.ACTION_WS_OTHER_TIME, str(flag_id), style="primary" if other_chosen else None))
     return {"type": "actions", "block_id": f"ws_time_{flag_id}", "elements": elements}
+
+
+def time_action_pattern():
+    import re
+
+    return re.compile(rf"^{ids.ACTION_WS_TIME}_\d+$")
 
 
 def _reason_select(flag_id: int, chosen: str | None) -> dict:

@@ -3,6 +3,7 @@ from slack_bolt import App
 from ... import ids
 from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
+from ...blocks.workslop import time_action_pattern
 from .top5_tools import handle_refresh, handle_show_more
 from .workslop_list import handle_ws_list_undo, handle_ws_rate
 from .workslop_prompt import handle_ws_change, handle_ws_other_time, handle_ws_reason, handle_ws_time, handle_ws_undo
@@ -17,7 +18,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_ADD_TASK)(handle_add_task)
     app.action(ids.ACTION_REFRESH)(handle_refresh)
     app.action(ids.ACTION_SHOW_MORE)(handle_show_more)
-    app.action(ids.ACTION_WS_TIME)(handle_ws_time)
+    app.action(time_action_pattern())(handle_ws_time)
     app.action(ids.ACTION_WS_OTHER_TIME)(handle_ws_other_time)
     app.action(ids.ACTION_WS_REASON)(handle_ws_reason)
     app.action(ids.ACTION_WS_UNDO)(handle_ws_undo)
