@@ -184,3 +184,13 @@ def test_a_malformed_reaction_event_is_acknowledged_and_changes_nothing(ws):
         assert ws.event(event).status == 200
     ws.settle()
     assert ws.fake.calls("chat.postMessage") == []
+
+
+def test_a_late_removal_older_than_a_new_reaction_changes_nothing(ws):
+    ts = next_ts()
+    react(ws, TOM, ts=ts, event_ts="1772438400.000100")
+    react(ws, TOM, ts=ts, event_ts="1772438700.000300")  # off and on again; the "off" comes last
+    unreact(ws, TOM, ts=ts, event_ts="1772438500.000200")
+    assert ws.ledger.find(TOM, f"msg:{GENERAL}:{ts}") is not None
+    unreact(ws, TOM, ts=ts, event_ts="1772438800.000400")  # and a real removal still works
+    assert ws.ledger.find(TOM, f"msg:{GENERAL}:{ts}") is None

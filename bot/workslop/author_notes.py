@@ -16,7 +16,7 @@ from functools import partial
 from ..blocks.workslop import build_author_note
 from ..deps import Deps
 from ..scheduler import JobSpec
-from .flagging import ledger_of
+from .flagging import ledger_of, sweep_of
 
 log = logging.getLogger("headwork.workslop")
 
@@ -63,11 +63,13 @@ def author_notes_job(deps: Deps, now: datetime) -> int:
 
 def prune_job(deps: Deps, now: datetime) -> int:
     """Reaction ordering only matters for minutes; keep a week of it."""
-    return ledger_of(deps).prune_reaction_events(now - timedelta(days=7))
+    return ledger_of(deps).prune_removals(now - timedelta(days=7))
 
 
 def workslop_jobs(deps: Deps) -> list[JobSpec]:
     return [
+        JobSpec("workslop_prompts", lambda now: sweep_of(deps).run(now), every=timedelta(minutes=1),
+                run_at_start=True, name="queue the prompts of flags that have none yet (after a restart)"),
         JobSpec("workslop_author_notes", partial(author_notes_job, deps), every=timedelta(minutes=15),
                 name="kind, anonymous notes to authors of flagged output (when enabled)"),
         JobSpec("workslop_prune", partial(prune_job, deps), every=timedelta(hours=6),

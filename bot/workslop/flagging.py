@@ -8,6 +8,7 @@ Slack (`after_flag`, `update_prompt`, `learn_channel`) runs in `deps.background`
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, time, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -71,9 +72,20 @@ def known_privacy(ledger: WorkslopLedger, channel: str | None) -> bool | None:
     return ledger.channel_privacy(channel)[0]
 
 
+def channel_ready(ledger: WorkslopLedger, channel: str | None, now: datetime) -> bool:
+    """True when Slack need not be asked about the channel (no channel, a DM, or cached lately)."""
+    if not channel or channel[0] not in ("C", "G"):
+        return True
+    checked = ledger.channel_privacy(channel)[1]
+    return checked is not None and now - checked < CHANNEL_RECHECK
+
+
 def record_flag(deps: Deps, *, flagger: str, item: str, channel: str | None, author: str | None, source: str,
-                reaction: str | None = None) -> tuple[str, int | None]:
-    """('new' | 'existing', flag id), or ('self' | 'cap', None) when the rules say no."""
+                reaction: str | None = None, event_ts: float | None = None) -> tuple[str, int | None]:
+    """('new' | 'existing', flag id), or ('self' | 'cap' | 'stale', None) when the rules say no.
+
+    One transaction, one commit: the reaction's order (`event_ts`), the cap and the insert. The
+    prompt is queued by `PromptSweep`, many to a commit, right after the ack."""
     if author and author == flagger:
         return "self", None
     ledger = ledger_of(deps)
@@ -81,14 +93,77 @@ def record_flag(deps: Deps, *, flagger: str, item: str, channel: str | None, aut
     since = day_start(deps, flagger, now)
     private = known_privacy(ledger, channel)
     with deps.store.transaction():  # the cap and the insert together: two quick reactions can't both slip under it
-        existing = ledger.find(flagger, item)
-        if existing is not None:
-            return "existing", existing.id
+        if event_ts is not None and ledger.removed_after(flagger, item, event_ts):
+            return "stale", None  # a removal newer than this reaction already arrived
         if ledger.count_since(flagger, since) >= deps.settings.config.workslop.daily_cap:
-            return "cap", None
-        flag_id, _ = ledger.record(flagger=flagger, item=item, channel=channel, author=author, source=source,
-                                   now=now, reaction=reaction, channel_private=private)
-    return "new", flag_id
+            existing = ledger.find(flagger, item)  # a second alias on an item flagged before the cap was hit
+            if existing is None:
+                return "cap", None
+            flag = None
+        else:
+            flag = ledger.insert_if_new(flagger=flagger, item=item, channel=channel, author=author, source=source,
+                                        now=now, reaction=reaction, channel_private=private, reaction_ts=event_ts)
+            existing = ledger.find(flagger, item) if flag is None else None
+        if existing is not None:
+            if event_ts is not None:
+                ledger.note_reaction(existing.id, event_ts)
+            return "existing", existing.id
+    return "new", flag.id
+
+
+class PromptSweep:
+    """Queues the prompts of new reaction flags in the outbox, many per transaction.
+
+    Each reaction's ack then costs one commit (the flag) instead of two, and prompts are
+    queued in batches while Slack sends more events. The mark (the highest flag id swept) is
+    kept in the database, so after a crash the next sweep — `poke()` or the minutely job —
+    catches up on flags that never got a prompt. A flagger not known yet (maybe a bot) is left
+    to `after_flag`, which asks Slack first; the outbox key makes a double queue impossible."""
+
+    META = "workslop.prompt_mark"
+
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def poke(self) -> None:
+        with self._lock:
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self.deps.background.submit(self._run)
+
+    def _run(self) -> None:
+        with self._lock:
+            self._scheduled = False
+        self.run(self.deps.clock())
+
+    def run(self, now: datetime) -> int:
+        queued = 0
+        ledger = ledger_of(self.deps)
+        while True:
+            mark = int(self.deps.store.get_meta(self.META, "0") or 0)
+            flags = ledger.flags_after(mark)
+            if not flags:
+                return queued
+            with self.deps.store.transaction():
+                for flag in flags:
+                    if flag.source == "reaction" and flag.minutes is None and self._known_person(flag.flagger, now):
+                        queued += self.deps.outbox.send(prompt_key(flag.id), "chat.postMessage",
+                                                        {"channel": flag.flagger, **build_prompt(flag)})
+                self.deps.store.set_meta(self.META, str(max(mark, flags[-1].id)))
+
+    def _known_person(self, person: str, now: datetime) -> bool:
+        record = self.deps.directory.person(person)
+        return record is not None and not record.is_bot and self.deps.directory.is_fresh(person, now)
+
+
+def sweep_of(deps: Deps) -> PromptSweep:
+    sweep = getattr(deps, "_workslop_sweep", None)
+    if sweep is None:
+        sweep = deps._workslop_sweep = PromptSweep(deps)
+    return sweep
 
 
 def tell_cap_reached(deps: Deps, flagger: str) -> None:
@@ -180,10 +255,10 @@ def still_reacted(deps: Deps, flagger: str, item: str) -> bool | None:
     return False
 
 
-def retract_reaction(deps: Deps, flagger: str, item: str, check_aliases: bool) -> None:
+def retract_reaction(deps: Deps, flagger: str, item: str, event_ts: float, check_aliases: bool) -> None:
     """The reaction came off: the flag goes (unless another alias by the same person remains)."""
     if check_aliases and still_reacted(deps, flagger, item):
         return
-    flag_id = ledger_of(deps).retract(flagger, item, source="reaction")
+    applied, flag_id = ledger_of(deps).retract_reaction(flagger, item, event_ts)
     if flag_id is not None:
         update_prompt(deps, flag_id, gone=GONE_REMOVED)

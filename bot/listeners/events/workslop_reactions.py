@@ -7,8 +7,9 @@ person per item); events arriving out of order are settled by their `event_ts`."
 from __future__ import annotations
 
 from ...deps import Deps
-from ...workslop.flagging import (after_flag, is_workslop_reaction, item_of, ledger_of, reaction_name, record_flag,
-                                  retract_reaction, tell_cap_reached, update_prompt, GONE_REMOVED)
+from ...workslop.flagging import (GONE_REMOVED, after_flag, channel_ready, is_workslop_reaction, item_of, learn_channel,
+                                  ledger_of, reaction_name, record_flag, retract_reaction, sweep_of, tell_cap_reached,
+                                  update_prompt)
 
 
 def _event_ts(event: dict) -> float:
@@ -38,28 +39,30 @@ def handle_reaction_added(event: dict, deps: Deps) -> None:
     person = deps.directory.person(user)
     if person is not None and person.is_bot:
         return
-    ledger = ledger_of(deps)
-    if not ledger.reaction_event(user, item, _event_ts(event), present=True):
-        return  # a removal newer than this reaction already arrived
+    now = deps.now()
     outcome, flag_id = record_flag(deps, flagger=user, item=item, channel=channel, author=author, source="reaction",
-                                   reaction=reaction_name(event.get("reaction")))
+                                   reaction=reaction_name(event.get("reaction")), event_ts=_event_ts(event))
     if outcome == "cap":
         tell_cap_reached(deps, user)
     elif outcome == "new":
-        deps.background.submit(after_flag, deps, flag_id, user, channel)
+        # the usual case asks Slack nothing: a known person's prompt is queued by the sweep; someone
+        # not known yet (perhaps a bot), or a channel never seen, is looked up first
+        if person is not None and deps.directory.is_fresh(user, now):
+            sweep_of(deps).poke()
+            if not channel_ready(ledger_of(deps), channel, now):
+                deps.background.submit(learn_channel, deps, channel, now)
+        else:
+            deps.background.submit(after_flag, deps, flag_id, user, channel)
 
 
 def handle_reaction_removed(event: dict, deps: Deps) -> None:
     user, item, channel = _who_and_what(event, deps)
     if user is None:
         return
-    ledger = ledger_of(deps)
-    if not ledger.reaction_event(user, item, _event_ts(event), present=False):
-        return  # the person reacted again after this removal
     if len(deps.settings.config.workslop.reactions) > 1:
         # another alias by the same person may still be on it: only Slack knows (reactions.get)
-        deps.background.submit(retract_reaction, deps, user, item, True)
+        deps.background.submit(retract_reaction, deps, user, item, _event_ts(event), True)
         return
-    flag_id = ledger.retract(user, item, source="reaction")
+    applied, flag_id = ledger_of(deps).retract_reaction(user, item, _event_ts(event))
     if flag_id is not None:
         deps.background.submit(update_prompt, deps, flag_id, gone=GONE_REMOVED)
