@@ -111,8 +111,8 @@ def build_year(path: Path, flags: int, people: int, rnd: random.Random) -> dict:
     t0 = time.perf_counter()
     with store.transaction():
         store.conn.executemany(
-            "INSERT INTO workslop_flags (flagger, item, channel, channel_private, author, source, reaction, flagged_at, "
-            "flagged_ts, minutes, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows())
+            "INSERT INTO workslop_flags (flagger, item, channel, channel_private, author, source, reaction, "
+            "flagged_at, flagged_ts, minutes, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows())
     store.close()
     return {"flags": flags, "built_s": round(time.perf_counter() - t0, 1)}
 

@@ -3,6 +3,8 @@ through signed payloads, as the flagger sees them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot import ids
@@ -140,7 +142,8 @@ def test_the_shortcut_respects_the_cap_in_the_modal(demo, model):
         view_one = ws.last_view()
         ws.shortcut(TOM, ids.SHORTCUT_FLAG_WORKSLOP, second)
         view_two = ws.last_view()
-        assert ws.submit(TOM, view_one, time_values(preset="60", reason="wrong_facts")).body["response_action"] == "update"
+        saved = ws.submit(TOM, view_one, time_values(preset="60", reason="wrong_facts"))
+        assert saved.body["response_action"] == "update"
         capped = ws.submit(TOM, view_two, time_values(preset="60", reason="wrong_facts"))
         assert "today's limit of 1" in capped.body["errors"][ids.BLOCK_WS_TIME]
         ws.shortcut(TOM, ids.SHORTCUT_FLAG_WORKSLOP, message_from(PRIYA))
@@ -198,3 +201,19 @@ def test_slash_workslop_help_and_an_empty_week(ws):
     help_text = text_of(ws.command(TOM, "/workslop", "help").blocks)
     assert ":workslop:" in help_text and "nobody" in help_text and "Authors are never notified" in help_text
     assert "haven't flagged anything" in text_of(ws.command(TOM, "/workslop").blocks)
+
+
+def test_a_flag_left_without_a_prompt_by_a_crash_gets_one_from_the_job(ws):
+    from bot.workslop.author_notes import workslop_jobs
+
+    # as if the process stopped right after the flag's commit, before the sweep queued its prompt
+    fresh, _ = ws.ledger.record(flagger=TOM, item=f"msg:{GENERAL}:{next_ts()}", channel=GENERAL, author=PRIYA,
+                                source="reaction", now=ws.clock(), channel_private=False)
+    stale, _ = ws.ledger.record(flagger=SAM, item=f"msg:{GENERAL}:{next_ts()}", channel=GENERAL, author=PRIYA,
+                                source="reaction", now=ws.clock() - timedelta(days=3), channel_private=False)
+    [job] = [j for j in workslop_jobs(ws.deps) if j.id == "workslop_prompts"]
+    assert job.run(ws.clock()) == 1
+    assert job.run(ws.clock()) == 0  # the mark moved on: never queued twice
+    ws.settle()
+    assert len(dms_to(ws, TOM)) == 1 and dms_to(ws, SAM) == []  # three days late is too late to ask
+    assert ws.outbox.db.get(f"workslop-prompt:{fresh}").state == "sent"

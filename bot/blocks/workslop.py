@@ -111,7 +111,7 @@ def build_prompt_gone(why: str) -> dict:
     return {"text": why, "blocks": [section(why), context(f"{PRIVATE} Nothing about it is counted.")]}
 
 
-def _time_input(initial: int | None, optional: bool = False) -> dict:
+def _time_input(initial: int | str | None) -> dict:
     options = [option(label, str(m)) for m, label in TIME_CHOICES] + [option("Other (type the hours below)", "other")]
     element = {"type": "static_select", "action_id": ids.INPUT_WS_TIME, "options": options,
                "placeholder": {"type": "plain_text", "text": "Pick one"}}

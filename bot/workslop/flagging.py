@@ -21,7 +21,9 @@ log = logging.getLogger("headwork.workslop")
 
 CHANNEL_RECHECK = timedelta(days=1)  # a public channel can be made private; ask Slack again daily
 
-GONE_UNDONE = "Undone — that flag is removed and won't count."
+GONE_UNDONE = ("Undone — that flag is removed and won't count. If you reacted with the emoji, you can take it "
+               "off too; it won't flag anything again.")
+PROMPT_WINDOW = timedelta(days=2)  # after a long outage, flags older than this are not asked about
 GONE_REMOVED = "You took the reaction off, so that flag is withdrawn."
 
 
@@ -149,7 +151,8 @@ class PromptSweep:
                 return queued
             with self.deps.store.transaction():
                 for flag in flags:
-                    if flag.source == "reaction" and flag.minutes is None and self._known_person(flag.flagger, now):
+                    if flag.source == "reaction" and flag.minutes is None and now - flag.flagged_at < PROMPT_WINDOW \
+                            and self._known_person(flag.flagger, now):
                         queued += self.deps.outbox.send(prompt_key(flag.id), "chat.postMessage",
                                                         {"channel": flag.flagger, **build_prompt(flag)})
                 self.deps.store.set_meta(self.META, str(max(mark, flags[-1].id)))
