@@ -199,6 +199,8 @@ def test_a_flaggers_id_and_name_only_ever_reach_the_flagger(demo, model):
             found = leaks(json.dumps(reply.body), reader)
             if found:
                 problems.append(f"ack to {reader}: {found}")
+            if reader not in flaggers and "ws_flag_" in json.dumps(reply.body):
+                problems.append(f"ack to {reader} lists flags, and they made none")  # e.g. /workslop @tom
         assert problems == []
         assert [c for c in ws.fake.calls() if c.method.startswith("chat.")
                 and not str(c.args.get("channel", "")).startswith(("U", "D"))] == []  # nothing in any channel

@@ -16,11 +16,15 @@ def flag_value(value: object) -> tuple[int | None, str]:
     return (int(head), rest) if head.isdigit() else (None, "")
 
 
-def _own_flag(deps: Deps, flag_id: int | None, user: str):
-    """(flag, may_touch): a flag that is gone may still have its own prompt redrawn; somebody
-    else's flag (a forged payload) is never touched."""
-    flag = ledger_of(deps).get(flag_id) if flag_id is not None else None
-    return flag, flag is None or flag.flagger == user
+class Pressed:
+    """Who pressed which flag's button, and whether it is theirs to answer: a flag that is gone may
+    still have its own prompt redrawn; somebody else's flag (a forged payload) is never touched."""
+
+    def __init__(self, deps: Deps, body: dict, value: object):
+        self.user = body["user"]["id"]
+        self.flag_id, self.rest = flag_value(value)
+        self.flag = ledger_of(deps).get(self.flag_id) if self.flag_id is not None else None
+        self.mine = self.flag_id is not None and (self.flag is None or self.flag.flagger == self.user)
 
 
 def _redraw(deps: Deps, body: dict, flag_id: int, **kw) -> None:
@@ -29,57 +33,47 @@ def _redraw(deps: Deps, body: dict, flag_id: int, **kw) -> None:
 
 def handle_ws_time(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    flag_id, raw = flag_value(action.get("value"))
-    flag, mine = _own_flag(deps, flag_id, user)
-    if not mine or flag_id is None:
+    pressed = Pressed(deps, body, action.get("value"))
+    if not pressed.mine:
         return
-    if flag is not None and raw.isdigit() and int(raw) in dict(TIME_CHOICES):
-        ledger_of(deps).rate(flag_id, user, deps.now(), minutes=int(raw))
-    _redraw(deps, body, flag_id)
+    if pressed.flag is not None and pressed.rest.isdigit() and int(pressed.rest) in dict(TIME_CHOICES):
+        ledger_of(deps).rate(pressed.flag_id, pressed.user, deps.now(), minutes=int(pressed.rest))
+    _redraw(deps, body, pressed.flag_id)
 
 
 def handle_ws_reason(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    flag_id, reason = flag_value((action.get("selected_option") or {}).get("value"))
-    flag, mine = _own_flag(deps, flag_id, user)
-    if not mine or flag_id is None:
+    pressed = Pressed(deps, body, (action.get("selected_option") or {}).get("value"))
+    if not pressed.mine:
         return
-    if flag is not None and reason in REASONS:
-        ledger_of(deps).rate(flag_id, user, deps.now(), reason=reason)
-    _redraw(deps, body, flag_id)
+    if pressed.flag is not None and pressed.rest in REASONS:
+        ledger_of(deps).rate(pressed.flag_id, pressed.user, deps.now(), reason=pressed.rest)
+    _redraw(deps, body, pressed.flag_id)
 
 
 def handle_ws_other_time(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    flag_id, _ = flag_value(action.get("value"))
-    flag, mine = _own_flag(deps, flag_id, user)
-    if flag is None or not mine:
-        if flag_id is not None and mine:
-            _redraw(deps, body, flag_id)
+    pressed = Pressed(deps, body, action.get("value"))
+    if not pressed.mine:
+        return
+    if pressed.flag is None:
+        _redraw(deps, body, pressed.flag_id)  # it says the flag is gone
         return
     container = body.get("container") or {}
     where = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-    deps.background.submit(open_modal, deps, body["trigger_id"], build_other_time_modal(flag_id, where))
+    deps.background.submit(open_modal, deps, body["trigger_id"], build_other_time_modal(pressed.flag_id, where))
 
 
 def handle_ws_undo(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    flag_id, _ = flag_value(action.get("value"))
-    _, mine = _own_flag(deps, flag_id, user)
-    if not mine or flag_id is None:
-        return
-    ledger_of(deps).undo(flag_id, user)
-    _redraw(deps, body, flag_id, gone=GONE_UNDONE)
+    pressed = Pressed(deps, body, action.get("value"))
+    if pressed.mine:
+        ledger_of(deps).undo(pressed.flag_id, pressed.user)
+        _redraw(deps, body, pressed.flag_id, gone=GONE_UNDONE)
 
 
 def handle_ws_change(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    user = body["user"]["id"]
-    flag_id, _ = flag_value(action.get("value"))
-    _, mine = _own_flag(deps, flag_id, user)
-    if mine and flag_id is not None:
-        _redraw(deps, body, flag_id, editing=True)
+    pressed = Pressed(deps, body, action.get("value"))
+    if pressed.mine:
+        _redraw(deps, body, pressed.flag_id, editing=True)
