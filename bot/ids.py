@@ -85,3 +85,34 @@ CMD_DIGEST = "/digest"
 ACTION_DIGEST_STOP = "digest_stop"  # "Stop sending me this" under a digest
 BLOCK_DIGEST_TOOLS = "digest_tools"
 SLASH_COMMANDS = SLASH_COMMANDS + (CMD_DIGEST,)
+# --- workslop ----------------------------------------------------------------------------
+CMD_WORKSLOP = "/workslop"
+EVENT_REACTION_ADDED = "reaction_added"
+EVENT_REACTION_REMOVED = "reaction_removed"
+SHORTCUT_FLAG_WORKSLOP = "flag_workslop"  # message shortcut "Flag as workslop"
+
+ACTION_WS_TIME = "workslop_time"  # DM prompt buttons "workslop_time_<minutes>", value "<flag id>:<minutes>"
+ACTION_WS_OTHER_TIME = "workslop_other_time"  # "Other…": the minutes modal
+ACTION_WS_REASON = "workslop_reason"  # static_select, value "<flag id>:<reason id>"
+ACTION_WS_UNDO = "workslop_undo"
+ACTION_WS_CHANGE = "workslop_change"  # back to the questions on an answered prompt
+ACTION_WS_RATE = "workslop_rate"  # /workslop: rate an unrated flag (opens the rating modal)
+ACTION_WS_LIST_UNDO = "workslop_list_undo"  # /workslop: undo one flag from the list
+
+VIEW_WS_OTHER_TIME = "workslop_other_time_modal"
+VIEW_WS_RATE = "workslop_rate_modal"  # from /workslop's Rate
+VIEW_WS_FLAG = "workslop_flag_modal"  # from the shortcut: flag and rate at once
+VIEW_WS_DONE = "workslop_done_modal"  # confirmation / notice (no submit)
+
+BLOCK_WS_TIME = "workslop_time"
+INPUT_WS_TIME = "workslop_time_input"  # static_select of the presets
+BLOCK_WS_HOURS = "workslop_hours"
+INPUT_WS_HOURS = "workslop_hours_input"  # number_input, hours (decimal)
+BLOCK_WS_REASON = "workslop_reason"
+INPUT_WS_REASON = "workslop_reason_input"
+BLOCK_WS_NOTE = "workslop_note"
+INPUT_WS_NOTE = "workslop_note_input"
+
+SLASH_COMMANDS = SLASH_COMMANDS + (CMD_WORKSLOP,)
+BOT_EVENTS = BOT_EVENTS + (EVENT_REACTION_ADDED, EVENT_REACTION_REMOVED)
+MESSAGE_SHORTCUTS = MESSAGE_SHORTCUTS + (SHORTCUT_FLAG_WORKSLOP,)

@@ -57,6 +57,10 @@ class Outbox:
             self._wake.set()
         return claimed
 
+    def cancel(self, key: str, why: str = "cancelled") -> bool:
+        """Withdraw a queued call before it is sent; False when it was sent (or is being sent)."""
+        return self.db.cancel(key, why)
+
     # --- delivery ---------------------------------------------------------------------------
 
     def pause(self, reason: str) -> None:

@@ -49,9 +49,10 @@ class Service:
         from .digest.service import digest_jobs
 
         from .agenda import agenda_jobs
+        from .workslop.author_notes import workslop_jobs
 
         return (scoring_jobs(self.runtime) + source_jobs(self.runtime) + slack_jobs(self.deps)
-                + agenda_jobs(self.deps.agenda) + digest_jobs(self.deps))
+                + agenda_jobs(self.deps.agenda) + digest_jobs(self.deps) + workslop_jobs(self.deps))
 
     def start(self) -> None:
         self.deps.outbox.start()

@@ -102,6 +102,16 @@ class OutboxStore:
     def mark_failed(self, item_id: int, error: str) -> None:
         self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, item_id))
 
+    def cancel(self, key: str, why: str = "cancelled") -> bool:
+        """Withdraw a call not sent yet (what it was about is gone). False once it is on its way."""
+        return self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? "
+                                       "WHERE key = ? AND state = 'pending'", (why, key)).rowcount == 1
+
+    def forget_recipient(self, channel: str, key_prefix: str) -> int:
+        """Erase what was sent to someone under one feature's keys (`headwork forget`)."""
+        return self.store.conn.execute("DELETE FROM outbox WHERE channel = ? AND key LIKE ? ESCAPE '\\'",
+                                       (channel, key_prefix.replace("_", "\\_").replace("%", "\\%") + "%")).rowcount
+
     def recover_interrupted(self) -> list[OutboxItem]:
         """After a crash: calls caught mid-send may or may not have reached Slack. They are
         marked 'unknown' and reported, not resent: a duplicate post is worse than a loud gap."""

@@ -10,9 +10,10 @@ stand by now.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlite_utils.migrations import Migrations
 
@@ -44,6 +45,82 @@ def m001_workslop_flags(db) -> None:
     db.execute("CREATE INDEX workslop_flags_ts ON workslop_flags (flagged_ts)")
     db.execute("CREATE INDEX workslop_flags_flagger ON workslop_flags (flagger, flagged_ts)")
     db.execute("CREATE INDEX workslop_flags_author ON workslop_flags (author) WHERE author IS NOT NULL")
+
+
+@migrations()
+def m002_reaction_order_and_channels(db) -> None:
+    # Slack does not promise to deliver reaction_added/removed in order: the newest event per
+    # person and item wins. An "added" leaves its event_ts on the flag; a "removed" leaves a
+    # tombstone, so a late "added" can never resurrect a flag that was taken back (and nothing
+    # extra is written for the common case, a reaction that stays).
+    db.execute("""
+        CREATE TABLE workslop_removals (
+            flagger TEXT NOT NULL,
+            item TEXT NOT NULL,
+            event_ts REAL NOT NULL,
+            PRIMARY KEY (flagger, item)
+        ) WITHOUT ROWID""")
+    # what conversations.info said about a channel, and when (channels can turn private)
+    db.execute("""
+        CREATE TABLE workslop_channels (
+            channel TEXT PRIMARY KEY,
+            private INTEGER NOT NULL,
+            checked_ts REAL NOT NULL
+        ) WITHOUT ROWID""")
+
+
+@migrations()
+def m003_flag_ids_never_reused(db) -> None:
+    # An undone flag's id must never come back: `workslop-prompt:<id>` is the prompt's
+    # idempotency key, and a reused id would silence the next flag's prompt.
+    db.execute("ALTER TABLE workslop_flags RENAME TO workslop_flags_old")
+    # (and no author index: every flag would pay for it, while only `forget` looks authors up)
+    for index in ("workslop_flags_ts", "workslop_flags_flagger", "workslop_flags_author"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    db.execute("""
+        CREATE TABLE workslop_flags (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            flagger TEXT NOT NULL,
+            item TEXT NOT NULL,
+            channel TEXT,
+            channel_private INTEGER,
+            author TEXT,
+            source TEXT NOT NULL,
+            reaction TEXT,
+            flagged_at TEXT NOT NULL,
+            flagged_ts REAL NOT NULL,
+            minutes INTEGER,
+            reason TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            rated_at TEXT,
+            reaction_ts REAL,               -- event_ts of the newest reaction_added behind it
+            UNIQUE (flagger, item)
+        )""")
+    db.execute("INSERT INTO workslop_flags (id, flagger, item, channel, channel_private, author, source, reaction, "
+               "flagged_at, flagged_ts, minutes, reason, note, rated_at) SELECT id, flagger, item, channel, "
+               "channel_private, author, source, reaction, flagged_at, flagged_ts, minutes, reason, note, rated_at "
+               "FROM workslop_flags_old")
+    db.execute("DROP TABLE workslop_flags_old")
+    db.execute("CREATE INDEX workslop_flags_ts ON workslop_flags (flagged_ts)")
+    db.execute("CREATE INDEX workslop_flags_flagger ON workslop_flags (flagger, flagged_ts)")
+
+
+@migrations()
+def m004_tally_reads(db) -> None:
+    # The tallies read (flagged_ts, flagger, channel, channel_private, minutes, reason) over a range:
+    # one covering index instead of the plain one, so they never touch the wide rows.
+    db.execute("DROP INDEX IF EXISTS workslop_flags_ts")
+    db.execute("CREATE INDEX workslop_flags_ts ON workslop_flags "
+               "(flagged_ts, flagger, channel, channel_private, minutes, reason)")
+    # A closed week's aggregate, kept until one of its flags changes (see WorkslopLedger._changed).
+    db.execute("""
+        CREATE TABLE workslop_period_cache (
+            key TEXT PRIMARY KEY,
+            start_ts REAL NOT NULL,
+            end_ts REAL NOT NULL,
+            data TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX workslop_period_cache_span ON workslop_period_cache (start_ts)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +157,29 @@ class WorkslopLedger:
     def __init__(self, store: TaskStore):
         self.store = store
         migrations.apply(store.db)
+        # what workslop_channels says, kept in memory: every reaction needs its channel's privacy,
+        # and this ledger is the only writer (`set_channel_privacy` keeps it current)
+        self._channels: dict[str, tuple[bool | None, datetime | None]] = {}
 
     @property
     def conn(self):
         return self.store.conn
+
+    def insert_if_new(self, *, flagger: str, item: str, channel: str | None, author: str | None, source: str,
+                      now: datetime, reaction: str | None = None, channel_private: bool | None = None,
+                      reaction_ts: float | None = None) -> Flag | None:
+        """The flag as stored, or None when this person had already flagged the item (no read back:
+        this is the hot path of every reaction)."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO workslop_flags (flagger, item, channel, channel_private, author, source, reaction, "
+            "flagged_at, flagged_ts, reaction_ts) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (flagger, item, channel, None if channel_private is None else int(channel_private), author, source,
+             reaction, iso(now), now.timestamp(), reaction_ts))
+        if cur.rowcount != 1:
+            return None
+        self._changed(now.timestamp())
+        return Flag(cur.lastrowid, flagger, item, channel, channel_private, author, source, reaction, now, None, None,
+                    "", None)
 
     def record(self, *, flagger: str, item: str, channel: str | None, author: str | None, source: str,
                now: datetime, reaction: str | None = None, channel_private: bool | None = None) -> tuple[int, bool]:
@@ -95,10 +191,17 @@ class WorkslopLedger:
             (flagger, item, channel, None if channel_private is None else int(channel_private), author, source,
              reaction, iso(now), now.timestamp()))
         if cur.rowcount == 1:
+            self._changed(now.timestamp())
             return cur.lastrowid, True
         row = self.conn.execute("SELECT id FROM workslop_flags WHERE flagger = ? AND item = ?",
                                 (flagger, item)).fetchone()
         return row[0], False
+
+    def flags_after(self, flag_id: int, limit: int = 500) -> list[Flag]:
+        """Flags with an id above `flag_id`, oldest first (ids only grow: the prompt sweep's mark)."""
+        rows = self.conn.execute(f"SELECT {_COLS} FROM workslop_flags WHERE id > ? ORDER BY id LIMIT ?",
+                                 (flag_id, limit)).fetchall()
+        return [_flag(r) for r in rows]
 
     def find(self, flagger: str, item: str) -> Flag | None:
         row = self.conn.execute(f"SELECT {_COLS} FROM workslop_flags WHERE flagger = ? AND item = ?",
@@ -109,16 +212,65 @@ class WorkslopLedger:
         row = self.conn.execute(f"SELECT {_COLS} FROM workslop_flags WHERE id = ?", (flag_id,)).fetchone()
         return _flag(row) if row else None
 
-    def retract(self, flagger: str, item: str) -> int | None:
-        """The reaction was removed: the flag goes. Returns its id, or None if there was none."""
-        row = self.conn.execute("DELETE FROM workslop_flags WHERE flagger = ? AND item = ? RETURNING id",
+    def retract(self, flagger: str, item: str, source: str | None = None) -> int | None:
+        """The reaction was removed: the flag goes. Returns its id, or None if there was none.
+        With `source`, only a flag made that way goes (removing an emoji leaves a shortcut flag)."""
+        where, args = ("AND source = ?", (source,)) if source else ("", ())
+        row = self.conn.execute(f"DELETE FROM workslop_flags WHERE flagger = ? AND item = ? {where} "
+                                "RETURNING id, flagged_ts", (flagger, item, *args)).fetchone()
+        if row is None:
+            return None
+        self._changed(row[1])
+        return row[0]
+
+    def removed_after(self, flagger: str, item: str, event_ts: float) -> bool:
+        """Was the reaction taken off by an event newer than `event_ts`? (then this add is stale)"""
+        row = self.conn.execute("SELECT event_ts FROM workslop_removals WHERE flagger = ? AND item = ?",
                                 (flagger, item)).fetchone()
-        return row[0] if row else None
+        return row is not None and row[0] > event_ts
+
+    def note_reaction(self, flag_id: int, event_ts: float) -> None:
+        """Another add for an existing flag (an alias, a re-react): remember the newest."""
+        self.conn.execute("UPDATE workslop_flags SET reaction_ts = max(coalesce(reaction_ts, 0), ?) WHERE id = ?",
+                          (event_ts, flag_id))
+
+    def retract_reaction(self, flagger: str, item: str, event_ts: float) -> tuple[bool, int | None]:
+        """reaction_removed at `event_ts`: (applied, id of the withdrawn flag). Not applied when the
+        flag's reaction is newer than the removal (it arrived out of order). Only reaction flags go."""
+        with self.store.transaction():
+            row = self.conn.execute("SELECT id, source, reaction_ts, flagged_ts FROM workslop_flags "
+                                    "WHERE flagger = ? AND item = ?", (flagger, item)).fetchone()
+            if row is not None and row[2] is not None and row[2] > event_ts:
+                return False, None
+            self.conn.execute(
+                "INSERT INTO workslop_removals (flagger, item, event_ts) VALUES (?,?,?) ON CONFLICT (flagger, item) "
+                "DO UPDATE SET event_ts = max(event_ts, excluded.event_ts)", (flagger, item, event_ts))
+            if row is None or row[1] != "reaction":
+                return True, None
+            self.conn.execute("DELETE FROM workslop_flags WHERE id = ?", (row[0],))
+            self._changed(row[3])
+            return True, row[0]
+
+    def prune_removals(self, before: datetime) -> int:
+        return self.conn.execute("DELETE FROM workslop_removals WHERE event_ts < ?", (before.timestamp(),)).rowcount
+
+    def channel_privacy(self, channel: str) -> tuple[bool | None, datetime | None]:
+        """(private, when Slack said so), or (None, None) when never asked."""
+        known = self._channels.get(channel)
+        if known is None:
+            row = self.conn.execute("SELECT private, checked_ts FROM workslop_channels WHERE channel = ?",
+                                    (channel,)).fetchone()
+            known = (None, None) if row is None else (bool(row[0]), datetime.fromtimestamp(row[1], timezone.utc))
+            self._channels[channel] = known
+        return known
 
     def undo(self, flag_id: int, flagger: str) -> bool:
         """The flagger's own Undo; nobody else can remove someone's flag."""
-        return self.conn.execute("DELETE FROM workslop_flags WHERE id = ? AND flagger = ?",
-                                 (flag_id, flagger)).rowcount == 1
+        row = self.conn.execute("DELETE FROM workslop_flags WHERE id = ? AND flagger = ? RETURNING flagged_ts",
+                                (flag_id, flagger)).fetchone()
+        if row is not None:
+            self._changed(row[0])
+        return row is not None
 
     def rate(self, flag_id: int, flagger: str, now: datetime, *, minutes: int | None = None,
              reason: str | None = None, note: str | None = None) -> bool:
@@ -128,8 +280,11 @@ class WorkslopLedger:
             if value is not None:
                 sets.append(f"{column} = ?")
                 args.append(value)
-        return self.conn.execute(f"UPDATE workslop_flags SET {', '.join(sets)} WHERE id = ? AND flagger = ?",
-                                 (*args, flag_id, flagger)).rowcount == 1
+        row = self.conn.execute(f"UPDATE workslop_flags SET {', '.join(sets)} WHERE id = ? AND flagger = ? "
+                                "RETURNING flagged_ts", (*args, flag_id, flagger)).fetchone()
+        if row is not None:
+            self._changed(row[0])
+        return row is not None
 
     def count_since(self, flagger: str, since: datetime) -> int:
         """How many flags this person made since `since` (the daily cap)."""
@@ -150,9 +305,77 @@ class WorkslopLedger:
             "SELECT flagged_ts, flagger, channel, channel_private, minutes, reason FROM workslop_flags "
             "WHERE flagged_ts >= ? AND flagged_ts < ? ORDER BY flagged_ts", (start.timestamp(), end.timestamp()))
 
-    def set_channel_privacy(self, channel: str, private: bool) -> int:
-        return self.conn.execute("UPDATE workslop_flags SET channel_private = ? WHERE channel = ?",
-                                 (int(private), channel)).rowcount
+    def week_aggregate(self, key: str, start: datetime, end: datetime, *, cache: bool) -> tuple[list, int, list]:
+        """One period's flags in [start, end), grouped in SQLite (what `tally_rows` computes from
+        rows, without every row crossing into Python):
+
+        - [(minutes, reason, flags)] for every combination,
+        - distinct flaggers,
+        - [(channel, distinct flaggers, flags)] for channels known to be public.
+
+        With `cache` (a closed period), the answer is kept under `key` until a flag in the period
+        changes (rated, undone, withdrawn, forgotten, its channel's privacy learned)."""
+        if cache:
+            row = self.conn.execute("SELECT data FROM workslop_period_cache WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                counts, people, channels = json.loads(row[0])
+                return [tuple(c) for c in counts], people, [tuple(c) for c in channels]
+        span, bounds = "flagged_ts >= ? AND flagged_ts < ?", (start.timestamp(), end.timestamp())
+        counts = self.conn.execute(f"SELECT minutes, reason, count(*) FROM workslop_flags WHERE {span} "
+                                   "GROUP BY minutes, reason", bounds).fetchall()
+        people = self.conn.execute(f"SELECT count(DISTINCT flagger) FROM workslop_flags WHERE {span}",
+                                   bounds).fetchone()[0]
+        channels = self.conn.execute(
+            f"SELECT channel, count(DISTINCT flagger), count(*) FROM workslop_flags WHERE {span} "
+            "AND channel_private = 0 AND channel IS NOT NULL AND substr(channel, 1, 1) NOT IN ('D', 'G') "
+            "GROUP BY channel", bounds).fetchall()
+        if cache:
+            self.conn.execute("INSERT OR REPLACE INTO workslop_period_cache (key, start_ts, end_ts, data) "
+                              "VALUES (?,?,?,?)", (key, *bounds, json.dumps([counts, people, channels])))
+        return counts, people, channels
+
+    def _changed(self, flagged_ts: float | None = None) -> None:
+        """A flag changed: cached periods holding it (all of them when `flagged_ts` is None) go."""
+        if flagged_ts is None:
+            self.conn.execute("DELETE FROM workslop_period_cache")
+        else:
+            self.conn.execute("DELETE FROM workslop_period_cache WHERE start_ts <= ? AND end_ts > ?",
+                              (flagged_ts, flagged_ts))
+
+    def set_channel_privacy(self, channel: str, private: bool, now: datetime | None = None) -> int:
+        """Cache what Slack says about a channel and apply it to every flag there (a channel that
+        turned private stops being named in tallies, past weeks included)."""
+        with self.store.transaction():
+            if now is not None:
+                self.conn.execute(
+                    "INSERT INTO workslop_channels (channel, private, checked_ts) VALUES (?,?,?) "
+                    "ON CONFLICT (channel) DO UPDATE SET private = excluded.private, checked_ts = excluded.checked_ts",
+                    (channel, int(private), now.timestamp()))
+                self._channels[channel] = (bool(private), now.astimezone(timezone.utc))
+            changed = self.conn.execute("UPDATE workslop_flags SET channel_private = ? WHERE channel = ? "
+                                        "AND channel_private IS NOT ?", (int(private), channel, int(private))).rowcount
+            if changed:
+                self._changed()
+            return changed
+
+    def author_rows(self, start: datetime, end: datetime) -> list[tuple]:
+        """(author, channel, reason) for flags in [start, end) whose author is known: what a kind
+        note to an author may be built from (never who flagged)."""
+        return self.conn.execute(
+            "SELECT author, channel, reason FROM workslop_flags WHERE author IS NOT NULL AND flagged_ts >= ? "
+            "AND flagged_ts < ? ORDER BY author", (start.timestamp(), end.timestamp())).fetchall()
+
+    def forget_counts(self, person: str) -> dict[str, int]:
+        """What `forget` would change, changing nothing (`headwork forget --dry-run`)."""
+        one = lambda sql: self.conn.execute(sql, (person,)).fetchone()[0]  # noqa: E731
+        return {"flags_deleted": one("SELECT count(*) FROM workslop_flags WHERE flagger = ?"),
+                "rated_deleted": one("SELECT count(*) FROM workslop_flags WHERE flagger = ? AND rated_at IS NOT NULL"),
+                "authored_unnamed": one("SELECT count(*) FROM workslop_flags WHERE author = ?")}
+
+    def knows(self, person: str) -> bool:
+        return self.conn.execute("SELECT EXISTS (SELECT 1 FROM workslop_flags WHERE flagger = ? OR author = ?) "
+                                 "OR EXISTS (SELECT 1 FROM workslop_removals WHERE flagger = ?)",
+                                 (person, person, person)).fetchone()[0] == 1
 
     def forget(self, person: str) -> dict[str, int]:
         """Erase a person: the flags they made (and their answers) are deleted; flags about output
@@ -161,4 +384,7 @@ class WorkslopLedger:
             deleted = self.conn.execute("DELETE FROM workslop_flags WHERE flagger = ?", (person,)).rowcount
             unnamed = self.conn.execute("UPDATE workslop_flags SET author = NULL WHERE author = ?",
                                         (person,)).rowcount
+            self.conn.execute("DELETE FROM workslop_removals WHERE flagger = ?", (person,))
+            if deleted:
+                self._changed()
         return {"flags_deleted": deleted, "authored_unnamed": unnamed}

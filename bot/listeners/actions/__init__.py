@@ -3,9 +3,12 @@ from slack_bolt import App
 from ... import ids
 from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
+from ...blocks.workslop import time_action_pattern
 from .top5_tools import handle_refresh, handle_show_more
 from .digest_stop import handle_digest_stop
 from .agenda_buttons import handle_discussed, handle_edit as handle_agenda_edit, handle_remove  # agendas
+from .workslop_list import handle_ws_list_undo, handle_ws_rate
+from .workslop_prompt import handle_ws_change, handle_ws_other_time, handle_ws_reason, handle_ws_time, handle_ws_undo
 
 
 def register(app: App) -> None:
@@ -22,3 +25,10 @@ def register(app: App) -> None:
     app.action(ids.ACTION_AGENDA_DISCUSSED)(handle_discussed)
     app.action(ids.ACTION_AGENDA_EDIT)(handle_agenda_edit)
     app.action(ids.ACTION_AGENDA_REMOVE)(handle_remove)
+    app.action(time_action_pattern())(handle_ws_time)
+    app.action(ids.ACTION_WS_OTHER_TIME)(handle_ws_other_time)
+    app.action(ids.ACTION_WS_REASON)(handle_ws_reason)
+    app.action(ids.ACTION_WS_UNDO)(handle_ws_undo)
+    app.action(ids.ACTION_WS_CHANGE)(handle_ws_change)
+    app.action(ids.ACTION_WS_RATE)(handle_ws_rate)
+    app.action(ids.ACTION_WS_LIST_UNDO)(handle_ws_list_undo)
