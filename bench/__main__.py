@@ -55,9 +55,10 @@ BENCHES = [
         Figure("scoring process private memory", ("private_memory_max_mb",), "MB", "≤ 500 MB"),
     ]),
     Bench("reactions", "bench.bench_workslop", lambda n, p: ["--flags", str(n), "--people", str(p)], [
-        Figure("reaction events/s through App.dispatch (30% redeliveries)", ("reactions", "events_per_s"), "/s",
-               "≥ 1,000/s", higher_is_better=True),
-        Figure("a year's workslop tally", ("tally", "seconds"), "s", "≤ 1 s at 1M flags"),
+        Figure("reaction events/s through App.dispatch (30% redeliveries)", ("ingest", "dispatch_events_per_s"),
+               "/s", "≥ 1,000/s", higher_is_better=True),
+        Figure("a year's workslop tally, from scratch", ("tally", "cold_sql_s"), "s", "≤ 1 s at 1M flags"),
+        Figure("a year's workslop tally, closed weeks cached", ("tally", "cached_s", 0), "s", "≤ 1 s at 1M flags"),
     ]),
     Bench("reactions_http", "bench.bench_reactions_http", lambda n, p: ["--people", str(p)], [
         Figure("reaction events/s over real HTTP (30% redeliveries)", ("events_per_s",), "/s", "≥ 1,000/s",
@@ -81,9 +82,12 @@ BENCHES = [
 
 def dig(data, path):
     for key in path:
-        if not isinstance(data, dict) or key not in data:
+        if isinstance(data, list) and isinstance(key, int) and key < len(data):
+            data = data[key]
+        elif isinstance(data, dict) and key in data:
+            data = data[key]
+        else:
             return None
-        data = data[key]
     return data
 
 

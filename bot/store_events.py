@@ -24,8 +24,9 @@ class EventLog:
 
     def claim(self, event_id: str, now: datetime) -> bool:
         """True the first time an event id is seen; False for a redelivery already claimed."""
-        cur = self.store.conn.execute("INSERT OR IGNORE INTO seen_events (event_id, seen_ts) VALUES (?, ?)",
-                                      (event_id, now.timestamp()))
+        with self.store.transaction() as conn:  # queue with this process's other writers
+            cur = conn.execute("INSERT OR IGNORE INTO seen_events (event_id, seen_ts) VALUES (?, ?)",
+                               (event_id, now.timestamp()))
         return cur.rowcount == 1
 
     def release(self, event_id: str) -> None:

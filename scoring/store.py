@@ -246,6 +246,7 @@ class TaskStore:
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
+        self._write_lock = threading.RLock()  # this process's writers queue here (see _Immediate)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
@@ -280,7 +281,7 @@ class TaskStore:
 
     def transaction(self):
         """`with store.transaction():` — BEGIN IMMEDIATE so writers queue instead of deadlocking."""
-        return _Immediate(self.conn)
+        return _Immediate(self.conn, self._write_lock)
 
     # --- meta ----------------------------------------------------------------------------
 
@@ -950,19 +951,33 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 class _Immediate:
-    """A BEGIN IMMEDIATE ... COMMIT block that nests (inner blocks join the outer one)."""
+    """A BEGIN IMMEDIATE ... COMMIT block that nests (inner blocks join the outer one).
 
-    def __init__(self, conn: sqlite3.Connection):
+    Writers of one process queue on a Python lock first: a thread waiting there wakes the moment
+    the lock is free, where SQLite's own busy handler sleeps in steps of up to 100 ms — which, with
+    Bolt's and the outbox's threads writing at once, cost reaction events a third of their time.
+    Other processes are still fenced by SQLite's lock and busy_timeout."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock):
         self.conn = conn
+        self.lock = lock
         self.outer = False
 
     def __enter__(self):
         if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.lock.acquire()
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.lock.release()
+                raise
             self.outer = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
         if self.outer:
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            try:
+                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            finally:
+                self.lock.release()
         return False
