@@ -547,24 +547,26 @@ class TaskStore:
         row = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return parse_iso(row[0]) if row else None
 
-    def write_scores(self, scores: Sequence[tuple[Task, int, int, list[dict], str]], fingerprint: str,
-                     now: datetime) -> None:
-        """Store fully computed scores: (task, total_cp, static_cp, terms, judged_by) each, in one
-        transaction with one statement per table. A task's snooze is kept."""
+    def write_scores(self, scores: Sequence[tuple], fingerprint: str, now: datetime, no_snoozes: bool = False) -> None:
+        """Store fully computed scores: (task_id, task, total_cp, static_cp, terms, judged_by, due_ts,
+        created_ts) each, in one transaction with one statement per table. `terms` is the list of
+        term dicts or its compact JSON already encoded; the timestamps are the task's due and
+        creation times'. A task's snooze is kept; `no_snoozes=True` (rows created in this
+        transaction, which have none) skips reading them."""
         snoozes: dict[int, str] = {}
-        for chunk in _chunks([s[0].id for s in scores], 500):
-            marks = ",".join("?" * len(chunk))
-            snoozes.update(self.conn.execute(
-                f"SELECT id, snoozed_until FROM tasks WHERE id IN ({marks}) AND snoozed_until IS NOT NULL", chunk))
+        if not no_snoozes:
+            for chunk in _chunks([s[0] for s in scores], 500):
+                marks = ",".join("?" * len(chunk))
+                snoozes.update(self.conn.execute(
+                    f"SELECT id, snoozed_until FROM tasks WHERE id IN ({marks}) AND snoozed_until IS NOT NULL", chunk))
         stamp = iso(now)
         rows, explanations = [], []
-        for task, total_cp, static, terms, judged_by in scores:
-            snooze = snoozes.get(task.id)
-            rows.append((task.id, task.assignee_id, int(task.is_open), total_cp / 100, static,
-                         task.due.timestamp() if task.due else None,
-                         task.created_at.timestamp() if task.created_at else None,
+        for task_id, task, total_cp, static, terms, judged_by, due_ts, created_ts in scores:
+            snooze = snoozes.get(task_id)
+            rows.append((task_id, task.assignee_id, int(task.is_open), total_cp / 100, static, due_ts, created_ts,
                          parse_iso(snooze).timestamp() if snooze else None, judged_by, stamp))
-            explanations.append((task.id, json.dumps(terms, separators=(",", ":")), fingerprint))
+            explanations.append((task_id, terms if isinstance(terms, str) else json.dumps(terms, separators=(",", ":")),
+                                 fingerprint))
         with self.transaction():
             self.conn.executemany(
                 "INSERT INTO scores (task_id, assignee_id, active, total, static_cp, due_ts, created_ts, "
