@@ -366,7 +366,7 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
                 where[audience], field_of[audience] = TAG, "tag"  # a person tagged it as customer work
         if profile.promise and owed:
             if named is None:
-                named = names_a_customer(task)
+                named = _names_a_customer(task)
             if named:
                 for hit in owed:
                     where.setdefault(hit, TITLE)
