@@ -211,7 +211,7 @@ class Scorer:
     __slots__ = ("model", "now", "_now_ts", "_bands", "_share", "_signals", "_due", "_age", "_due_points",
                  "_age_points", "_fixed", "_static", "_due_terms", "_age_terms")
 
-    MEMO = 20_000  # entries per memo before it starts again
+    MEMO = 4096  # entries per memo before it starts again: an import has a few hundred distinct dates
 
     def __init__(self, model: ValueModel, now: datetime | None):
         self.model, self.now = model, now

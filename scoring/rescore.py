@@ -103,7 +103,7 @@ def terms_json(terms: Iterable[Term]) -> str:
     for term in terms:
         entry = _TERM_JSON.get(id(term))
         if entry is None or entry[0] is not term:
-            if len(_TERM_JSON) >= 20_000:
+            if len(_TERM_JSON) >= 4096:
                 _TERM_JSON.clear()  # bounded: a long-running process scores ever new due dates
             entry = _TERM_JSON[id(term)] = (term, _encode(term.to_dict()))
         parts.append(entry[1])

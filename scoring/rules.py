@@ -403,7 +403,7 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
         key = (band.id, confidence, why)
         judgement = _JUDGEMENTS.get(key)
         if judgement is None:
-            if len(_JUDGEMENTS) >= 20_000:
+            if len(_JUDGEMENTS) >= 4096:
                 _JUDGEMENTS.clear()
             judgement = _JUDGEMENTS[key] = Judgement(band.id, JUDGE, True, confidence, why)
         found.append(judgement)
