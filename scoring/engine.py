@@ -193,59 +193,198 @@ def due_reason(due: datetime, all_day: bool, now: datetime) -> str:
 
 # --- the engine ------------------------------------------------------------------------
 
+_KIND_ORDER = {"band": 0, "bump": 1, "signal": 2}
+
+
+class Scorer:
+    """`score_task` at one (model, now), for as many tasks as the caller has: the model's bands
+    and signals, the clock closures and every term that depends on the model alone are looked
+    up once, not once per task (an import scores 2,000 tasks a batch). `score_task` is
+    `Scorer(model, now).score`, so this is the one definition of the arithmetic. `now=None`
+    gives a scorer for the static terms only.
+
+    Within one scorer, the static terms are remembered per distinct (bands, status, blocking,
+    estimate) and the due and age terms per distinct due moment and creation moment: they are
+    pure functions of those (and of the model and `now`, fixed here), and a batch of tasks has
+    few distinct values of each. The memos are bounded (a pass over a million tasks uses one scorer)."""
+
+    __slots__ = ("model", "now", "_now_ts", "_bands", "_share", "_signals", "_due", "_age", "_due_points",
+                 "_age_points", "_fixed", "_static", "_due_terms", "_age_terms")
+
+    MEMO = 4096  # entries per memo before it starts again: an import has a few hundred distinct dates
+
+    def __init__(self, model: ValueModel, now: datetime | None):
+        self.model, self.now = model, now
+        self._share = model.compound_share
+        # band id -> (the band, its term as the strongest band, its term as a further band); ids are unique
+        self._bands = {}
+        for band in model.bands:
+            self._bands.setdefault(band.id, (
+                band,
+                Term(band.id, "band", cp(band.points) / 100, band.name.lower()),
+                Term(band.id, "bump", cp(band.points * self._share) / 100,
+                     f"also {band.name.lower()} (+{self._share:.0%} of {band.points:g})")))
+        self._signals = model.signals
+        # the terms that depend on the signal alone: (kind, status) -> term, or None when worth 0
+        self._fixed: dict[str, Term | None] = {}
+        for signal in model.signals:
+            if signal.kind == "in_progress":
+                term = Term(signal.id, "signal", cp(signal.weight) / 100, "in progress")
+                self._fixed["in_progress"] = term if cp(term.points) != 0 else None
+            elif signal.kind == "waiting":
+                for status, reason in (("waiting", "waiting on someone else"), ("blocked", "blocked")):
+                    term = Term(signal.id, "signal", cp(signal.weight) / 100, reason)
+                    self._fixed[status] = term if cp(term.points) != 0 else None
+        self._due, self._age = model.signal("due"), model.signal("age")
+        self._static: dict[tuple, tuple[tuple[Term, ...], int]] = {}
+        self._due_terms: dict[tuple[float, bool], tuple[Term | None, int]] = {}
+        self._age_terms: dict[float, tuple[Term | None, int]] = {}
+        if now is not None:
+            self._now_ts = now.timestamp()
+            self._due_points = clock_cp(self._due, None, self._now_ts)
+            self._age_points = clock_cp(None, self._age, self._now_ts)
+
+    def band_terms(self, band_ids: Iterable[str]) -> list[Term]:
+        """The strongest band counts fully; each further band adds `compound_share` of its points."""
+        known = self._bands
+        bands = sorted((known[b] for b in set(band_ids) if b in known), key=lambda e: (-e[0].points, e[0].id))
+        return [entry[1] if i == 0 else entry[2] for i, entry in enumerate(bands)]
+
+    def static_terms(self, task: Task, band_ids: Iterable[str]) -> list[Term]:
+        """Every term that does not move with the clock."""
+        terms = self.band_terms(band_ids)
+        status = task.status
+        for signal in self._signals:
+            kind = signal.kind
+            if kind == "blocking" and task.blocking > 0:
+                n = min(task.blocking, signal.per_task_cap)
+                terms.append(Term(signal.id, "signal", cp(signal.weight * n) / 100,
+                                  f"blocking {_plural(task.blocking, 'task')}"))
+            elif kind == "in_progress" and status == "in_progress":
+                terms.append(self._fixed["in_progress"])
+            elif kind == "waiting" and status in ("waiting", "blocked"):
+                terms.append(self._fixed[status])
+            elif (kind == "quick_win" and task.estimate_source == "human" and task.estimate_hours is not None
+                  and 0 < task.estimate_hours <= signal.max_hours):
+                terms.append(Term(signal.id, "signal", cp(signal.weight) / 100,
+                                  f"quick win: about {task.estimate_hours:g} h (a person's estimate)"))
+        return [t for t in terms if t is not None and cp(t.points) != 0]
+
+    # Memo keys for a datetime: (dt, fold, tzinfo). Equal keys are the same wall time, fold and zone,
+    # or (different zone objects) the same instant: the same moment, so the same timestamp and terms.
+
+    def _due_term(self, due: datetime, all_day: bool) -> tuple[tuple | None, int, float]:
+        """((sort key, the due term) or None when it is worth 0, its centipoints, the due timestamp)."""
+        key = (due, due.fold, due.tzinfo, all_day)
+        memo = self._due_terms.get(key)
+        if memo is None:
+            due_ts = due.timestamp()
+            points = self._due_points(due_ts, None)
+            term = Term(self._due.id, "signal", points / 100, due_reason(due, all_day, self.now)) if points else None
+            if len(self._due_terms) >= self.MEMO:
+                self._due_terms.clear()
+            memo = self._due_terms[key] = (_keyed(term), points, due_ts)
+        return memo
+
+    def _age_term(self, created: datetime) -> tuple[tuple | None, int, float]:
+        key = (created, created.fold, created.tzinfo)
+        memo = self._age_terms.get(key)
+        if memo is None:
+            created_ts = created.timestamp()
+            points = self._age_points(None, created_ts)
+            term = None
+            if points:
+                days = int(max(0.0, (self._now_ts - created_ts) / DAY))
+                term = Term(self._age.id, "signal", points / 100, f"open for {_plural(days, 'day')}")
+            if len(self._age_terms) >= self.MEMO:
+                self._age_terms.clear()
+            memo = self._age_terms[key] = (_keyed(term), points, created_ts)
+        return memo
+
+    def time_terms(self, task: Task) -> list[Term]:
+        terms: list[Term] = []
+        if task.due is not None and self._due is not None:
+            keyed = self._due_term(task.due, task.due_all_day)[0]
+            if keyed is not None:
+                terms.append(keyed[1])
+        if task.created_at is not None and self._age is not None:
+            keyed = self._age_term(task.created_at)[0]
+            if keyed is not None:
+                terms.append(keyed[1])
+        return terms
+
+    def parts(self, task: Task, band_ids: Iterable[str]) -> tuple[Score, int, float | None, float | None]:
+        """(the score, the centipoints of its clock-driven part, the due and creation timestamps).
+        The clock-driven part is what `clock_cp` gives for the task's dates: the due and age
+        terms' centipoints, from the same closures."""
+        bands = band_ids if isinstance(band_ids, frozenset) else frozenset(band_ids)
+        blocking, hours = task.blocking, task.estimate_hours
+        # types too: True == 1 but prints "True"; the key holds everything static_terms reads
+        key = (bands, task.status, blocking, type(blocking), task.estimate_source, hours, type(hours))
+        static = self._static.get(key)
+        if static is None:
+            terms = self.static_terms(task, bands)
+            if len(self._static) >= self.MEMO:
+                self._static.clear()
+            static = self._static[key] = (sorted(_keyed(t) for t in terms), sum(cp(t.points) for t in terms))
+        keyed = static[0].copy()
+        clock = 0
+        due_ts = created_ts = None
+        if task.due is not None:
+            if self._due is not None:
+                term, points, due_ts = self._due_term(task.due, task.due_all_day)
+                if term is not None:
+                    keyed.append(term)
+                clock += points
+            else:
+                due_ts = task.due.timestamp()
+        if task.created_at is not None:
+            if self._age is not None:
+                term, points, created_ts = self._age_term(task.created_at)
+                if term is not None:
+                    keyed.append(term)
+                clock += points
+            else:
+                created_ts = task.created_at.timestamp()
+        # ids are unique across bands and signals, so this order is total (the terms themselves are
+        # never compared) and insertion order never shows
+        keyed.sort()
+        # each term's centipoints are exact integers (cp of points/100 is the integer it came from)
+        return Score((static[1] + clock) / 100, tuple(t for _, t in keyed)), clock, due_ts, created_ts
+
+    def score_and_clock(self, task: Task, band_ids: Iterable[str]) -> tuple[Score, int]:
+        score, clock, _, _ = self.parts(task, band_ids)
+        return score, clock
+
+    def score(self, task: Task, band_ids: Iterable[str]) -> Score:
+        return self.parts(task, band_ids)[0]
+
+
+def _keyed(term: Term | None) -> tuple | None:
+    """(sort key, term): the order of a score's terms is by kind, strongest first, then id."""
+    return None if term is None else (_term_order(term), term)
+
+
+def _term_order(t: Term) -> tuple:
+    return (_KIND_ORDER[t.kind], -t.points, t.id)
+
+
 def band_terms(band_ids: Iterable[str], model: ValueModel) -> list[Term]:
     """The strongest band counts fully; each further band adds `compound_share` of its points."""
-    bands = sorted((model.band(b) for b in set(band_ids) if b in model.band_ids), key=lambda b: (-b.points, b.id))
-    terms: list[Term] = []
-    for i, band in enumerate(bands):
-        if i == 0:
-            terms.append(Term(band.id, "band", cp(band.points) / 100, band.name.lower()))
-        else:
-            share = model.compound_share
-            terms.append(Term(band.id, "bump", cp(band.points * share) / 100,
-                              f"also {band.name.lower()} (+{share:.0%} of {band.points:g})"))
-    return terms
+    return Scorer(model, None).band_terms(band_ids)
 
 
 def static_terms(task: Task, band_ids: Iterable[str], model: ValueModel) -> list[Term]:
     """Every term that does not move with the clock."""
-    terms = band_terms(band_ids, model)
-    for signal in model.signals:
-        kind = signal.kind
-        if kind == "blocking" and task.blocking > 0:
-            n = min(task.blocking, signal.per_task_cap)
-            terms.append(Term(signal.id, "signal", cp(signal.weight * n) / 100, f"blocking {_plural(task.blocking, 'task')}"))
-        elif kind == "in_progress" and task.status == "in_progress":
-            terms.append(Term(signal.id, "signal", cp(signal.weight) / 100, "in progress"))
-        elif kind == "waiting" and task.status in ("waiting", "blocked"):
-            reason = "blocked" if task.status == "blocked" else "waiting on someone else"
-            terms.append(Term(signal.id, "signal", cp(signal.weight) / 100, reason))
-        elif (kind == "quick_win" and task.estimate_source == "human" and task.estimate_hours is not None
-              and 0 < task.estimate_hours <= signal.max_hours):
-            terms.append(Term(signal.id, "signal", cp(signal.weight) / 100,
-                              f"quick win: about {task.estimate_hours:g} h (a person's estimate)"))
-    return [t for t in terms if cp(t.points) != 0]
+    return Scorer(model, None).static_terms(task, band_ids)
 
 
 def time_terms(task: Task, model: ValueModel, now: datetime) -> list[Term]:
-    now_ts = now.timestamp()
-    terms: list[Term] = []
-    due_signal, age_signal = model.signal("due"), model.signal("age")
-    if task.due is not None and due_signal is not None:
-        points = due_cp(due_signal, task.due.timestamp(), now_ts)
-        terms.append(Term(due_signal.id, "signal", points / 100, due_reason(task.due, task.due_all_day, now)))
-    if task.created_at is not None and age_signal is not None:
-        points = age_cp(age_signal, task.created_at.timestamp(), now_ts)
-        days = int(max(0.0, (now_ts - task.created_at.timestamp()) / DAY))
-        terms.append(Term(age_signal.id, "signal", points / 100, f"open for {_plural(days, 'day')}"))
-    return [t for t in terms if cp(t.points) != 0]
+    return Scorer(model, now).time_terms(task)
 
 
 def score_task(task: Task, band_ids: Iterable[str], model: ValueModel, now: datetime) -> Score:
     """Score one task. Pure and deterministic: same arguments, same Score."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    terms = static_terms(task, band_ids, model) + time_terms(task, model, now)
-    order = {"band": 0, "bump": 1, "signal": 2}
-    terms.sort(key=lambda t: (order[t.kind], -t.points, t.id))
-    return Score(sum(cp(t.points) for t in terms) / 100, tuple(terms))
+    return Scorer(model, now).score(task, band_ids)

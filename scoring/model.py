@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -132,9 +133,32 @@ class ValueModel(_Strict):
 
     @property
     def fingerprint(self) -> str:
-        """Changes whenever anything that affects a score or a band judgement changes."""
+        """Changes whenever anything that affects a score or a band judgement changes.
+
+        Computed once per instance (re-serialising and hashing the model costs ~50-90 us, and
+        imports and passes read it per batch or per task). The cache lives outside the instance,
+        keyed by its id and checked through a weak reference, so that it can never be copied
+        along with the object (`model_copy(update=...)` copies `__dict__` but gets a new id) and
+        a recycled id never finds a dead model's fingerprint; `__eq__` and pickling see nothing.
+        Correct because a ValueModel is frozen all the way down (bands, signals, curves, tuples)."""
+        entry = _FINGERPRINTS.get(id(self))
+        if entry is not None and entry[0]() is self:
+            return entry[1]
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        fingerprint = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        key = id(self)
+        _FINGERPRINTS[key] = (weakref.ref(self, lambda _, key=key: _forget_fingerprint(key)), fingerprint)
+        return fingerprint
+
+
+# id(model) -> (weak reference to that model, its fingerprint); see ValueModel.fingerprint
+_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def _forget_fingerprint(key: int) -> None:
+    entry = _FINGERPRINTS.get(key)
+    if entry is not None and entry[0]() is None:  # not a newer model that got the same id
+        del _FINGERPRINTS[key]
 
 
 class ModelFileError(Exception):

@@ -12,12 +12,13 @@ Two speeds, one arithmetic (`scoring.engine`):
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .engine import age_bands, clock_cp, cp, due_plateau, score_task
+from .engine import Scorer, Term, age_bands, clock_cp, cp, due_plateau
 from .model import ValueModel
 from .store import TaskStore
 
@@ -42,25 +43,71 @@ def rescore_tasks(store: TaskStore, task_ids: Iterable[int], model: ValueModel, 
     ids = list(task_ids)
     tasks = store.get_tasks(ids)
     bands = store.effective_bands_many(list(tasks))
-    clock = _clock(model, now)
-    store.write_scores([_computed(task, *bands[task_id], model, now, clock) for task_id, task in tasks.items()],
+    scorer = Scorer(model, now)
+    store.write_scores([_computed(task_id, task, *bands[task_id], scorer) for task_id, task in tasks.items()],
                        model.fingerprint, now)
     return len(tasks)
+
+
+def score_fresh(store: TaskStore, scored: Sequence[tuple], model: ValueModel, now: datetime,
+                no_snoozes: bool = False) -> int:
+    """`rescore_tasks` for tasks the caller has in memory exactly as stored, with their bands:
+    (task_id, task, band ids, who judged) each. An import's new tasks are scored this way
+    without being read back. `no_snoozes=True` promises that none of them is snoozed (new rows)."""
+    scorer = _scorer_for(model, now)
+    store.write_scores([_computed(*entry, scorer) for entry in scored], model.fingerprint, now,
+                       no_snoozes=no_snoozes)
+    return len(scored)
 
 
 def rescore_task(store: TaskStore, task_id: int, model: ValueModel, now: datetime) -> None:
     rescore_tasks(store, [task_id], model, now)
 
 
-def _computed(task, band_ids, judged_by, model, now, clock) -> tuple:
-    """What `TaskStore.write_scores` stores for one task: every term, the total, and the part of
-    the total that does not move with the clock (the hourly pass adds the clock's part to it)."""
-    score = score_task(task, band_ids, model, now)
+def _computed(task_id, task, band_ids, judged_by, scorer: Scorer) -> tuple:
+    """What `TaskStore.write_scores` stores for one task: every term, the total, the part of the
+    total that does not move with the clock (the hourly pass adds the clock's part to it), and
+    the task's due and creation timestamps."""
+    score, clock, due_ts, created_ts = scorer.parts(task, band_ids)
     total = cp(score.total)
-    # The total is the sum of the rounded terms, so the static part is exactly the rest.
-    static = total - clock(task.due.timestamp() if task.due else None,
-                           task.created_at.timestamp() if task.created_at else None)
-    return task, total, static, [t.to_dict() for t in score.terms], judged_by
+    # The total is the sum of the rounded terms, so the static part is exactly the rest; `clock`
+    # is what `clock_cp` gives for the task's dates (the same closures).
+    return task_id, task, total, total - clock, terms_json(score.terms), judged_by, due_ts, created_ts
+
+
+_LAST_SCORER: tuple | None = None  # (model, now, scorer) of the last score_fresh
+
+
+def _scorer_for(model: ValueModel, now: datetime) -> Scorer:
+    """One scorer for all the batches of an import (the same model and `now` objects), so that its
+    memos and the term objects they hold -- and so `terms_json`'s fragments -- carry over. Read
+    and replaced as one tuple: another thread's import never hands this one its scorer."""
+    global _LAST_SCORER
+    last = _LAST_SCORER
+    if last is None or last[0] is not model or last[1] is not now:
+        last = _LAST_SCORER = (model, now, Scorer(model, now))
+    return last[2]
+
+
+_TERM_JSON: dict[int, tuple[Term, str]] = {}
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def terms_json(terms: Iterable[Term]) -> str:
+    """`json.dumps([t.to_dict() for t in terms], separators=(",", ":"))`, character for character,
+    from one cached fragment per term object: encoding the list afresh was ~10 us a task, and the
+    scorer hands out the same few hundred term objects for a whole batch (each band's, "due in 12
+    days", "open for 40 days"). Keyed by identity -- cheaper than hashing a Term -- and safe: the
+    entry holds the term, so its id cannot be reused while the entry exists."""
+    parts = []
+    for term in terms:
+        entry = _TERM_JSON.get(id(term))
+        if entry is None or entry[0] is not term:
+            if len(_TERM_JSON) >= 4096:
+                _TERM_JSON.clear()  # bounded: a long-running process scores ever new due dates
+            entry = _TERM_JSON[id(term)] = (term, _encode(term.to_dict()))
+        parts.append(entry[1])
+    return "[" + ",".join(parts) + "]"
 
 
 def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int = 2000) -> RescoreStats:
@@ -68,12 +115,12 @@ def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int
     started = time.perf_counter()
     stats = RescoreStats(full=True)
     fingerprint = model.fingerprint
-    clock = _clock(model, now)
+    scorer = Scorer(model, now)
     pending: list = []
 
     def flush() -> None:
         bands = store.effective_bands_many([t.id for t in pending])
-        store.write_scores([_computed(task, *bands[task.id], model, now, clock) for task in pending],
+        store.write_scores([_computed(task.id, task, *bands[task.id], scorer) for task in pending],
                            fingerprint, now)
         stats.written += len(pending)
         pending.clear()

@@ -6,10 +6,11 @@ on a thread pool). Schema changes are numbered sqlite-utils migrations.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -189,6 +190,28 @@ def parse_iso(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+_ISO: dict[tuple, str] = {}
+
+
+def iso_cached(dt: datetime | None) -> str | None:
+    """`iso(dt)` through a bounded cache: an import converts the same few hundred dates again and
+    again, at ~3 us each. Keyed by (dt, fold, tzinfo): equal keys are the same wall time, fold and
+    zone, or (different zone objects) the same instant, so the same UTC string."""
+    if dt is None:
+        return None
+    key = (dt, dt.fold, dt.tzinfo)
+    text = _ISO.get(key)
+    if text is None:
+        if len(_ISO) >= 4096:
+            _ISO.clear()
+        text = _ISO[key] = dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return text
+
+
+# json.dumps(..., default=str, sort_keys=True) builds this encoder anew on every call
+_encode_sorted = json.JSONEncoder(default=str, sort_keys=True).encode
+
+
 @dataclass(frozen=True, slots=True)
 class Judgement:
     band_id: str
@@ -232,12 +255,34 @@ def _task_from_row(row: Sequence) -> Task:
 
 def _record_hash(task: Task) -> str:
     """Everything a source can change about a task; equal hashes mean nothing to write."""
-    import hashlib
+    return _record_hash_and_extra(task, iso)[0]
 
+
+def _record_hash_and_extra(task: Task, iso: Callable[[datetime | None], str | None] = iso) -> tuple[str, str]:
+    """(`_record_hash(task)`, the `extra` column's JSON). The hash is of the JSON of a list whose
+    last item is `extra`, encoded exactly as the column is: a list encodes as '[' + ', '.join(items)
+    + ']', so that JSON is the first fourteen items' with ', ' + extra + ']' instead of ']', and
+    `extra` is encoded once, not twice. An import passes `iso_cached` (its dates repeat); others
+    do not: a cache of ever new datetimes only pins memory (bulk_insert_tasks of 100k random
+    times: +9 MB)."""
     fields = [task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
               sorted(task.tags), task.status, iso(task.due), task.due_all_day, task.estimate_hours,
-              task.estimate_source, task.blocking, iso(task.completed_at), task.extra]
-    return hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()[:20]
+              task.estimate_source, task.blocking, iso(task.completed_at)]
+    extra = task.extra
+    extra_json = "{}" if extra == {} else _encode_sorted(extra)
+    blob = _encode_sorted(fields)[:-1] + ", " + extra_json + "]"
+    return hashlib.sha256(blob.encode()).hexdigest()[:20], extra_json
+
+
+_INSERT_TASK = ("INSERT INTO tasks (title, notes, url, assignee_id, assignee_email, project, tags, status, due, "
+                "due_all_day, estimate_hours, estimate_source, blocking, completed_at, extra, content_hash, "
+                "record_hash, source, external_id, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+# the same, with the id and the categorization state of the row given (upsert_tasks_bulk)
+_INSERT_NEW_TASK = (_INSERT_TASK.replace("(title,", "(id, title,", 1)
+                    .replace("updated_at)", "updated_at, pending_categorization, categorized_key, categorized_by)", 1)
+                    .replace("VALUES (?,", "VALUES (?,?,?,?,?,", 1))
+MAX_ROWID = (1 << 63) - 1
 
 
 class TaskStore:
@@ -548,24 +593,26 @@ class TaskStore:
         row = self.conn.execute("SELECT snoozed_until FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return parse_iso(row[0]) if row else None
 
-    def write_scores(self, scores: Sequence[tuple[Task, int, int, list[dict], str]], fingerprint: str,
-                     now: datetime) -> None:
-        """Store fully computed scores: (task, total_cp, static_cp, terms, judged_by) each, in one
-        transaction with one statement per table. A task's snooze is kept."""
+    def write_scores(self, scores: Sequence[tuple], fingerprint: str, now: datetime, no_snoozes: bool = False) -> None:
+        """Store fully computed scores: (task_id, task, total_cp, static_cp, terms, judged_by, due_ts,
+        created_ts) each, in one transaction with one statement per table. `terms` is the list of
+        term dicts or its compact JSON already encoded; the timestamps are the task's due and
+        creation times'. A task's snooze is kept; `no_snoozes=True` (rows created in this
+        transaction, which have none) skips reading them."""
         snoozes: dict[int, str] = {}
-        for chunk in _chunks([s[0].id for s in scores], 500):
-            marks = ",".join("?" * len(chunk))
-            snoozes.update(self.conn.execute(
-                f"SELECT id, snoozed_until FROM tasks WHERE id IN ({marks}) AND snoozed_until IS NOT NULL", chunk))
+        if not no_snoozes:
+            for chunk in _chunks([s[0] for s in scores], 500):
+                marks = ",".join("?" * len(chunk))
+                snoozes.update(self.conn.execute(
+                    f"SELECT id, snoozed_until FROM tasks WHERE id IN ({marks}) AND snoozed_until IS NOT NULL", chunk))
         stamp = iso(now)
         rows, explanations = [], []
-        for task, total_cp, static, terms, judged_by in scores:
-            snooze = snoozes.get(task.id)
-            rows.append((task.id, task.assignee_id, int(task.is_open), total_cp / 100, static,
-                         task.due.timestamp() if task.due else None,
-                         task.created_at.timestamp() if task.created_at else None,
+        for task_id, task, total_cp, static, terms, judged_by, due_ts, created_ts in scores:
+            snooze = snoozes.get(task_id)
+            rows.append((task_id, task.assignee_id, int(task.is_open), total_cp / 100, static, due_ts, created_ts,
                          parse_iso(snooze).timestamp() if snooze else None, judged_by, stamp))
-            explanations.append((task.id, json.dumps(terms, separators=(",", ":")), fingerprint))
+            explanations.append((task_id, terms if isinstance(terms, str) else json.dumps(terms, separators=(",", ":")),
+                                 fingerprint))
         with self.transaction():
             self.conn.executemany(
                 "INSERT INTO scores (task_id, assignee_id, active, total, static_cp, due_ts, created_ts, "
@@ -830,23 +877,70 @@ class TaskStore:
 
     # --- source imports (CSV exports, Asana sync) ---------------------------------------------
 
-    def upsert_tasks_bulk(self, tasks: Sequence[Task], now: datetime) -> list[tuple[int, str]]:
+    def upsert_tasks_bulk(self, tasks: Sequence[Task], now: datetime,
+                          states: Callable[[list[tuple[int, Task, str]]], list[tuple[int, str | None, str | None]]]
+                          | None = None) -> list[tuple[int, str]]:
         """`upsert_tasks` for one batch of an import, in one transaction. The stored record hashes are
-        read 500 at a time, so re-importing unchanged rows costs no per-row query; new and changed
-        rows go through `_upsert`, so they mean exactly what they mean for a single task."""
+        read 500 at a time, so re-importing unchanged rows costs no per-row query. New rows are
+        inserted together in one statement, with the ids SQLite would have given them one by one
+        (the largest id so far + 1, + 2 ...: the write lock is held, nobody else inserts); changed
+        rows, and a key met again in the same batch, go through `_upsert`, after the new rows
+        before them are written, so they mean exactly what they mean for a single task.
+
+        `states([(task_id, task, content_hash), ...])`, when given, is asked for the categorization
+        state of the rows about to be inserted that way -- (pending_categorization, categorized_key,
+        categorized_by) each -- so that a verdict reached before the rows are written is written
+        with them, not by an UPDATE of rows just inserted (a row that `_upsert` inserts gets the
+        defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written."""
         out: list[tuple[int, str]] = []
         with self.transaction():
             stored = self._record_hashes(tasks)
+            rows: list[tuple] = []  # new rows not written yet
+            new: list[tuple[int, Task, str]] = []
+            next_id = None
+
+            def write_new() -> None:
+                if rows:
+                    given = states(new) if states is not None else [(1, None, None)] * len(rows)
+                    self.conn.executemany(_INSERT_NEW_TASK, [row + state for row, state in zip(rows, given, strict=True)])
+                    rows.clear()
+                    new.clear()
+
             for task in tasks:
                 key = (task.source, task.external_id)
                 old = stored.get(key)
-                if old is not None and old[1] == _record_hash(task):
+                record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
+                if old is not None and old[1] == record_hash:
                     out.append((old[0], "unchanged"))
                     continue
+                if old is None and task.external_id:
+                    if next_id is None:
+                        next_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0] + 1
+                    if next_id <= MAX_ROWID:  # beyond it SQLite picks ids at random: let it
+                        content_hash = task.content_hash
+                        rows.append((next_id, *self._new_row(task, record_hash, extra_json, content_hash, now)))
+                        new.append((next_id, task, content_hash))
+                        stored[key] = (next_id, "")  # met again in this batch: through _upsert
+                        out.append((next_id, "created"))
+                        next_id += 1
+                        continue
+                write_new()
                 task_id, outcome = self._upsert(task, now)
                 stored[key] = (task_id, "")  # the same id again in this batch goes through _upsert too
                 out.append((task_id, outcome))
+                next_id = None  # _upsert may have inserted: read the largest id again
+            write_new()
         return out
+
+    @staticmethod
+    def _new_row(task: Task, record_hash: str, extra_json: str, content_hash: str, now: datetime) -> tuple:
+        """The values `_upsert` inserts for a new task, in `_INSERT_TASK`'s order."""
+        tags = task.tags
+        return (task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
+                json.dumps(list(tags)) if tags else "[]", task.status, iso_cached(task.due), int(task.due_all_day),
+                task.estimate_hours, task.estimate_source, task.blocking, iso_cached(task.completed_at),
+                extra_json, content_hash, record_hash, task.source, task.external_id,
+                iso_cached(task.created_at or now), iso_cached(task.updated_at or now))
 
     def _record_hashes(self, tasks: Sequence[Task]) -> dict[tuple[str, str], tuple[int, str]]:
         """{(source, external_id): (id, record_hash)} for those of these tasks already stored."""
@@ -919,6 +1013,29 @@ class TaskStore:
             else:
                 self.conn.executemany("UPDATE tasks SET categorized_by = ? WHERE id = ?",
                                       [(judge, task_id) for task_id, _, _ in verdicts])
+
+    def add_new_judgements(self, judge: str, verdicts: Sequence[tuple[int, Sequence[Judgement]]], now: datetime) -> None:
+        """The band rows of verdicts given to rows just inserted by `upsert_tasks_bulk` (their
+        categorization state was written with them): one INSERT for all. Such rows have no
+        judgements yet -- their ids are new -- unless a deleted task's rows outlived it (foreign
+        keys off); then they are replaced as `replace_machine_judgements_many` would."""
+        if judge not in MACHINE_JUDGES:
+            raise ValueError(f"not a machine judge: {judge}")
+        if not verdicts:
+            return
+        stamp = iso(now)
+        with self.transaction():
+            if self.conn.execute("SELECT 1 FROM bands WHERE task_id >= ? LIMIT 1",
+                                 (min(v[0] for v in verdicts),)).fetchone():
+                for chunk in _chunks([v[0] for v in verdicts], 500):
+                    marks = ",".join("?" * len(chunk))
+                    self.conn.execute(f"DELETE FROM bands WHERE task_id IN ({marks}) AND judge IN ('ai', 'rules')",
+                                      chunk)
+            self.conn.executemany(
+                "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_at) "
+                "VALUES (?, ?, ?, 1, ?, ?, ?)",
+                [(task_id, j.band_id, judge, j.confidence, j.rationale, stamp)
+                 for task_id, judgements in verdicts for j in judgements])
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, length(?)) = ? ORDER BY key",

@@ -41,6 +41,35 @@ def test_the_fingerprint_follows_every_change_that_moves_a_score(model):
     assert parse_model(changed).fingerprint != model.fingerprint
 
 
+def test_the_fingerprint_is_cached_per_model_and_never_stale(model):
+    import gc
+    import hashlib
+    import json
+
+    from scoring import model as model_module
+
+    def fresh(m):  # the definition, computed afresh
+        return hashlib.sha256(json.dumps(m.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+
+    assert model.fingerprint == fresh(model) and model.fingerprint is model.fingerprint  # computed once
+    # model_copy copies the instance's __dict__: a cache kept there would follow it and lie
+    bumped = model.model_copy(update={"compound_share": 0.5})
+    assert bumped.fingerprint == fresh(bumped) != model.fingerprint
+    # caching changes nothing a model compares, hashes or dumps
+    twin = parse_model(copy.deepcopy(DEFAULT))
+    assert twin == model and hash(twin) == hash(model) and twin.fingerprint == model.fingerprint
+    # a model that is gone leaves nothing behind (its id may be reused by the next one)
+    before = len(model_module._FINGERPRINTS)
+    for points in (101, 102, 103):
+        data = copy.deepcopy(DEFAULT)
+        data["bands"][0]["points"] = points
+        m = parse_model(data)
+        assert m.fingerprint == fresh(m)
+        del m
+    gc.collect()
+    assert len(model_module._FINGERPRINTS) <= before
+
+
 def _mutated(change):
     data = copy.deepcopy(DEFAULT)
     change(data)

@@ -214,3 +214,21 @@ def test_a_persons_correction_survives_every_later_machine_verdict(store, model,
     assert store.score_of(task_id)["total"] == 80 + 0.25 * 70  # commitment fully, revenue's share
     store.clear_human_band(task_id, "risk")
     assert "risk" in store.effective_bands(task_id)[0]
+
+
+def test_the_record_hash_is_still_the_json_of_everything_a_source_can_change(now):
+    """Stored hashes from before must keep matching, or every re-import would say 'updated'."""
+    import hashlib
+
+    from scoring.store import _record_hash, iso
+
+    def original(task):
+        fields = [task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
+                  sorted(task.tags), task.status, iso(task.due), task.due_all_day, task.estimate_hours,
+                  task.estimate_source, task.blocking, iso(task.completed_at), task.extra]
+        return hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()[:20]
+
+    for extra in ({}, {"b": 1, "a": [1, "x"]}, {"when": now, "n": None}, {"é": "ü\u2019", "f": 1.5, "z": {"y": 2}}):
+        for task in (Task(title="Réunion \"café\"", extra=extra, tags=("b", "a"), due=now, estimate_hours=2),
+                     Task(title="t", notes="n\nm", completed_at=now.replace(microsecond=5), extra=extra)):
+            assert _record_hash(task) == original(task)

@@ -82,6 +82,7 @@ def parse_when(text: str, tz: ZoneInfo, style: str = "iso") -> datetime | None:
     return parse_moment(text, tz, style)[0] if text else None
 
 
+@lru_cache(maxsize=8192)  # pure; an export repeats its due dates (a bad one raises each time: not cached)
 def parse_due(text: str, tz: ZoneInfo, style: str = "iso", date_field: bool = False) -> tuple[datetime | None, bool]:
     """(due, all_day). A date (or a date field such as Jira's, whatever time it shows) is due
     at the end of that day in the organisation's zone."""

@@ -111,6 +111,7 @@ class ExportFormat:
 
 # --- shared helpers ---------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)  # pure; an export names the same few people on every row
 def email_or_none(text: str) -> str | None:
     text = text.strip().strip("<>")
     return text.lower() if text and _EMAIL.match(text) else None
@@ -118,9 +119,13 @@ def email_or_none(text: str) -> str | None:
 
 def split_list(text: str) -> list[str]:
     """'a, b;c' -> ['a', 'b', 'c'], order kept, duplicates and blanks dropped."""
-    if not text:
-        return []
-    return list(dict.fromkeys(p for p in _SPLIT_TAGS.split(text.strip()) if p))
+    return list(_split(text)) if text else []
+
+
+@lru_cache(maxsize=4096)  # projects and tag lists repeat across an export's rows
+def _split(text: str) -> tuple[str, ...]:
+    """`split_list`, as a tuple (immutable, so it can be cached and shared)."""
+    return tuple(dict.fromkeys(p for p in _SPLIT_TAGS.split(text.strip()) if p))
 
 
 def _required(row: Row, column: str, what: str) -> str:
@@ -175,11 +180,12 @@ def asana_task(row: Row, tz: ZoneInfo) -> Task:
     modified = _when(row, "Last Modified", tz)
     email = email_or_none(row.get("Assignee Email"))
     projects = split_list(row.get("Projects"))
+    tags, blocking = row.get("Tags"), row.get("Blocking (Dependencies)")
     return Task(
         title=title, source="asana", external_id=gid, notes=row.get("Notes"),
         url=f"https://app.asana.com/0/0/{gid}", assignee_email=email, project=projects[0] if projects else "",
-        tags=tuple(split_list(row.get("Tags"))), status=status, due=due, due_all_day=all_day,
-        blocking=len(split_list(row.get("Blocking (Dependencies)"))),
+        tags=_split(tags) if tags else (), status=status, due=due, due_all_day=all_day,
+        blocking=len(_split(blocking)) if blocking else 0,
         created_at=created, updated_at=modified, completed_at=completed,
         extra=_extra(section=section, assignee=row.get("Assignee"), parent=row.get("Parent task"),
                      blocked_by=row.get("Blocked By (Dependencies)"), start=row.get("Start Date"),
