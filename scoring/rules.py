@@ -143,8 +143,8 @@ def _mentions_customers(task: Task) -> bool:
 # --- the same scans, answered from the text's words ---------------------------------------------
 #
 # Every scan above is `_hits(pattern, text)` with a pattern `(?<![a-z0-9])(alt|alt|...)(?![a-z0-9])`
-# (IGNORECASE) on lowered text, ~34 of them per task. When an alternative starts and ends with a
-# letter or digit and has none inside ("onboarding", "soc2"), a match can only be one whole run
+# (IGNORECASE) on lowered text, ~34 of them per task. When an alternative is letters and digits
+# only ("onboarding", "soc2"), a match can only be one whole run
 # of letters and digits of the text: it starts where the run starts (the look-behind) and ends
 # where it ends (the look-ahead). So the scan's result is a dictionary lookup of the text's runs,
 # computed once per field for all bands together. The plural scan's `stem(?:s|es)?` is a lookup

@@ -902,7 +902,8 @@ class TaskStore:
             def write_new() -> None:
                 if rows:
                     given = states(new) if states is not None else [(1, None, None)] * len(rows)
-                    self.conn.executemany(_INSERT_NEW_TASK, [row + state for row, state in zip(rows, given, strict=True)])
+                    self.conn.executemany(_INSERT_NEW_TASK,
+                                          [row + state for row, state in zip(rows, given, strict=True)])
                     rows.clear()
                     new.clear()
 
@@ -1014,7 +1015,8 @@ class TaskStore:
                 self.conn.executemany("UPDATE tasks SET categorized_by = ? WHERE id = ?",
                                       [(judge, task_id) for task_id, _, _ in verdicts])
 
-    def add_new_judgements(self, judge: str, verdicts: Sequence[tuple[int, Sequence[Judgement]]], now: datetime) -> None:
+    def add_new_judgements(self, judge: str, verdicts: Sequence[tuple[int, Sequence[Judgement]]],
+                           now: datetime) -> None:
         """The band rows of verdicts given to rows just inserted by `upsert_tasks_bulk` (their
         categorization state was written with them): one INSERT for all. Such rows have no
         judgements yet -- their ids are new -- unless a deleted task's rows outlived it (foreign
