@@ -12,6 +12,7 @@ hourly rescore of a million tasks calls directly (no `Term` objects); `age_bands
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -215,27 +216,7 @@ class Scorer:
 
     def __init__(self, model: ValueModel, now: datetime | None):
         self.model, self.now = model, now
-        self._share = model.compound_share
-        # band id -> (the band, its term as the strongest band, its term as a further band); ids are unique
-        self._bands = {}
-        for band in model.bands:
-            self._bands.setdefault(band.id, (
-                band,
-                Term(band.id, "band", cp(band.points) / 100, band.name.lower()),
-                Term(band.id, "bump", cp(band.points * self._share) / 100,
-                     f"also {band.name.lower()} (+{self._share:.0%} of {band.points:g})")))
-        self._signals = model.signals
-        # the terms that depend on the signal alone: (kind, status) -> term, or None when worth 0
-        self._fixed: dict[str, Term | None] = {}
-        for signal in model.signals:
-            if signal.kind == "in_progress":
-                term = Term(signal.id, "signal", cp(signal.weight) / 100, "in progress")
-                self._fixed["in_progress"] = term if cp(term.points) != 0 else None
-            elif signal.kind == "waiting":
-                for status, reason in (("waiting", "waiting on someone else"), ("blocked", "blocked")):
-                    term = Term(signal.id, "signal", cp(signal.weight) / 100, reason)
-                    self._fixed[status] = term if cp(term.points) != 0 else None
-        self._due, self._age = model.signal("due"), model.signal("age")
+        self._share, self._bands, self._signals, self._fixed, self._due, self._age = _model_parts(model)
         self._static: dict[tuple, tuple[tuple[Term, ...], int]] = {}
         self._due_terms: dict[tuple[float, bool], tuple[Term | None, int]] = {}
         self._age_terms: dict[float, tuple[Term | None, int]] = {}
@@ -381,6 +362,43 @@ def static_terms(task: Task, band_ids: Iterable[str], model: ValueModel) -> list
 
 def time_terms(task: Task, model: ValueModel, now: datetime) -> list[Term]:
     return Scorer(model, now).time_terms(task)
+
+
+
+def _model_parts(model: ValueModel) -> tuple:
+    """What a Scorer needs from the model alone, worked out once per model instance (a /top5 builds
+    a scorer per request). Kept like `ValueModel.fingerprint`: by id, checked through a weak
+    reference, which is correct because a ValueModel is frozen all the way down."""
+    entry = _PARTS.get(id(model))
+    if entry is not None and entry[0]() is model:
+        return entry[1]
+    share = model.compound_share
+    # band id -> (the band, its term as the strongest band, its term as a further band); ids are unique
+    bands = {}
+    for band in model.bands:
+        bands.setdefault(band.id, (
+            band,
+            Term(band.id, "band", cp(band.points) / 100, band.name.lower()),
+            Term(band.id, "bump", cp(band.points * share) / 100,
+                 f"also {band.name.lower()} (+{share:.0%} of {band.points:g})")))
+    signals = model.signals
+    # the terms that depend on the signal alone: (kind, status) -> term, or None when worth 0
+    fixed: dict[str, Term | None] = {}
+    for signal in model.signals:
+        if signal.kind == "in_progress":
+            term = Term(signal.id, "signal", cp(signal.weight) / 100, "in progress")
+            fixed["in_progress"] = term if cp(term.points) != 0 else None
+        elif signal.kind == "waiting":
+            for status, reason in (("waiting", "waiting on someone else"), ("blocked", "blocked")):
+                term = Term(signal.id, "signal", cp(signal.weight) / 100, reason)
+                fixed[status] = term if cp(term.points) != 0 else None
+    parts = (share, bands, signals, fixed, model.signal("due"), model.signal("age"))
+    key = id(model)
+    _PARTS[key] = (weakref.ref(model, lambda _, key=key: _PARTS.pop(key, None)), parts)
+    return parts
+
+
+_PARTS: dict[int, tuple[weakref.ref, tuple]] = {}
 
 
 def score_task(task: Task, band_ids: Iterable[str], model: ValueModel, now: datetime) -> Score:

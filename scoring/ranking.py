@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .engine import Score, score_task
+from .engine import Score, Scorer, score_task
 from .model import ValueModel
 from .store import TaskStore
 from .tasks import Task
@@ -34,10 +34,11 @@ def top_for(store: TaskStore, model: ValueModel, assignee_id: str, n: int, now: 
     in `now`'s time zone (pass the viewer's)."""
     ranked = store.top_tasks(assignee_id, n, now)
     bands = store.effective_bands_many([r.task.id for r in ranked])
+    scorer = Scorer(model, now)  # what depends on the model alone, worked out once for the list
     out = []
     for i, r in enumerate(ranked, start=1):
         band_ids, judged_by = bands[r.task.id]
-        out.append(RankedTask(i, r.task, score_task(r.task, band_ids, model, now), judged_by, band_ids))
+        out.append(RankedTask(i, r.task, scorer.score(r.task, band_ids), judged_by, band_ids))
     return out
 
 
