@@ -23,28 +23,12 @@ import threading
 import time
 from pathlib import Path
 
-from bench.bench_workslop import CHANNELS, NOW, ZONES
-from bot.devkit.harness import SIGNING_SECRET, SlackHarness
-from bot.devkit.slack_requests import _prepare, event_callback
+from bench.bench_workslop import CHANNELS, NOW, ZONES, signed_reactions
+from bot.devkit.harness import SlackHarness
 from bot.http_server import Serving, make_server
 from bot.store_people import PeopleStore
 from bot.store_workslop import WorkslopLedger
 from scoring.store import TaskStore
-
-
-def deliveries(events: int, people: int, rnd: random.Random) -> list[tuple[str, dict]]:
-    out = []
-    for n in range(events):
-        event = {"type": "reaction_added", "user": f"U{rnd.randrange(people):08d}", "reaction": "workslop",
-                 "item_user": f"U{people + n % 50:08d}", "event_ts": f"{1772438400 + n}.000100",
-                 "item": {"type": "message", "channel": rnd.choice(CHANNELS), "ts": f"1772438400.{n:06d}"}}
-        event_id = f"Ev{n:012d}"
-        out.append(_prepare(event_callback(event, event_id=event_id), None, SIGNING_SECRET, None, None))
-        if rnd.random() < 0.3 / 0.7:
-            out.append(_prepare(event_callback(event, event_id=event_id, retry_num=rnd.randint(1, 3)),
-                                None, SIGNING_SECRET, None, None))
-    rnd.shuffle(out)
-    return out
 
 
 def post_all(port: int, work: list, clients: int) -> dict[int, int]:
@@ -87,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             ledger = WorkslopLedger(store)
             for i, channel in enumerate(CHANNELS):
                 ledger.set_channel_privacy(channel, i % 5 == 0, NOW)
-            work = deliveries(args.events, args.people, rnd)
+            work = signed_reactions(args.events, args.people, rnd)
             serving = Serving(make_server(slack.app, "127.0.0.1", 0, threads=args.clients)).start()
             port = int(serving.server.effective_port)
             started = time.perf_counter()

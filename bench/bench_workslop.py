@@ -45,6 +45,24 @@ ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Ange
 CHANNELS = [f"C{i:08d}" for i in range(200)]
 
 
+def signed_reactions(events: int, people: int, rnd: random.Random) -> list[tuple[str, dict]]:
+    """`events` distinct workslop reactions plus 30% redeliveries (same event_id, X-Slack-Retry-Num),
+    signed as Slack would send them and shuffled: a redelivery may even arrive before the first
+    delivery (it then counts once)."""
+    deliveries = []
+    for n in range(events):
+        event = {"type": "reaction_added", "user": f"U{rnd.randrange(people):08d}", "reaction": "workslop",
+                 "item_user": f"U{people + n % 50:08d}", "event_ts": f"{1772438400 + n}.000100",
+                 "item": {"type": "message", "channel": rnd.choice(CHANNELS), "ts": f"1772438400.{n:06d}"}}
+        event_id = f"Ev{n:012d}"
+        deliveries.append(_prepare(event_callback(event, event_id=event_id), None, SIGNING_SECRET, None, None))
+        if rnd.random() < 0.3 / 0.7:  # 30% of all deliveries are redeliveries
+            deliveries.append(_prepare(event_callback(event, event_id=event_id, retry_num=rnd.randint(1, 3)),
+                                       None, SIGNING_SECRET, None, None))
+    rnd.shuffle(deliveries)
+    return deliveries
+
+
 def ingest(path: Path, events: int, people: int, rnd: random.Random) -> dict:
     store = TaskStore(path)
     config = {"workslop": {"daily_cap": 1_000_000}}  # the cap is not what is measured here
@@ -55,17 +73,7 @@ def ingest(path: Path, events: int, people: int, rnd: random.Random) -> dict:
         ledger = WorkslopLedger(store)
         for i, channel in enumerate(CHANNELS):
             ledger.set_channel_privacy(channel, i % 5 == 0, NOW)
-        deliveries = []
-        for n in range(events):
-            event = {"type": "reaction_added", "user": f"U{rnd.randrange(people):08d}", "reaction": "workslop",
-                     "item_user": f"U{people + n % 50:08d}", "event_ts": f"{1772438400 + n}.000100",
-                     "item": {"type": "message", "channel": rnd.choice(CHANNELS), "ts": f"1772438400.{n:06d}"}}
-            event_id = f"Ev{n:012d}"
-            deliveries.append(_prepare(event_callback(event, event_id=event_id), None, SIGNING_SECRET, None, None))
-            if rnd.random() < 0.3 / 0.7:  # 30% of all deliveries are redeliveries
-                deliveries.append(_prepare(event_callback(event, event_id=event_id, retry_num=rnd.randint(1, 3)),
-                                           None, SIGNING_SECRET, None, None))
-        rnd.shuffle(deliveries)  # a redelivery may even arrive before the first delivery (it then counts once)
+        deliveries = signed_reactions(events, people, rnd)
         redeliveries = len(deliveries) - events
         statuses: dict[int, int] = {}
         started = time.perf_counter()
