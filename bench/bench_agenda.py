@@ -28,7 +28,7 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
-from bench.bench_scoring import NOW, judge_all, make_tasks, percentiles
+from bench.bench_scoring import NOW, build_scored_store, percentiles
 from bot.agenda import AgendaService
 from bot.blocks.agenda import AgendaView, agenda_text, build_agenda
 from bot.meetings import Meeting
@@ -36,21 +36,15 @@ from bot.outbox import Outbox
 from bot.recurrence import Occurrence
 from bot.settings import Env, Settings, parse_config
 from scoring.model import load_model
-from scoring.rescore import recompute_all
 from scoring.store import TaskStore
 
 
 def build_store(path: Path, tasks: int, people: int, seed: int) -> dict:
-    rnd = random.Random(seed)
-    model = load_model(None)
+    seconds = build_scored_store(path, tasks, people, random.Random(seed))
     store = TaskStore(path)
-    t0 = time.perf_counter()
-    store.bulk_insert_tasks(make_tasks(tasks, people, NOW, rnd), NOW)
-    judge_all(store, tasks, model, NOW, rnd)
-    recompute_all(store, model, NOW)
     store.set_meta("bench_agenda", json.dumps({"tasks": tasks, "people": people}))
     store.close()
-    return {"built_s": round(time.perf_counter() - t0, 1)}
+    return {"built_s": round(seconds, 1)}
 
 
 def one_build(service: AgendaService, meeting: Meeting, occ: Occurrence, now: datetime) -> list[dict]:

@@ -83,6 +83,19 @@ def judge_all(store: TaskStore, n: int, model: ValueModel, now: datetime, rnd: r
     return stored
 
 
+def build_scored_store(path: Path, tasks: int, people: int, rnd: random.Random) -> float:
+    """This benchmark's organisation in a fresh file at `path`, judged and scored at NOW: what the
+    Slack, agenda and other benchmarks measure against. Returns the seconds it took."""
+    model = load_model(None)
+    store = TaskStore(path)
+    t0 = time.perf_counter()
+    store.bulk_insert_tasks(make_tasks(tasks, people, NOW, rnd), NOW)
+    judge_all(store, tasks, model, NOW, rnd)
+    recompute_all(store, model, NOW)
+    store.close()
+    return time.perf_counter() - t0
+
+
 def anon_mb() -> float:
     """This process's private memory now (RssAnon): RSS without the database pages SQLite reads
     through mmap, which are the OS page cache, shared and reclaimable."""

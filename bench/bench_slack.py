@@ -28,26 +28,17 @@ from pathlib import Path
 
 from slack_bolt import BoltRequest
 
-from bench.bench_scoring import NOW, anon_mb, judge_all, make_tasks, percentiles
+from bench.bench_scoring import NOW, anon_mb, build_scored_store, percentiles
 from bot.devkit.harness import SIGNING_SECRET, SlackHarness
 from bot.devkit.slack_requests import _prepare, slash_command
 from bot.store_people import PeopleStore
-from scoring.model import load_model
-from scoring.rescore import recompute_all
 from scoring.store import TaskStore
 
 ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "UTC"]
 
 
 def build(path: Path, tasks: int, people: int, rnd: random.Random) -> dict:
-    model = load_model(None)
-    store = TaskStore(path)
-    t0 = time.perf_counter()
-    store.bulk_insert_tasks(make_tasks(tasks, people, NOW, rnd), NOW)
-    judge_all(store, tasks, model, NOW, rnd)
-    recompute_all(store, model, NOW)
-    store.close()
-    return {"built_s": round(time.perf_counter() - t0, 1)}
+    return {"built_s": round(build_scored_store(path, tasks, people, rnd), 1)}
 
 
 def run(path: Path, people: int, requests: int, rnd: random.Random) -> dict:
