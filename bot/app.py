@@ -19,6 +19,7 @@ import sqlite3
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackClientError
 
+from .bolt_matchers import direct_matchers
 from .deps import Deps
 from .listeners import register_listeners
 from .middleware import HeadworkMiddleware
@@ -54,6 +55,7 @@ def create_app(deps: Deps, *, http: bool = False) -> App:
     app.use(HeadworkMiddleware(deps, EventLog(deps.store)))
     app.error(_on_error)
     register_listeners(app)
+    direct_matchers(app)
     return app
 
 
