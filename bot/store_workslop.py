@@ -123,6 +123,15 @@ def m004_tally_reads(db) -> None:
     db.execute("CREATE INDEX workslop_period_cache_span ON workslop_period_cache (start_ts)")
 
 
+@migrations()
+def m005_tally_seeks(db) -> None:
+    # A period's figures are counted by index seeks, never by sorting its rows (see week_aggregate):
+    # per (minutes, reason) answer, and per public channel (the flagger index serves distinct people).
+    db.execute("CREATE INDEX workslop_flags_answer ON workslop_flags (minutes, reason, flagged_ts)")
+    db.execute("CREATE INDEX workslop_flags_public ON workslop_flags (channel, flagged_ts, flagger, channel_private) "
+               "WHERE channel_private = 0")
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     id: int
@@ -315,24 +324,82 @@ class WorkslopLedger:
 
         With `cache` (a closed period), the answer is kept under `key` until a flag in the period
         changes (rated, undone, withdrawn, forgotten, its channel's privacy learned)."""
-        if cache:
-            row = self.conn.execute("SELECT data FROM workslop_period_cache WHERE key = ?", (key,)).fetchone()
+        return self.week_aggregates([(key, start, end, cache)])[0]
+
+    def week_aggregates(self, periods: list[tuple[str, datetime, datetime, bool]]) -> list[tuple[list, int, list]]:
+        """`week_aggregate` for many periods (key, start, end, cache) at once.
+
+        Counted by index seeks instead of GROUP BY / DISTINCT, which sort every row of the period
+        (a year over a million flags: 2.4 s of sorting). The values that occur at all — answers,
+        flaggers, public channels — are listed once by skipping along an index (a few thousand
+        seeks), then each period counts each value with one range seek per value."""
+        out: list = [None] * len(periods)
+        todo = []
+        for i, (key, start, end, cache) in enumerate(periods):
+            row = self.conn.execute("SELECT data FROM workslop_period_cache WHERE key = ?", (key,)).fetchone() \
+                if cache else None
             if row is not None:
                 counts, people, channels = json.loads(row[0])
-                return [tuple(c) for c in counts], people, [tuple(c) for c in channels]
-        span, bounds = "flagged_ts >= ? AND flagged_ts < ?", (start.timestamp(), end.timestamp())
-        counts = self.conn.execute(f"SELECT minutes, reason, count(*) FROM workslop_flags WHERE {span} "
-                                   "GROUP BY minutes, reason", bounds).fetchall()
-        people = self.conn.execute(f"SELECT count(DISTINCT flagger) FROM workslop_flags WHERE {span}",
-                                   bounds).fetchone()[0]
-        channels = self.conn.execute(
-            f"SELECT channel, count(DISTINCT flagger), count(*) FROM workslop_flags WHERE {span} "
-            "AND channel_private = 0 AND channel IS NOT NULL AND substr(channel, 1, 1) NOT IN ('D', 'G') "
-            "GROUP BY channel", bounds).fetchall()
-        if cache:
-            self.conn.execute("INSERT OR REPLACE INTO workslop_period_cache (key, start_ts, end_ts, data) "
-                              "VALUES (?,?,?,?)", (key, *bounds, json.dumps([counts, people, channels])))
-        return counts, people, channels
+                out[i] = ([tuple(c) for c in counts], people, [tuple(c) for c in channels])
+            else:
+                todo.append(i)
+        if not todo:
+            return out
+        answers = json.dumps(self._distinct_answers())
+        flaggers = json.dumps(self._distinct("flagger", "workslop_flags_flagger"))
+        channels = json.dumps([c for c in self._distinct("channel", "workslop_flags_public", "channel_private = 0")
+                               if c[0] not in ("D", "G")])
+        span = "flagged_ts >= ?1 AND flagged_ts < ?2"
+        for i in todo:
+            key, start, end, cache = periods[i]
+            bounds = (start.timestamp(), end.timestamp())
+            counts = [(m, r, n) for m, r, n in self.conn.execute(
+                "SELECT j.value ->> 0, j.value ->> 1, (SELECT count(*) FROM workslop_flags INDEXED BY "
+                f"workslop_flags_answer WHERE minutes IS j.value ->> 0 AND reason IS j.value ->> 1 AND {span}) "
+                "FROM json_each(?3) j", (*bounds, answers)) if n]
+            people = self.conn.execute(
+                "SELECT count(*) FROM json_each(?3) j WHERE EXISTS (SELECT 1 FROM workslop_flags "
+                f"INDEXED BY workslop_flags_flagger WHERE flagger = j.value AND {span})", (*bounds, flaggers)).fetchone()[0]
+            public = [(c, d, n) for c, figures in self.conn.execute(
+                "SELECT j.value, (SELECT json_array(count(DISTINCT flagger), count(*)) FROM workslop_flags "
+                f"INDEXED BY workslop_flags_public WHERE channel = j.value AND channel_private = 0 AND {span}) "
+                "FROM json_each(?3) j", (*bounds, channels)) for d, n in [json.loads(figures)] if n]
+            if cache:
+                self.conn.execute("INSERT OR REPLACE INTO workslop_period_cache (key, start_ts, end_ts, data) "
+                                  "VALUES (?,?,?,?)", (key, *bounds, json.dumps([counts, people, public])))
+            out[i] = (counts, people, public)
+        return out
+
+    def _distinct(self, column: str, index: str, where: str = "") -> list:
+        """The non-null values of `column` in ascending order, one index seek each."""
+        extra = f" AND {where}" if where else ""
+        values = []
+        sql = f"SELECT min({column}) FROM workslop_flags INDEXED BY {index} WHERE {column} > ?{extra}"
+        value = self.conn.execute(f"SELECT min({column}) FROM workslop_flags INDEXED BY {index} "
+                                  f"WHERE {column} IS NOT NULL{extra}").fetchone()[0]
+        while value is not None:
+            values.append(value)
+            value = self.conn.execute(sql, (value,)).fetchone()[0]
+        return values
+
+    def _distinct_answers(self) -> list[list]:
+        """Every (minutes, reason) pair that occurs, nulls included, skipping along the answer index."""
+        index = "INDEXED BY workslop_flags_answer"
+        pairs = []
+        minutes_values = [None] if self.conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM workslop_flags {index} WHERE minutes IS NULL)").fetchone()[0] else []
+        minutes_values += self._distinct("minutes", "workslop_flags_answer")
+        for minutes in minutes_values:
+            if self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM workslop_flags {index} WHERE minutes IS ? "
+                                 "AND reason IS NULL)", (minutes,)).fetchone()[0]:
+                pairs.append([minutes, None])
+            reason = self.conn.execute(f"SELECT min(reason) FROM workslop_flags {index} WHERE minutes IS ?",
+                                       (minutes,)).fetchone()[0]
+            while reason is not None:
+                pairs.append([minutes, reason])
+                reason = self.conn.execute(f"SELECT min(reason) FROM workslop_flags {index} WHERE minutes IS ? "
+                                           "AND reason > ?", (minutes, reason)).fetchone()[0]
+        return pairs
 
     def _changed(self, flagged_ts: float | None = None) -> None:
         """A flag changed: cached periods holding it (all of them when `flagged_ts` is None) go."""
@@ -352,10 +419,12 @@ class WorkslopLedger:
                     "ON CONFLICT (channel) DO UPDATE SET private = excluded.private, checked_ts = excluded.checked_ts",
                     (channel, int(private), now.timestamp()))
                 self._channels[channel] = (bool(private), now.astimezone(timezone.utc))
+            lo, hi = self.conn.execute("SELECT min(flagged_ts), max(flagged_ts) FROM workslop_flags WHERE channel = ? "
+                                       "AND channel_private IS NOT ?", (channel, int(private))).fetchone()
             changed = self.conn.execute("UPDATE workslop_flags SET channel_private = ? WHERE channel = ? "
                                         "AND channel_private IS NOT ?", (int(private), channel, int(private))).rowcount
-            if changed:
-                self._changed()
+            if changed:  # only the periods holding the channel's flags are counted again
+                self.conn.execute("DELETE FROM workslop_period_cache WHERE end_ts > ? AND start_ts <= ?", (lo, hi))
             return changed
 
     def author_rows(self, start: datetime, end: datetime) -> list[tuple]:

@@ -204,11 +204,7 @@ def tally_ledger(ledger, weeks: list[str], tz: tzinfo, *, now: datetime | None =
     """`tally_weeks` for `weeks`, grouped in SQLite instead of in Python — the same figures (the
     tests check them against `tally_weeks` over `rows_between`), still recomputable by hand.
     Weeks that ended before `now` are cached by the ledger until one of their flags changes."""
-    out = []
-    for week in weeks:
-        start, end = week_bounds(week, tz)
-        closed = now is not None and end <= now
-        counts, people, channels = ledger.week_aggregate(f"{tz}:{week}", start, end, cache=closed)
-        out.append(tally_aggregate(counts, people, channels, week, start, end, hourly_rate=hourly_rate,
-                                   currency=currency, k=k))
-    return out
+    bounds = [week_bounds(week, tz) for week in weeks]
+    periods = [(f"{tz}:{week}", start, end, now is not None and end <= now) for week, (start, end) in zip(weeks, bounds)]
+    return [tally_aggregate(counts, people, channels, week, start, end, hourly_rate=hourly_rate, currency=currency, k=k)
+            for week, (start, end), (counts, people, channels) in zip(weeks, bounds, ledger.week_aggregates(periods))]
