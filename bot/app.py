@@ -49,7 +49,10 @@ def create_app(deps: Deps, *, http: bool = False) -> App:
         token_verification_enabled=False,  # `headwork run` checks the token itself, with a clear message
         process_before_response=True,
         raise_error_for_unhandled_request=False,
-        name="headwork",
+        # Bolt configures a logger named after the app on every request, copying the level of the
+        # logger below; named "headwork" it would set our whole `headwork.*` tree to WARNING and
+        # silence every INFO line of ours logged for the first time after the first request.
+        name="headwork_app",
         logger=logging.getLogger("headwork.bolt"),
     )
     app.use(HeadworkMiddleware(deps, EventLog(deps.store)))

@@ -25,3 +25,16 @@ def test_known_secrets_and_token_shapes_are_blanked(caplog):
     assert "sk-ant-api03" not in text
     assert text.count("[redacted]") >= 5
     assert "signing with [redacted]" in text
+
+
+def test_serving_requests_never_silences_headworks_own_log_lines(slack, caplog):
+    import logging
+
+    from bot.cli import quiet_libraries
+
+    quiet_libraries(verbose=False)  # as `headwork run` does: Bolt's own lines at WARNING
+    assert slack.command("U0DEMOCEO", "/top5").status == 200
+    assert logging.getLogger("headwork").level == logging.NOTSET
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("headwork.a_logger_first_used_later").info("still heard")
+    assert "still heard" in caplog.text

@@ -77,7 +77,8 @@ class Server:
         self.lines: list[str] = []
         self.port: int | None = None
         self._ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -99,6 +100,7 @@ class Server:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
+            self._reader.join(5)  # its last lines are read to the end of the pipe before anyone looks
 
 
 @pytest.fixture
