@@ -697,7 +697,10 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the caller is gone (a test killed it mid-request): nobody to answer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Keep test output quiet; the call log is the record."""
