@@ -165,8 +165,11 @@ class Outbox:
         if item.method != "chat.postMessage":
             self._unknown(item, f"{item.method} cannot be checked afterwards")
             return
-        if _metadata_key(item.args.get("metadata")) != item.key or item.args.get("thread_ts"):
-            self._unknown(item, "posted without a Headwork key in its metadata (or in a thread)")
+        if _metadata_key(item.args.get("metadata")) != item.key:
+            self._unknown(item, "posted without its key in the message metadata")
+            return
+        if item.args.get("thread_ts"):
+            self._unknown(item, "a thread reply, which the channel's history does not list")
             return
         try:
             found = self._find_in_history(item)

@@ -239,6 +239,22 @@ def test_an_interrupted_update_is_simply_repeated(store, fake, clock):
     assert fake.calls("conversations.history") == []
 
 
+@pytest.mark.parametrize("extra, why", [
+    ({"metadata": {"event_type": "task_created", "event_payload": {"id": 7}}}, "without its key"),
+    ({"thread_ts": "1700000000.000100"}, "a thread reply"),
+])
+def test_an_interrupted_post_that_history_cannot_vouch_for_stays_unknown(store, fake, clock, caplog, extra, why):
+    fake.clock = clock
+    box = outbox(store, fake, clock)
+    box.send("k1", "chat.postMessage", {"channel": "C1", "text": "x", **extra})
+    crash_mid_send(box, "k1", slack_got_it=False)
+    after = restarted(store, fake, clock)
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert after.recover() == 1
+    assert after.db.get("k1").state == "unknown" and after.drain() == 0
+    assert why in caplog.text and fake.calls("chat.postMessage") == []
+
+
 def test_other_interrupted_methods_stay_unknown(store, fake, clock):
     box = outbox(store, fake, clock)
     box.send("home:U1", "views.publish", {"user_id": "U1", "view": {"type": "home", "blocks": []}})
