@@ -42,7 +42,7 @@ METADATA_EVENT = "headwork_outbox"  # metadata.event_type of every post: {"key":
 # Slack stamps ts with its own clock: look this far before the claim in case ours runs ahead.
 CLOCK_SKEW = timedelta(minutes=10)
 HISTORY_PAGE = 200
-HISTORY_PAGES = 5  # more than 1,000 messages since the claim: too busy to prove absence -> 'unknown'
+HISTORY_PAGES = 5  # more pages than that since the claim: too busy to prove absence -> 'unknown'
 REPEATABLE = {"chat.update"}  # the same call again leaves the same result
 
 
@@ -180,8 +180,8 @@ class Outbox:
         except (SlackClientError, OSError) as exc:
             self._unknown(item, f"channel history unreadable: {type(exc).__name__}")
             return
-        if found is None:
-            self._unknown(item, f"over {HISTORY_PAGE * HISTORY_PAGES} messages since it was claimed; not all read")
+        if isinstance(found, int):
+            self._unknown(item, f"more history since it was claimed than the {found} message(s) read")
         elif found:
             if self.db.reconciled_sent(item.id, found, now):
                 log.warning("%s for %s was interrupted by a crash after Slack got it (found in %s at %s); "
@@ -191,9 +191,10 @@ class Outbox:
                         "history); sending it once now", item.method, item.key)
         self._wake.set()
 
-    def _find_in_history(self, item: OutboxItem) -> dict | None:
+    def _find_in_history(self, item: OutboxItem) -> dict | int:
         """{"channel", "ts"} of our message carrying this item's key; {} when the channel's history
-        since the claim provably lacks it; None when there was too much history to read it all."""
+        since the claim provably lacks it; how many messages were read when there was more than
+        HISTORY_PAGES pages of it (Slack may cap a page at 15 messages for apps outside its Marketplace)."""
         channel = str(item.args.get("channel", ""))
         if channel[:1] in ("U", "W"):  # a DM addressed to the person: history lives in the DM channel
             channel = self.client.conversations_open(users=channel)["channel"]["id"]
@@ -201,10 +202,11 @@ class Outbox:
             self._bot_id = self.client.auth_test().get("bot_id") or ""
         claimed = datetime.fromisoformat(item.created_at) if item.created_at else self.clock()
         oldest = f"{(claimed - CLOCK_SKEW).timestamp():.6f}"
-        cursor = None
+        cursor, read = None, 0
         for _ in range(HISTORY_PAGES):
             page = self.client.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE,
                                                      include_all_metadata=True, cursor=cursor)
+            read += len(page.get("messages") or [])
             for message in page.get("messages") or []:
                 if (_metadata_key(message.get("metadata")) == item.key
                         and (not self._bot_id or message.get("bot_id") == self._bot_id)):
@@ -212,7 +214,7 @@ class Outbox:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return {}
-        return None
+        return read
 
     def _unknown(self, item: OutboxItem, why: str) -> None:
         if self.db.reconciled_unknown(item.id, why):

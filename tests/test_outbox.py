@@ -210,7 +210,7 @@ def test_a_crash_mid_send_with_the_history_unreadable_is_reported_never_resent(s
     assert "agenda:weekly:2026-03-02T09:30" in caplog.text and "not resent" in caplog.text
 
 
-def test_history_is_paged_but_only_so_far(store, fake, clock, monkeypatch):
+def test_history_is_paged_but_only_so_far(store, fake, clock, monkeypatch, caplog):
     import bot.outbox
 
     monkeypatch.setattr(bot.outbox, "HISTORY_PAGE", 2)
@@ -223,7 +223,9 @@ def test_history_is_paged_but_only_so_far(store, fake, clock, monkeypatch):
         for n in range(newer):
             box.client.chat_postMessage(channel=f"C-{key}", text=f"chatter {n}")
     after = restarted(store, fake, clock)
-    after.recover()
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        after.recover()
+    assert "more history since it was claimed than the 4 message(s) read" in caplog.text
     assert after.db.get("near").state == "sent"  # on the second page
     assert after.db.get("far").state == "unknown"  # beyond four messages: absence not proven, not resent
     assert after.drain() == 0
