@@ -6,8 +6,9 @@ occurrences around `now`:
 - post time (start − lead) passed, start not yet: claim and post. The claim is the occurrence
   row (UNIQUE meeting + occurrence) and the outbox key `agenda:<meeting>:<occurrence>`, both in
   one BEGIN IMMEDIATE transaction: two schedulers racing, or a restart between claim and send,
-  give exactly one message (the outbox sends a claimed item once, and never resends one caught
-  mid-send). Posted more than `LATE_AFTER` after its post time, it says so.
+  give exactly one message (the outbox sends a claimed item once; one caught mid-send by a crash
+  is looked up in the channel's history, see `Outbox.recover`). Posted more than `LATE_AFTER`
+  after its post time, it says so.
 - `REFRESH_BEFORE` the start: rebuild; if the order changed, `chat.update` the same message
   (channel + ts from the post's outbox response) under its own key, once.
 - started and never posted (the bot was down): skipped, with one log line, never posted late.

@@ -10,7 +10,7 @@ import sys
 from scoring.model import ModelFileError
 
 from .commands import COMMANDS
-from .runtime import Clock, Runtime
+from .runtime import Clock, Runtime, clock_from_environ
 from .settings import ConfigError
 
 EXIT_USAGE = 2
@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None, c
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries(args.verbose)
     environ = dict(os.environ) if environ is None else environ
-    runtime = Runtime(environ) if clock is None else Runtime(environ, clock=clock)
     try:
+        clock = clock or clock_from_environ(environ)  # HEADWORK_NOW: tests only
+        runtime = Runtime(environ) if clock is None else Runtime(environ, clock=clock)
         return int(args.handler(args, runtime) or 0)
     except (ConfigError, ModelFileError) as exc:
         print(f"headwork: {exc}", file=sys.stderr)

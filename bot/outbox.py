@@ -6,10 +6,17 @@ second per channel (Slack's limit for chat.postMessage). Transient failures (HTT
 connection errors, rate limits left over after the client's own retries) are retried with
 backoff; permanent Slack errors (channel_not_found, ...) are marked failed and logged.
 A worker thread (`start()`) drains continuously in `headwork run`; tests call `drain`.
+
+Every chat.postMessage carries its idempotency key as Slack message metadata (`METADATA_EVENT`),
+invisible to people. After a crash, a post caught mid-send is looked up in its channel's history
+(`recover`): there → sent (with its ts, so a later chat.update still finds it); provably not there →
+sent again, once; history unreadable → 'unknown', logged, never resent. An interrupted chat.update
+is simply repeated (it is idempotent); any other method stays 'unknown'.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -31,6 +38,13 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 PACE_SECONDS = 1.0
 MAX_BACKOFF = timedelta(minutes=30)
 
+METADATA_EVENT = "headwork_outbox"  # metadata.event_type of every post: {"key": <idempotency key>}
+# Slack stamps ts with its own clock: look this far before the claim in case ours runs ahead.
+CLOCK_SKEW = timedelta(minutes=10)
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5  # more pages than that since the claim: too busy to prove absence -> 'unknown'
+REPEATABLE = {"chat.update"}  # the same call again leaves the same result
+
 
 class Outbox:
     def __init__(self, store: TaskStore, client: WebClient, clock: Callable[[], datetime],
@@ -47,11 +61,14 @@ class Outbox:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._paused: str | None = None
+        self._bot_id: str | None = None  # ours, from auth.test: whose messages count in a history
 
     # --- queueing ---------------------------------------------------------------------------
 
     def send(self, key: str, method: str, args: dict, not_before: datetime | None = None) -> bool:
         """Queue a call under an idempotency key. False if that key was already claimed."""
+        if method == "chat.postMessage" and "metadata" not in args:  # a caller's own metadata wins
+            args = {**args, "metadata": key_metadata(key)}
         claimed = self.db.claim(key, method, args, self.clock(), not_before)
         if claimed:
             self._wake.set()
@@ -125,14 +142,88 @@ class Outbox:
     # --- the worker thread --------------------------------------------------------------------
 
     def recover(self) -> int:
-        interrupted = self.db.recover_interrupted()
-        for item in interrupted:
-            log.error("%s for %s was interrupted mid-send by a crash; not resent to avoid a duplicate",
-                      item.method, item.key)
-        return len(interrupted)
+        """After a crash: settle every call caught mid-send (see the module docstring). Returns
+        how many there were."""
+        with self._lock:
+            interrupted = self.db.interrupted()
+            self._bot_id = None
+            for item in interrupted:
+                try:
+                    self._reconcile(item)
+                except Exception:  # noqa: BLE001 - whatever broke, the safe answer is the old one
+                    log.exception("reconciling %s for %s failed", item.method, item.key)
+                    self._unknown(item, "reconciliation failed")
+            return len(interrupted)
+
+    def _reconcile(self, item: OutboxItem) -> None:
+        now = self.clock()
+        if item.method in REPEATABLE:
+            if self.db.reconciled_pending(item.id, "interrupted by a restart; repeated (idempotent)", now):
+                log.warning("%s for %s was interrupted by a crash; repeating it (safe to repeat)",
+                            item.method, item.key)
+            return
+        if item.method != "chat.postMessage":
+            self._unknown(item, f"{item.method} cannot be checked afterwards")
+            return
+        if _metadata_key(item.args.get("metadata")) != item.key:
+            self._unknown(item, "posted without its key in the message metadata")
+            return
+        if item.args.get("thread_ts"):
+            self._unknown(item, "a thread reply, which the channel's history does not list")
+            return
+        try:
+            found = self._find_in_history(item)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+            self._unknown(item, f"channel history unreadable: {error}")
+            return
+        except (SlackClientError, OSError) as exc:
+            self._unknown(item, f"channel history unreadable: {type(exc).__name__}")
+            return
+        if isinstance(found, int):
+            self._unknown(item, f"more history since it was claimed than the {found} message(s) read")
+        elif found:
+            if self.db.reconciled_sent(item.id, found, now):
+                log.warning("%s for %s was interrupted by a crash after Slack got it (found in %s at %s); "
+                            "not sent again", item.method, item.key, found["channel"], found["ts"])
+        elif self.db.reconciled_pending(item.id, "interrupted by a restart before Slack got it", now):
+            log.warning("%s for %s was interrupted by a crash before Slack got it (not in the channel's "
+                        "history); sending it once now", item.method, item.key)
+        self._wake.set()
+
+    def _find_in_history(self, item: OutboxItem) -> dict | int:
+        """{"channel", "ts"} of our message carrying this item's key; {} when the channel's history
+        since the claim provably lacks it; how many messages were read when there was more than
+        HISTORY_PAGES pages of it (Slack may cap a page at 15 messages for apps outside its Marketplace)."""
+        channel = str(item.args.get("channel", ""))
+        if channel[:1] in ("U", "W"):  # a DM addressed to the person: history lives in the DM channel
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        if self._bot_id is None:
+            self._bot_id = self.client.auth_test().get("bot_id") or ""
+        claimed = datetime.fromisoformat(item.created_at) if item.created_at else self.clock()
+        oldest = f"{(claimed - CLOCK_SKEW).timestamp():.6f}"
+        cursor, read = None, 0
+        for _ in range(HISTORY_PAGES):
+            page = self.client.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE,
+                                                     include_all_metadata=True, cursor=cursor)
+            read += len(page.get("messages") or [])
+            for message in page.get("messages") or []:
+                if (_metadata_key(message.get("metadata")) == item.key
+                        and (not self._bot_id or message.get("bot_id") == self._bot_id)):
+                    return {"channel": channel, "ts": message["ts"]}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return {}
+        return read
+
+    def _unknown(self, item: OutboxItem, why: str) -> None:
+        if self.db.reconciled_unknown(item.id, why):
+            log.error("%s for %s was interrupted mid-send by a crash and may or may not have reached Slack (%s); "
+                      "marked unknown, not resent to avoid a duplicate", item.method, item.key, why)
 
     def start(self) -> None:
-        self.recover()
+        """Start the worker: it settles what a crash interrupted (reading Slack's history can take
+        a while; start-up does not wait for it), then drains continuously."""
         self._thread = threading.Thread(target=self._run, name="headwork-outbox", daemon=True)
         self._thread.start()
 
@@ -143,6 +234,10 @@ class Outbox:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            self.recover()
+        except Exception:  # noqa: BLE001 - the database itself failed; the items stay 'sending', shown as such
+            log.exception("outbox recovery failed")
         while not self._stop.is_set():
             try:
                 self.drain()
@@ -150,6 +245,26 @@ class Outbox:
                 log.exception("outbox drain failed")
             self._wake.wait(timeout=1.0)
             self._wake.clear()
+
+
+def key_metadata(key: str) -> dict:
+    """Slack message metadata naming an outbox key: invisible in the channel, readable back through
+    conversations.history(include_all_metadata=true)."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+
+
+def _metadata_key(metadata) -> str | None:
+    """The outbox key in a message's metadata (as we sent it, or as Slack's history returns it)."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    key = payload.get("key") if isinstance(payload, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def _useful(data) -> dict:

@@ -6,8 +6,9 @@ the real clock. Logic below it receives `now` or a clock.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,26 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def clock_from_environ(environ: dict[str, str]) -> Clock | None:
+    """`HEADWORK_NOW` (tests only, e.g. `2026-03-02T09:35:00+01:00`): a clock that starts at that
+    instant and then runs at real speed, so a child `headwork run` meets a meeting's post time or a
+    digest's send time on cue. None when unset; ConfigError when it is not an ISO time with an offset."""
+    raw = environ.get("HEADWORK_NOW", "").strip()
+    if not raw:
+        return None
+    from .settings import ConfigError
+
+    try:
+        start = datetime.fromisoformat(raw)
+    except ValueError:
+        start = None
+    if start is None or start.utcoffset() is None:
+        raise ConfigError(f"environment: HEADWORK_NOW: {raw!r} is not an ISO 8601 time with an offset "
+                          "(e.g. 2026-03-02T09:35:00+01:00)")
+    started = time.monotonic()
+    return lambda: (start + timedelta(seconds=time.monotonic() - started)).astimezone(timezone.utc)
 
 
 class Runtime:

@@ -13,7 +13,9 @@ from scoring.store import TaskStore, iso
 
 migrations = Migrations("headwork.outbox")
 
-# pending -> sending -> sent | failed (permanent Slack error) | unknown (crashed mid-send)
+# pending -> sending -> sent | failed (permanent Slack error) | unknown (crashed mid-send, and Slack's
+# history could not tell whether it arrived). After a crash 'sending' is reconciled: sent (found in the
+# channel's history) or pending again (not there), see Outbox.recover.
 STATES = ("pending", "sending", "sent", "failed", "unknown")
 
 
@@ -48,14 +50,15 @@ class OutboxItem:
     attempts: int
     response: dict | None
     last_error: str | None
+    created_at: str | None = None  # when the key was claimed (the clock's ISO time)
 
 
-_COLS = "id, key, method, args, channel, state, attempts, response, last_error"
+_COLS = "id, key, method, args, channel, state, attempts, response, last_error, created_at"
 
 
 def _item(row) -> OutboxItem:
     return OutboxItem(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6],
-                      json.loads(row[7]) if row[7] else None, row[8])
+                      json.loads(row[7]) if row[7] else None, row[8], row[9])
 
 
 class OutboxStore:
@@ -112,12 +115,28 @@ class OutboxStore:
         return self.store.conn.execute("DELETE FROM outbox WHERE channel = ? AND key LIKE ? ESCAPE '\\'",
                                        (channel, key_prefix.replace("_", "\\_").replace("%", "\\%") + "%")).rowcount
 
-    def recover_interrupted(self) -> list[OutboxItem]:
-        """After a crash: calls caught mid-send may or may not have reached Slack. They are
-        marked 'unknown' and reported, not resent: a duplicate post is worse than a loud gap."""
-        rows = self.store.conn.execute(f"SELECT {_COLS} FROM outbox WHERE state = 'sending'").fetchall()
-        self.store.conn.execute("UPDATE outbox SET state = 'unknown' WHERE state = 'sending'")
-        return [_item(r) for r in rows]
+    def interrupted(self) -> list[OutboxItem]:
+        """Calls caught mid-send by a crash: they may or may not have reached Slack."""
+        return [_item(r) for r in self.store.conn.execute(
+            f"SELECT {_COLS} FROM outbox WHERE state = 'sending' ORDER BY id").fetchall()]
+
+    def reconciled_sent(self, item_id: int, response: dict, now: datetime) -> bool:
+        """An interrupted call found delivered after all: sent, with where it landed."""
+        return self.store.conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, response = ?, last_error = NULL "
+            "WHERE id = ? AND state = 'sending'", (iso(now), json.dumps(response), item_id)).rowcount == 1
+
+    def reconciled_pending(self, item_id: int, why: str, now: datetime) -> bool:
+        """An interrupted call that Slack never got (or that is safe to repeat): queued again, due now."""
+        return self.store.conn.execute(
+            "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_ts = ? "
+            "WHERE id = ? AND state = 'sending'", (why, now.timestamp(), item_id)).rowcount == 1
+
+    def reconciled_unknown(self, item_id: int, why: str) -> bool:
+        """An interrupted call nobody can vouch for: kept as 'unknown', never resent (a loud gap
+        is better than a duplicate post)."""
+        return self.store.conn.execute("UPDATE outbox SET state = 'unknown', last_error = ? "
+                                       "WHERE id = ? AND state = 'sending'", (why, item_id)).rowcount == 1
 
     def counts(self) -> dict[str, int]:
         return dict(self.store.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())

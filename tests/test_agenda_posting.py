@@ -90,18 +90,69 @@ def test_a_restart_between_claim_and_send_never_posts_twice(agenda_slack, model)
     store2.close()
 
 
-def test_an_item_caught_mid_send_by_a_crash_is_not_resent(agenda_slack, model):
-    slack = agenda_slack
+def crash_mid_post(slack, slack_got_it: bool):
+    """Claim 09:30's agenda, take it as the outbox worker does, maybe let Slack receive it, then die;
+    return a restarted process's (store, outbox), recovered."""
+    slack.fake.clock = slack.clock  # Slack stamps messages on the same clock as the claim
     slack.clock.now = berlin(2026, 3, 2, 9, 30)
     slack.deps.agenda.run(slack.clock.now)
     item = slack.outbox.db.get(post_key("cs-weekly", "2026-03-02T09:00Z"))
-    assert slack.outbox.db.mark_sending(item.id)  # ... and the process died during the HTTP call
+    assert slack.outbox.db.mark_sending(item.id)
+    if slack_got_it:  # the very HTTP call the worker made; the process died before recording it
+        slack.client.api_call(item.method, json=item.args)
     store2 = TaskStore(slack.store.path)
     outbox2 = Outbox(store2, slack.client, slack.clock, sleep=lambda s: None, pace_seconds=0)
     assert outbox2.recover() == 1
-    AgendaService(slack.settings, store2, model, outbox2).run(berlin(2026, 3, 2, 9, 31))
-    outbox2.drain(berlin(2026, 3, 2, 9, 31))
-    assert posts(slack) == []  # a loud gap (logged), never a duplicate
+    return store2, outbox2
+
+
+def run2(slack, service, outbox, now):
+    slack.clock.now = now
+    service.run(now)
+    outbox.drain(now)
+
+
+def test_an_agenda_caught_mid_send_before_slack_got_it_is_posted_once_after_the_restart(agenda_slack, model):
+    slack = agenda_slack
+    store2, outbox2 = crash_mid_post(slack, slack_got_it=False)
+    service2 = AgendaService(slack.settings, store2, model, outbox2)
+    for minute in (31, 32, 33):
+        run2(slack, service2, outbox2, berlin(2026, 3, 2, 9, minute))
+    [post] = posts(slack)
+    assert item_titles(post.json_arg("blocks"))  # the agenda itself, as claimed
+    assert outbox2.db.get(post_key("cs-weekly", "2026-03-02T09:00Z")).state == "sent"
+    store2.close()
+
+
+def test_an_agenda_slack_got_before_the_crash_is_not_posted_again_and_is_still_updated_in_place(agenda_slack,
+                                                                                                 model):
+    slack = agenda_slack
+    store2, outbox2 = crash_mid_post(slack, slack_got_it=True)
+    [post] = posts(slack)
+    service2 = AgendaService(slack.settings, store2, model, outbox2)
+    run2(slack, service2, outbox2, berlin(2026, 3, 2, 9, 31))
+    assert len(posts(slack)) == 1  # found in the channel's history: not posted twice
+    first_id = int(find_button(post.json_arg("blocks"), "Discussed")["value"].split(":")[1])
+    snooze_task(store2, model, first_id, store2.get_task(first_id).assignee_id, berlin(2026, 3, 3, 9, 0),
+                slack.clock())
+    run2(slack, service2, outbox2, berlin(2026, 3, 2, 9, 55))
+    [update] = slack.fake.calls("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == (CHANNEL, post.response["ts"])  # the same message
+    assert len(posts(slack)) == 1
+    store2.close()
+
+
+def test_an_agenda_caught_mid_send_with_the_history_unreadable_is_a_loud_gap_not_a_duplicate(agenda_slack, model,
+                                                                                              caplog):
+    slack = agenda_slack
+    slack.fake.fail("conversations.history", error="missing_scope")
+    store2, outbox2 = crash_mid_post(slack, slack_got_it=True)
+    service2 = AgendaService(slack.settings, store2, model, outbox2)
+    for minute in (31, 32):
+        run2(slack, service2, outbox2, berlin(2026, 3, 2, 9, minute))
+    assert len(posts(slack)) == 1  # only what reached Slack before the crash
+    assert outbox2.db.get(post_key("cs-weekly", "2026-03-02T09:00Z")).state == "unknown"
+    assert "missing_scope" in caplog.text and "not resent" in caplog.text
     store2.close()
 
 

@@ -126,13 +126,16 @@ def test_caught_up_the_same_day_skipped_with_a_log_line_the_next(digest_slack, c
     assert len(skips) == 2 and all("2026-W10" in s for s in skips)  # once per recipient, not every run
 
 
-def test_a_crash_between_claim_and_send_is_never_sent_twice(digest_slack):
-    slack = digest_slack({"recipients": [BERLIN, TOKYO]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+def crash_mid_send_of_berlins_digest(slack, slack_got_it: bool) -> Outbox:
+    """Both digests claimed; the process dies while sending Berlin's (before or after Slack got it).
+    Returns the restarted process's outbox, recovered."""
+    slack.fake.clock = slack.clock  # Slack stamps messages on the same clock as the claim
     DigestJob(slack.deps)(slack.clock.now)  # both claimed, nothing delivered yet
     assert slack.fake.calls("chat.postMessage") == []
     berlin = slack.outbox.db.get(f"digest:{BERLIN}:2026-W09")
-    assert slack.outbox.db.mark_sending(berlin.id)  # the process dies mid-send of Berlin's digest
-
+    assert slack.outbox.db.mark_sending(berlin.id)
+    if slack_got_it:  # the very HTTP call the worker made; the process died before recording it
+        slack.client.api_call(berlin.method, json=berlin.args)
     restarted = Outbox(slack.store, slack.client, slack.clock, sleep=lambda s: None, pace_seconds=0)
     assert restarted.recover() == 1
     restarted.drain(slack.clock.now)
@@ -140,6 +143,24 @@ def test_a_crash_between_claim_and_send_is_never_sent_twice(digest_slack):
     for _ in range(3):
         job(slack.clock.advance(minutes=5))
         restarted.drain(slack.clock.now)
+    return restarted
+
+
+@pytest.mark.parametrize("slack_got_it", [False, True])
+def test_a_digest_caught_mid_send_by_a_crash_arrives_exactly_once_with_its_chart(digest_slack, slack_got_it):
+    slack = digest_slack({"recipients": [BERLIN, TOKYO]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    crash_mid_send_of_berlins_digest(slack, slack_got_it)
+    assert sorted(c.args["channel"] for c in slack.fake.calls("chat.postMessage")) == ["DU0LEADBER", "DU0LEADTYO"]
+    assert slack.outbox.db.get(f"digest:{BERLIN}:2026-W09").state == "sent"
+    states = {s.user_id: s.chart_state for s in DigestStore(slack.store).sends()}
+    assert states == {TOKYO: "done", BERLIN: "done"}
+    assert len(slack.fake.uploads()) == 2  # one chart in each DM, under its message
+
+
+def test_a_digest_caught_mid_send_with_the_history_unreadable_is_never_sent_twice(digest_slack):
+    slack = digest_slack({"recipients": [BERLIN, TOKYO]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    slack.fake.fail("conversations.history", error="missing_scope")
+    crash_mid_send_of_berlins_digest(slack, slack_got_it=False)
     assert [c.args["channel"] for c in slack.fake.calls("chat.postMessage")] == ["DU0LEADTYO"]
     assert slack.outbox.db.get(f"digest:{BERLIN}:2026-W09").state == "unknown"
     states = {s.user_id: s.chart_state for s in DigestStore(slack.store).sends()}

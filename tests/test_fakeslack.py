@@ -289,3 +289,28 @@ def _wait_until(predicate, timeout: float = 5) -> None:
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):
         """Silence wsgiref's access log in test output."""
+
+
+def test_conversations_history_answers_from_what_was_posted_newest_first_paged():
+    from datetime import datetime, timezone
+
+    with FakeSlack(clock=lambda: datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)) as fake:
+        client = WebClient(base_url=fake.api_url, token="xoxb-test")
+        first = client.chat_postMessage(channel="C1", text="one", metadata={"event_type": "e", "event_payload": {"k": 1}})
+        client.chat_postMessage(channel="C1", text="two")
+        client.chat_postMessage(channel="C1", text="reply", thread_ts=first["ts"])
+        client.chat_postMessage(channel="C2", text="elsewhere")
+        client.chat_update(channel="C1", ts=first["ts"], text="one, edited")
+        assert float(first["ts"]) >= datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc).timestamp()
+        page = client.conversations_history(channel="C1", limit=1)
+        assert [m["text"] for m in page["messages"]] == ["two"] and page["has_more"]
+        rest = client.conversations_history(channel="C1", limit=1, cursor=page["response_metadata"]["next_cursor"])
+        assert [m["text"] for m in rest["messages"]] == ["one, edited"] and not rest["has_more"]
+        assert "metadata" not in rest["messages"][0]  # only when asked for
+        full = client.conversations_history(channel="C1", include_all_metadata=True)
+        assert full["messages"][1]["metadata"] == {"event_type": "e", "event_payload": {"k": 1}}
+        assert client.conversations_history(channel="C1", oldest=first["ts"])["messages"][0]["text"] == "two"
+        client.chat_delete(channel="C1", ts=first["ts"])
+        assert [m["text"] for m in client.conversations_history(channel="C1")["messages"]] == ["two"]
+        with pytest.raises(SlackApiError, match="channel_not_found"):
+            client.conversations_history(channel="C404")

@@ -25,6 +25,7 @@ SCOPES = {
     "conversations_open": "im:write", "users_info": "users:read", "users_lookupByEmail": "users:read.email",
     "usergroups_users_list": "usergroups:read", "files_upload_v2": "files:write",
     "conversations_info": "channels:read", "reactions_get": "reactions:read",
+    "conversations_history": "channels:history",  # and groups:/im:history, see below
 }
 
 
@@ -95,3 +96,9 @@ def test_every_web_api_method_used_has_its_scope():
     assert "chat_postMessage" in used and "users_info" in used
     assert {m: SCOPES[m] for m in used if SCOPES[m] not in scopes} == {}
     assert "commands" in scopes
+
+
+def test_the_outbox_can_read_back_its_own_posts_in_every_kind_of_conversation():
+    """After a crash the outbox looks in the history of public and private channels and DMs."""
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"channels:history", "groups:history", "im:history"} <= scopes

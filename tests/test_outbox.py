@@ -120,17 +120,150 @@ def test_a_revoked_token_pauses_sending_and_keeps_everything(store, fake, clock)
     assert restarted.drain() == 2
 
 
-def test_a_crash_mid_send_is_reported_never_resent(store, fake, clock, caplog):
+def crash_mid_send(box: Outbox, key: str, slack_got_it: bool) -> dict:
+    """Take the item as the worker does, maybe let Slack receive it, then 'die' before recording it."""
+    item = next(i for i in box.db.due(box.clock()) if i.key == key)
+    assert box.db.mark_sending(item.id)
+    if slack_got_it:  # the very call the worker makes; the process dies before mark_sent
+        return box.client.api_call(item.method, json=item.args).data
+    return {}
+
+
+def restarted(store, fake, clock) -> Outbox:
+    return outbox(TaskStore(store.path), fake, clock)
+
+
+def test_every_post_carries_its_key_as_message_metadata_and_a_callers_own_metadata_wins(store, fake, clock):
+    box = outbox(store, fake, clock)
+    post(box, "digest:U1:2026-W10")
+    box.send("mine", "chat.postMessage", {"channel": "C1", "text": "x",
+                                          "metadata": {"event_type": "task_created", "event_payload": {"id": 7}}})
+    box.drain()
+    first, second = fake.calls("chat.postMessage")
+    assert first.json_arg("metadata") == {"event_type": "headwork_outbox",
+                                          "event_payload": {"key": "digest:U1:2026-W10"}}
+    assert second.json_arg("metadata")["event_type"] == "task_created"
+
+
+def test_a_post_slack_got_before_the_crash_is_found_in_history_and_not_sent_again(store, fake, clock, caplog):
+    fake.clock = clock  # Slack stamps the message at (about) the time the outbox claimed it
+    box = outbox(store, fake, clock)
+    post(box, "agenda:weekly:2026-03-02T09:30", channel="C1")
+    delivered = crash_mid_send(box, "agenda:weekly:2026-03-02T09:30", slack_got_it=True)
+    clock.now += timedelta(minutes=3)
+    after = restarted(store, fake, clock)
+    with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+        assert after.recover() == 1
+    assert after.drain() == 0 and len(fake.calls("chat.postMessage")) == 1
+    item = after.db.get("agenda:weekly:2026-03-02T09:30")
+    assert item.state == "sent" and item.response == {"channel": "C1", "ts": delivered["ts"]}  # chat.update works
+    history = fake.last("conversations.history").args
+    assert history["channel"] == "C1" and history["include_all_metadata"] in ("1", "true", True)
+    assert float(history["oldest"]) <= T0.timestamp()  # from the claim on, not from the restart
+    assert "after Slack got it" in caplog.text and "agenda:weekly:2026-03-02T09:30" in caplog.text
+
+
+def test_a_post_slack_never_got_is_sent_once_after_the_restart(store, fake, clock, caplog):
+    fake.clock = clock
+    box = outbox(store, fake, clock)
+    post(box, "other", channel="C1", text="someone else's message in the same channel")
+    box.drain()
+    post(box, "agenda:weekly:2026-03-02T09:30", channel="C1")
+    crash_mid_send(box, "agenda:weekly:2026-03-02T09:30", slack_got_it=False)
+    after = restarted(store, fake, clock)
+    with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+        assert after.recover() == 1
+    assert after.db.get("agenda:weekly:2026-03-02T09:30").state == "pending"
+    assert after.drain() == 1 and after.drain() == 0
+    assert restarted(store, fake, clock).recover() == 0
+    assert [c.args["text"] for c in fake.calls("chat.postMessage")] == [
+        "someone else's message in the same channel", "hello"]
+    assert "before Slack got it" in caplog.text and "sending it once now" in caplog.text
+
+
+def test_a_dm_addressed_to_a_person_is_looked_up_in_their_dm_channel(store, fake, clock):
+    fake.clock = clock
+    box = outbox(store, fake, clock)
+    post(box, "workslop-prompt:9", channel="U0ADA")
+    crash_mid_send(box, "workslop-prompt:9", slack_got_it=True)
+    after = restarted(store, fake, clock)
+    after.recover()
+    assert fake.last("conversations.open").args["users"] == "U0ADA"
+    assert fake.last("conversations.history").args["channel"] == "DU0ADA"
+    assert after.db.get("workslop-prompt:9").state == "sent" and after.drain() == 0
+    assert len(fake.calls("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("refusal", [{"error": "missing_scope"}, {"error": "not_in_channel"},
+                                     {"error": "channel_not_found"}, {"status": 500, "times": 10}])
+def test_a_crash_mid_send_with_the_history_unreadable_is_reported_never_resent(store, fake, clock, caplog, refusal):
     box = outbox(store, fake, clock)
     post(box, "agenda:weekly:2026-03-02T09:30")
-    item = box.db.due(clock())[0]
-    assert box.db.mark_sending(item.id)  # ...and the process dies here, before or after Slack got it
-    after = outbox(TaskStore(store.path), fake, clock)
+    crash_mid_send(box, "agenda:weekly:2026-03-02T09:30", slack_got_it=False)
+    fake.fail("conversations.history", **refusal)
+    after = restarted(store, fake, clock)
     with caplog.at_level(logging.ERROR, logger="bot.outbox"):
         assert after.recover() == 1
+    clock.now += timedelta(hours=1)
     assert after.drain() == 0 and fake.calls("chat.postMessage") == []
     assert after.db.get("agenda:weekly:2026-03-02T09:30").state == "unknown"
-    assert "not resent" in caplog.text
+    assert "agenda:weekly:2026-03-02T09:30" in caplog.text and "not resent" in caplog.text
+
+
+def test_history_is_paged_but_only_so_far(store, fake, clock, monkeypatch, caplog):
+    import bot.outbox
+
+    monkeypatch.setattr(bot.outbox, "HISTORY_PAGE", 2)
+    monkeypatch.setattr(bot.outbox, "HISTORY_PAGES", 2)
+    fake.clock = clock
+    box = outbox(store, fake, clock)
+    for key, newer in (("near", 3), ("far", 4)):  # the key's message, then `newer` later ones above it
+        post(box, key, channel=f"C-{key}")
+        crash_mid_send(box, key, slack_got_it=True)
+        for n in range(newer):
+            box.client.chat_postMessage(channel=f"C-{key}", text=f"chatter {n}")
+    after = restarted(store, fake, clock)
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        after.recover()
+    assert "more history since it was claimed than the 4 message(s) read" in caplog.text
+    assert after.db.get("near").state == "sent"  # on the second page
+    assert after.db.get("far").state == "unknown"  # beyond four messages: absence not proven, not resent
+    assert after.drain() == 0
+
+
+def test_an_interrupted_update_is_simply_repeated(store, fake, clock):
+    box = outbox(store, fake, clock)
+    box.send("agenda-update:weekly", "chat.update", {"channel": "C1", "ts": "1700000000.000100", "text": "v2"})
+    crash_mid_send(box, "agenda-update:weekly", slack_got_it=True)
+    after = restarted(store, fake, clock)
+    assert after.recover() == 1 and after.drain() == 1
+    assert len(fake.calls("chat.update")) == 2 and after.db.get("agenda-update:weekly").state == "sent"
+    assert fake.calls("conversations.history") == []
+
+
+@pytest.mark.parametrize("extra, why", [
+    ({"metadata": {"event_type": "task_created", "event_payload": {"id": 7}}}, "without its key"),
+    ({"thread_ts": "1700000000.000100"}, "a thread reply"),
+])
+def test_an_interrupted_post_that_history_cannot_vouch_for_stays_unknown(store, fake, clock, caplog, extra, why):
+    fake.clock = clock
+    box = outbox(store, fake, clock)
+    box.send("k1", "chat.postMessage", {"channel": "C1", "text": "x", **extra})
+    crash_mid_send(box, "k1", slack_got_it=False)
+    after = restarted(store, fake, clock)
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert after.recover() == 1
+    assert after.db.get("k1").state == "unknown" and after.drain() == 0
+    assert why in caplog.text and fake.calls("chat.postMessage") == []
+
+
+def test_other_interrupted_methods_stay_unknown(store, fake, clock):
+    box = outbox(store, fake, clock)
+    box.send("home:U1", "views.publish", {"user_id": "U1", "view": {"type": "home", "blocks": []}})
+    crash_mid_send(box, "home:U1", slack_got_it=False)
+    after = restarted(store, fake, clock)
+    assert after.recover() == 1 and after.drain() == 0
+    assert after.db.get("home:U1").state == "unknown"
 
 
 def test_posts_to_one_channel_are_paced_about_one_per_second(store, fake, clock):

@@ -121,8 +121,12 @@ class SlackError(Exception):
 class FakeSlack:
     """Loopback Slack Web API, upload endpoint and ``response_url`` sink."""
 
-    def __init__(self, host: str = "127.0.0.1"):
+    def __init__(self, host: str = "127.0.0.1", clock: Callable[[], datetime] | None = None):
         self._host = host
+        # Message ts follow this clock when set (so `oldest` filters agree with the app's own clock),
+        # else a counter from 2023; either way unique and increasing.
+        self.clock = clock
+        self._messages: dict[str, list[dict]] = {}  # channel -> its top-level messages, oldest first
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
@@ -145,6 +149,7 @@ class FakeSlack:
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -402,6 +407,19 @@ class FakeSlack:
             del self._failures[method]
         return failure
 
+    def builtin(self, call: Call) -> dict:
+        """Answer ``call`` as the built-in handler would (recording a post in the channel's
+        history): for responders that let Slack get the message and then hang or fail."""
+        handler = self._handlers.get(call.method)
+        if handler is None:
+            raise SlackError("unknown_method")
+        return handler(call)
+
+    def history(self, channel: str) -> list[dict]:
+        """A channel's top-level messages as ``conversations.history`` would return them, oldest first."""
+        with self._cond:
+            return [dict(m) for m in self._messages.get(channel, [])]
+
     def _answer(self, call: Call, override: Responder | None) -> dict:
         handler = override or self._handlers.get(call.method)
         if handler is None:
@@ -457,7 +475,11 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         """Unique, increasing message ts shaped like Slack's."""
-        micros = next(self._ts_micros)
+        with self._cond:
+            micros = next(self._ts_micros)
+            if self.clock is not None:
+                micros = max(micros, int(self.clock().timestamp() * 1_000_000))
+                self._ts_micros = itertools.count(micros + 100, 100)
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _next_id(self, prefix: str) -> str:
@@ -516,7 +538,11 @@ class FakeSlack:
         if not channel:
             raise SlackError("channel_not_found")
         ts = self._next_ts()
-        return {"channel": channel, "ts": ts, "message": _message_echo(call, ts)}
+        message = _message_echo(call, ts)
+        if not call.args.get("thread_ts") or str(call.args.get("reply_broadcast")).lower() in ("1", "true"):
+            with self._cond:  # thread replies are not in conversations.history
+                self._messages.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": ts, "message": message}
 
     def _chat_post_ephemeral(self, call: Call) -> dict:
         if not call.args.get("user"):
@@ -527,14 +553,46 @@ class FakeSlack:
         channel, ts = call.args.get("channel"), call.args.get("ts")
         if not channel or not ts:
             raise SlackError("message_not_found")
-        return {"channel": channel, "ts": ts, "text": call.args.get("text", ""),
-                "message": _message_echo(call, ts)}
+        echo = _message_echo(call, ts)
+        with self._cond:
+            for message in self._messages.get(channel, []):
+                if message["ts"] == ts:  # what is not sent stays as it was (metadata included)
+                    message.update({k: v for k, v in echo.items() if k in ("text", "blocks", "attachments",
+                                                                          "metadata")})
+                    message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        return {"channel": channel, "ts": ts, "text": call.args.get("text", ""), "message": echo}
 
     def _chat_delete(self, call: Call) -> dict:
         channel, ts = call.args.get("channel"), call.args.get("ts")
         if not channel or not ts:
             raise SlackError("message_not_found")
+        with self._cond:
+            kept = [m for m in self._messages.get(channel, []) if m["ts"] != ts]
+            if channel in self._messages:
+                self._messages[channel] = kept
         return {"channel": channel, "ts": ts}
+
+    def _conversations_history(self, call: Call) -> dict:
+        """Newest first, ``oldest``/``latest`` exclusive unless ``inclusive``, ``limit`` (default 100,
+        at most 999) and cursor paging; metadata only with ``include_all_metadata``."""
+        channel = str(call.args.get("channel", ""))
+        with self._cond:
+            known = channel in self._messages or channel in self._channels
+            messages = [dict(m) for m in reversed(self._messages.get(channel, []))]
+        if not known and channel[:1] not in ("D", "G"):
+            raise SlackError("channel_not_found")
+        inclusive = _truthy(call.args.get("inclusive"))
+        oldest, latest = float(call.args.get("oldest") or 0), float(call.args.get("latest") or "inf")
+        messages = [m for m in messages if (oldest <= float(m["ts"]) <= latest if inclusive
+                                            else oldest < float(m["ts"]) < latest)]
+        if not _truthy(call.args.get("include_all_metadata")):
+            for m in messages:
+                m.pop("metadata", None)
+        limit = min(int(call.args.get("limit") or 100), 999)
+        start = int(str(call.args.get("cursor") or "offset:0").partition(":")[2] or 0)
+        page, more = messages[start:start + limit], len(messages) > start + limit
+        return {"messages": page, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": f"offset:{start + limit}" if more else ""}}
 
     def _chat_get_permalink(self, call: Call) -> dict:
         channel = str(call.args.get("channel", ""))
@@ -639,7 +697,10 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the caller is gone (a test killed it mid-request): nobody to answer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Keep test output quiet; the call log is the record."""
@@ -708,6 +769,10 @@ def _loads_or_text(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return body.decode("utf-8", "replace")
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
 
 
 def _dm_channel(channel: str) -> str:
