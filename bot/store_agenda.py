@@ -111,7 +111,7 @@ def _meeting(row) -> Meeting:
 class AgendaStore:
     def __init__(self, store: TaskStore):
         self.store = store
-        migrations.apply(store.db)
+        store.migrate(migrations)
 
     @property
     def conn(self):

@@ -111,7 +111,7 @@ def _open_task(row) -> OpenTask:
 class DigestStore:
     def __init__(self, store: TaskStore):
         self.store = store
-        migrations.apply(store.db)
+        store.migrate(migrations)
 
     @property
     def conn(self):

@@ -20,7 +20,7 @@ def m001_seen_events(db) -> None:
 class EventLog:
     def __init__(self, store: TaskStore):
         self.store = store
-        migrations.apply(store.db)
+        store.migrate(migrations)
 
     def claim(self, event_id: str, now: datetime) -> bool:
         """True the first time an event id is seen; False for a redelivery already claimed."""

@@ -64,7 +64,7 @@ def _item(row) -> OutboxItem:
 class OutboxStore:
     def __init__(self, store: TaskStore):
         self.store = store
-        migrations.apply(store.db)
+        store.migrate(migrations)
 
     def claim(self, key: str, method: str, args: dict, now: datetime, not_before: datetime | None = None) -> bool:
         """Claim `key` and queue the call. False when the key was already claimed (never sent twice)."""

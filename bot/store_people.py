@@ -38,7 +38,7 @@ class PersonRecord:
 class PeopleStore:
     def __init__(self, store: TaskStore):
         self.store = store
-        migrations.apply(store.db)
+        store.migrate(migrations)
 
     def get(self, slack_id: str) -> PersonRecord | None:
         row = self.store.conn.execute("SELECT slack_id, name, tz, is_bot, deleted, fetched_at FROM people "

@@ -165,7 +165,7 @@ def _flag(row) -> Flag:
 class WorkslopLedger:
     def __init__(self, store: TaskStore):
         self.store = store
-        migrations.apply(store.db)
+        store.migrate(migrations)
         # what workslop_channels says, kept in memory: every reaction needs its channel's privacy,
         # and this ledger is the only writer (`set_channel_privacy` keeps it current)
         self._channels: dict[str, tuple[bool | None, datetime | None]] = {}

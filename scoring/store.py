@@ -328,6 +328,15 @@ class TaskStore:
         """`with store.transaction():` — BEGIN IMMEDIATE so writers queue instead of deadlocking."""
         return _Immediate(self.conn, self._write_lock)
 
+    def migrate(self, migrations) -> None:
+        """Apply a feature's pending migrations as one writer: on a fresh database `headwork run`'s
+        first jobs open their stores at once, and two of them would both try to create the tables
+        ("table ... already exists"). The second waits, then finds nothing pending."""
+        if not migrations.pending(self.db):
+            return
+        with self.transaction():
+            migrations.apply(self.db)
+
     # --- meta ----------------------------------------------------------------------------
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:

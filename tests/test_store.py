@@ -232,3 +232,38 @@ def test_the_record_hash_is_still_the_json_of_everything_a_source_can_change(now
         for task in (Task(title="Réunion \"café\"", extra=extra, tags=("b", "a"), due=now, estimate_hours=2),
                      Task(title="t", notes="n\nm", completed_at=now.replace(microsecond=5), extra=extra)):
             assert _record_hash(task) == original(task)
+
+
+def test_feature_stores_opened_at_once_on_a_fresh_database_all_work(tmp_path):
+    """`headwork run`'s first jobs open their stores together on a new database: each feature's
+    tables are created once, and no opener fails with "table already exists"."""
+    import threading
+
+    from bot.store_agenda import AgendaStore
+    from bot.store_digest import DigestStore
+    from bot.store_events import EventLog
+    from bot.store_outbox import OutboxStore
+    from bot.store_people import PeopleStore
+    from bot.store_workslop import WorkslopLedger
+
+    store = TaskStore(tmp_path / "fresh.db")
+    kinds = [WorkslopLedger, AgendaStore, DigestStore, EventLog, OutboxStore, PeopleStore] * 3
+    start = threading.Barrier(len(kinds))
+    errors = []
+
+    def open_one(kind):
+        start.wait()
+        try:
+            kind(store)
+        except Exception as exc:  # what the job would have died of
+            errors.append(f"{kind.__name__}: {exc}")
+
+    threads = [threading.Thread(target=open_one, args=(k,)) for k in kinds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    applied = store.conn.execute("SELECT migration_set, count(*), count(DISTINCT name) FROM _sqlite_migrations "
+                                 "GROUP BY migration_set").fetchall()
+    assert applied and all(n == distinct for _, n, distinct in applied)  # every migration applied exactly once
