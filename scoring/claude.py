@@ -37,7 +37,7 @@ from typing import Any
 import anthropic
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .categorize import CONTENT_FAILURES, CallOutcome, CategorizerError, Usage
+from .categorize import CallOutcome, CategorizerError, Usage
 from .model import ValueModel
 from .store import Judgement
 from .tasks import Task
@@ -320,6 +320,10 @@ class ClaudeCategorizer:
         except anthropic.APIError as exc:
             kind, reason, retry_after = describe_api_error(exc)
             return CallOutcome(failure=reason, kind=kind, retry_after=retry_after)
+        if not isinstance(message, anthropic.types.Message):
+            # a 200 that is not the API's JSON (a proxy's error page): the service is in trouble, not
+            # this request — every call waits, as for a 5xx
+            return CallOutcome(failure="the API answered with something that is not a message", kind="server_error")
         return read_answer(message, tasks, model)
 
     def categorize(self, tasks: Sequence[Task], model: ValueModel,
