@@ -111,11 +111,6 @@ def send_world(tmp_path):
     db = tmp_path / "h.db"
     env = {"HEADWORK_DB": str(db), "HEADWORK_CONFIG": str(tmp_path / "headwork.yml")}
     assert main(["demo", "--db", str(db)], environ=env, clock=lambda: SEND_T0) == 0
-    # The workslop tables are created lazily, and two of the child's first jobs may both try at once on a
-    # fresh file ("table workslop_flags already exists"; that job then waits a minute): not this test's fault.
-    from bot.store_workslop import WorkslopLedger
-
-    WorkslopLedger(TaskStore(db)).store.close()
     started = time.monotonic()
     fake = FakeSlack(clock=lambda: SEND_T0 + timedelta(seconds=time.monotonic() - started)).start()
     for user in MEETING["attendees"] + [LEADER]:
