@@ -413,3 +413,88 @@ def test_imported_scores_are_those_of_a_fresh_recompute(store, model, fmt):
     assert not stats.full and stats.written == 0  # every stored clock-driven part is what clock_cp gives
     recompute_all(store, model, NOW)
     assert _dump(store) == imported
+
+
+# --- the same import read, judged and scored in a second process (scoring.sources.pipeline) -------------
+
+@pytest.mark.parametrize("provisional", [False, True])
+@pytest.mark.parametrize("batch", [2000, 2])
+@pytest.mark.parametrize("fmt, name", [(fmt, SAMPLES[fmt][0]) for fmt in sorted(SAMPLES)] + [("csv", None)])
+def test_an_import_through_the_worker_process_stores_what_one_process_does(model, tmp_path, fmt, name, batch,
+                                                                           provisional):
+    path = DATA / name if name else write(tmp_path, "tricky.csv", GENERIC_TRICKY)
+    one = TaskStore(tmp_path / "one.db")
+    alone = run(one, model, path, fmt, batch=batch, provisional=provisional, parallel=False)
+    two = TaskStore(tmp_path / "two.db")
+    together = run(two, model, path, fmt, batch=batch, provisional=provisional, parallel=True)
+    assert together.to_dict() == alone.to_dict()
+    assert _dump(two) == _dump(one)
+    # again, after an edit: the worker guesses "unchanged" from the stored hashes; the writer decides
+    header, body = path.read_text(encoding="utf-8").split("\n", 1)
+    edited = write(tmp_path, "edited.csv", header + "\n" + body.replace("e", "é", 3))
+    again_alone = run(one, model, edited, fmt, batch=batch, provisional=provisional, parallel=False)
+    again_together = run(two, model, edited, fmt, batch=batch, provisional=provisional, parallel=True)
+    assert again_together.to_dict() == again_alone.to_dict()
+    assert again_together.updated and again_together.unchanged
+    assert _dump(two) == _dump(one)
+    one.close()
+    two.close()
+
+
+def test_a_large_export_goes_through_the_worker_and_a_second_import_changes_nothing(store, model, tmp_path,
+                                                                                    monkeypatch):
+    from scoring.sources import csv_import, pipeline
+
+    started = []
+    real = pipeline.prepared_events
+    monkeypatch.setattr(pipeline, "prepared_events", lambda *a, **k: started.append(1) or real(*a, **k))
+    monkeypatch.setattr(csv_import, "PARALLEL_BYTES", 1000)  # as if this file were large
+    rows = "".join(f"Call Acme about renewal {i},P-{i},2025-12-{1 + i % 28:02d},open,revenue\n" for i in range(3000))
+    path = write(tmp_path, "big.csv", "title,external_id,due,status,tags\n" + rows)
+    seen = []
+    first = run(store, model, path, "csv", on_progress=lambda done, total, n: seen.append(n))
+    assert started == [1]
+    assert (first.created, first.rejected) == (3000, 0)
+    assert seen == [1000, 2000, 3000, 3000]
+    assert store.conn.execute("SELECT count(*) FROM scores").fetchone()[0] == 3000
+    assert store.conn.execute("SELECT count(DISTINCT task_id) FROM bands").fetchone()[0] == 3000
+    second = run(store, model, path, "csv")
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 3000)
+    assert started == [1, 1]
+    # a dry run never starts it
+    assert run(store, model, path, "csv", dry_run=True).unchanged == 3000
+    assert started == [1, 1]
+
+
+def test_a_failure_in_the_worker_is_raised_with_its_reason_and_nothing_hangs(store, model, tmp_path):
+    from scoring.sources.pipeline import ImportWorkerError, prepared_events
+
+    events = prepared_events(tmp_path / "gone.csv", "csv", BERLIN, model, NOW, 2000, store.path)
+    with pytest.raises(ImportWorkerError, match="gone.csv: cannot read the file"):
+        next(events)
+
+
+def test_a_worker_that_dies_is_reported(store, model, tmp_path, monkeypatch):
+    import os
+
+    from scoring.sources import pipeline
+
+    monkeypatch.setattr(pipeline, "_start_method", lambda: "fork")  # the patched target runs in the child
+    monkeypatch.setattr(pipeline, "_produce", lambda *args: os._exit(3))
+    events = pipeline.prepared_events(DATA / "linear_export.csv", "linear", BERLIN, model, NOW, 2000, store.path)
+    with pytest.raises(pipeline.ImportWorkerError, match="exit code 3"):
+        next(events)
+
+
+def test_stopping_early_stops_the_worker(store, model, tmp_path):
+    import multiprocessing
+
+    from scoring.sources.pipeline import prepared_events
+
+    rows = "".join(f"Task {i},P-{i}\n" for i in range(20_000))
+    path = write(tmp_path, "many.csv", "title,external_id\n" + rows)
+    events = prepared_events(path, "csv", BERLIN, model, NOW, 100, store.path)
+    assert next(events)[0] == "task"
+    assert multiprocessing.active_children()
+    events.close()  # what an exception or Ctrl-C while writing does to it
+    assert not multiprocessing.active_children()

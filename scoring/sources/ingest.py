@@ -18,14 +18,38 @@ from datetime import datetime
 
 from ..categorize import categorized_key
 from ..model import ValueModel
-from ..rescore import rescore_tasks, score_fresh
+from ..rescore import _computed, _scorer_for, rescore_tasks
 from ..rules import RulesCategorizer, judge_task
-from ..store import Judgement, TaskStore, iso_cached, parse_iso
+from ..store import Judgement, TaskStore, _record_hash_and_extra, iso_cached, parse_iso
 from ..tasks import Task
+
+# What `ingest` works out for a task that is new, from the task alone (see `prepare`):
+# (record hash, extra JSON, content hash, the row's values, the rules' verdict or None for a
+# closed task, (total cp, static cp, terms JSON, judged by, due ts, created ts)), or only its
+# first two (the row was thought unchanged: nothing more was worked out).
+Prepared = tuple
+# {id(task): (task, its Prepared)}: the task is held, so its id cannot be another task's
+PreparedByTask = dict[int, tuple[Task, Prepared]]
+
+
+def prepare(task: Task, model: ValueModel, now: datetime) -> Prepared:
+    """Everything `ingest` computes for a task it inserts -- hashes, row, verdict, score -- as pure
+    functions of the task, the model and `now`, so that another process can compute them ahead
+    (`scoring.sources.pipeline`). `ingest` uses them only for that very task object and only
+    where it would compute the same thing itself; everything else it still works out."""
+    record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
+    content_hash = task.content_hash
+    values = TaskStore._new_row(task, record_hash, extra_json, content_hash, now)
+    verdict = judge_task(task, model) if task.is_open else None
+    band_ids, judged_by = _bands(RulesCategorizer.judge, verdict)
+    _, _, total, static, terms, _, due_ts, created_ts = _computed(None, _as_stored(task, now), band_ids, judged_by,
+                                                                  _scorer_for(model, now))
+    return record_hash, extra_json, content_hash, values, verdict, (total, static, terms, judged_by, due_ts, created_ts)
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
-           provisional: bool = False, keep_closed_here: bool = False) -> list[tuple[int, str]]:
+           provisional: bool = False, keep_closed_here: bool = False,
+           prepared: PreparedByTask | None = None) -> list[tuple[int, str]]:
     """Upsert, judge the never-judged open ones, score the changed ones. Returns (id, outcome) per task.
 
     `provisional=True` (Claude is the categorizer) leaves the rules' verdict queued for
@@ -37,10 +61,21 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
     New rows are judged and scored from the Task objects in hand, which are what was just
     stored (`_as_stored` makes sure of the dates), so they are not read back; changed rows are
     read back, as a single task's would be.
+
+    `prepared` holds what `prepare` gave for some of these tasks: used for exactly those task
+    objects (a task that `keep_closed_by_people` closes is a new object, worked out here).
     """
     judge = RulesCategorizer.judge
     fingerprint = model.fingerprint
     new_rows: dict[int, tuple[Task, list[Judgement] | None]] = {}  # inserted by upsert_tasks_bulk: the verdict
+
+    def ready(task: Task) -> Prepared | None:
+        entry = prepared.get(id(task)) if prepared else None
+        return entry[1] if entry is not None and entry[0] is task else None
+
+    def full(task: Task) -> Prepared | None:
+        pre = ready(task)
+        return pre if pre is not None and len(pre) == 6 else None  # not only the hashes
 
     def states(rows: list[tuple[int, Task, str]]) -> list[tuple[int, str | None, str | None]]:
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
@@ -50,7 +85,8 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
                 new_rows[task_id] = (task, None)
                 out.append((1, None, None))  # closed tasks are not judged: the defaults
                 continue
-            new_rows[task_id] = (task, judge_task(task, model))
+            pre = full(task)
+            new_rows[task_id] = (task, pre[4] if pre is not None else judge_task(task, model))
             if provisional:
                 out.append((1, None, judge))  # as replace_machine_judgements(final=False): still queued
             else:
@@ -60,7 +96,7 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
     with store.transaction():
         if keep_closed_here:
             tasks = keep_closed_by_people(store, tasks)
-        outcomes = store.upsert_tasks_bulk(tasks, now, states=states)
+        outcomes = store.upsert_tasks_bulk(tasks, now, states=states, prepared=ready if prepared else None)
         store.add_new_judgements(judge, [(i, v) for i, (_, v) in new_rows.items() if v is not None], now)
         # Every other changed row -- an update, a key met twice in the batch, a row inserted the
         # slow way -- is judged (when never judged) and scored from the store, as one task would be.
@@ -73,10 +109,19 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
                         for t in store.get_tasks(never).values() if t.is_open]
             if verdicts:
                 store.replace_machine_judgements_many(judge, verdicts, now, final=not provisional)
-        fresh = [(task_id, _as_stored(task, now), *_bands(judge, verdict))
-                 for task_id, (task, verdict) in new_rows.items() if task_id not in rewritten]
-        if fresh:
-            score_fresh(store, fresh, model, now, no_snoozes=True)
+        scorer = None
+        fresh = []
+        for task_id, (task, verdict) in new_rows.items():
+            if task_id in rewritten:
+                continue
+            pre = full(task)
+            if pre is not None and pre[4] is verdict:
+                fresh.append((task_id, task, *pre[5]))
+            else:
+                scorer = scorer or _scorer_for(model, now)
+                fresh.append(_computed(task_id, _as_stored(task, now), *_bands(judge, verdict), scorer))
+        if fresh:  # what rescore.score_fresh writes (new rows: no snoozes)
+            store.write_scores(fresh, fingerprint, now, no_snoozes=True)
         if rest:
             rescore_tasks(store, rest, model, now)
     return outcomes
