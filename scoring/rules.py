@@ -294,6 +294,9 @@ class _Compiled:
         self.audience_bands = tuple(i for i, p in enumerate(self.profiles)
                                     if p.customer_facing and p.band.hints and p.audience_hints)
         self.promise_bands = tuple(i for i, p in enumerate(self.profiles) if p.promise)
+        # A project's and a tag list's runs and hints found, by text: an export names the same few
+        # projects and tag lists on every row (a task's own title and notes are never memoised).
+        self.field_memo: dict[str, tuple] = {}
         self.internal_people = _Scan(_INTERNAL_PEOPLE)
         self.reusable = _Scan(_REUSABLE)
         self.owed_reply = _Scan(_OWED_REPLY)
@@ -323,6 +326,21 @@ def _mentions(task: Task, runs: tuple) -> bool:
 
 
 _FIELDS = (("title", TITLE), ("tag", TAG), ("notes", NOTES), ("project", PROJECT))
+_NO_HITS: dict[int, set[str]] = {}
+
+
+def _field(compiled: _Compiled, text: str) -> tuple:
+    """(runs, {band: hints found}) of a lowered project or tag list, through the memo (read-only results)."""
+    if not text:
+        return _NONE, _NO_HITS
+    memo = compiled.field_memo
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= 4096:
+            memo.clear()
+        runs = _runs(text)
+        found = memo[text] = (runs, compiled.hints.hits(text, runs))
+    return found
 _FINISHING_SET = frozenset(_FINISHING)
 
 
@@ -331,11 +349,14 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
     compiled = _compiled(model)
     title, notes, project = task.title.lower(), task.notes.lower(), task.project.lower()
     tags = " | ".join(t.lower() for t in task.tags)
-    runs = (_runs(title), _runs(tags) if tags else _NONE, _runs(notes) if notes else _NONE,
-            _runs(project) if project else _NONE)
-    title_runs = runs[0]
+    title_runs = _runs(title)
+    notes_runs = _runs(notes) if notes else _NONE
+    tags_runs, tags_found = _field(compiled, tags)
+    project_runs, project_found = _field(compiled, project)
+    runs = (title_runs, tags_runs, notes_runs, project_runs)
     # per field: {band: the band's hints found there}, only for bands that found some
-    found_in = compiled.hints.hits_each((title, tags, notes, project), runs)
+    found_in = (*compiled.hints.hits_each((title, notes), (title_runs, notes_runs)), )
+    found_in = (found_in[0], tags_found, found_in[1], project_found)
     described_in_title = compiled.words.hits(title, title_runs)
     # A band with no hint and no description word found has no evidence, so it cannot apply,
     # unless evidence comes another way: a customer tag, or a reply owed to a named customer.

@@ -880,7 +880,7 @@ class TaskStore:
     def upsert_tasks_bulk(self, tasks: Sequence[Task], now: datetime,
                           states: Callable[[list[tuple[int, Task, str]]], list[tuple[int, str | None, str | None]]]
                           | None = None,
-                          prepared: Callable[[Task], tuple | None] | None = None) -> list[tuple[int, str]]:
+                          prepared: Callable[[Task], object | None] | None = None) -> list[tuple[int, str]]:
         """`upsert_tasks` for one batch of an import, in one transaction. The stored record hashes are
         read 500 at a time, so re-importing unchanged rows costs no per-row query. New rows are
         inserted together in one statement, with the ids SQLite would have given them one by one
@@ -894,8 +894,9 @@ class TaskStore:
         with them, not by an UPDATE of rows just inserted (a row that `_upsert` inserts gets the
         defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written.
 
-        `prepared(task)`, when given, may answer (record hash, extra JSON, content hash, the new
-        row's values, ...) for a task, worked out ahead by `scoring.sources.ingest.prepare`."""
+        `prepared(task)`, when given, may answer what `scoring.sources.ingest.prepare` worked out
+        ahead for a task: its `hashes` (record hash, extra JSON) and `row` (content hash, the
+        new row's values), each None when not worked out."""
         out: list[tuple[int, str]] = []
         with self.transaction():
             stored = self._record_hashes(tasks)
@@ -915,10 +916,10 @@ class TaskStore:
                 key = (task.source, task.external_id)
                 old = stored.get(key)
                 pre = prepared(task) if prepared is not None else None
-                if pre is None:  # (or only the hashes: then the row was thought unchanged)
+                if pre is None or pre.hashes is None:
                     record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
                 else:
-                    record_hash, extra_json = pre[0], pre[1]
+                    record_hash, extra_json = pre.hashes
                 if old is not None and old[1] == record_hash:
                     out.append((old[0], "unchanged"))
                     continue
@@ -926,12 +927,12 @@ class TaskStore:
                     if next_id is None:
                         next_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0] + 1
                     if next_id <= MAX_ROWID:  # beyond it SQLite picks ids at random: let it
-                        if pre is None or len(pre) < 4:
+                        if pre is None or pre.row is None:
                             content_hash = task.content_hash
                             rows.append((next_id, *self._new_row(task, record_hash, extra_json, content_hash, now)))
                         else:
-                            content_hash = pre[2]
-                            rows.append((next_id, *pre[3]))
+                            content_hash, values = pre.row
+                            rows.append((next_id, *values))
                         new.append((next_id, task, content_hash))
                         stored[key] = (next_id, "")  # met again in this batch: through _upsert
                         out.append((next_id, "created"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from ..categorize import categorized_key
 from ..model import ValueModel
@@ -23,28 +24,44 @@ from ..rules import RulesCategorizer, judge_task
 from ..store import Judgement, TaskStore, _record_hash_and_extra, iso_cached, parse_iso
 from ..tasks import Task
 
-# What `ingest` works out for a task that is new, from the task alone (see `prepare`):
-# (record hash, extra JSON, content hash, the row's values, the rules' verdict or None for a
-# closed task, (total cp, static cp, terms JSON, judged by, due ts, created ts)), or only its
-# first two (the row was thought unchanged: nothing more was worked out).
-Prepared = tuple
-# {id(task): (task, its Prepared)}: the task is held, so its id cannot be another task's
+class Prepared(NamedTuple):
+    """What `ingest` works out for a task it inserts, from the task alone, worked out ahead
+    (`scoring.sources.pipeline`); a piece left None is worked out by `ingest` as usual."""
+
+    hashes: tuple[str, str] | None = None  # (record hash, extra JSON)
+    row: tuple[str, tuple] | None = None  # (content hash, the new row's values)
+    judged: bool = False  # whether `verdict` is the rules' verdict (None for a closed task)
+    verdict: list[Judgement] | None = None
+    score: tuple | None = None  # (total cp, static cp, terms JSON, judged by, due ts, created ts)
+
+
+# {id(task): (task, what was prepared for it)}: the task is held, so its id cannot be another's
 PreparedByTask = dict[int, tuple[Task, Prepared]]
 
 
-def prepare(task: Task, model: ValueModel, now: datetime) -> Prepared:
-    """Everything `ingest` computes for a task it inserts -- hashes, row, verdict, score -- as pure
-    functions of the task, the model and `now`, so that another process can compute them ahead
-    (`scoring.sources.pipeline`). `ingest` uses them only for that very task object and only
-    where it would compute the same thing itself; everything else it still works out."""
-    record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
-    content_hash = task.content_hash
-    values = TaskStore._new_row(task, record_hash, extra_json, content_hash, now)
+ALL_PARTS = frozenset({"hashes", "row", "score"})
+
+
+def prepare(task: Task, model: ValueModel, now: datetime, parts: frozenset[str] = ALL_PARTS) -> Prepared:
+    """What `ingest` computes for a task it inserts -- the verdict, and those of the hashes, the
+    row and the score named in `parts` -- as pure functions of the task, the model and `now`, so
+    that another process can compute them ahead. `ingest` uses them only for that very task
+    object, only where it would compute the same thing itself."""
     verdict = judge_task(task, model) if task.is_open else None
-    band_ids, judged_by = _bands(RulesCategorizer.judge, verdict)
-    _, _, total, static, terms, _, due_ts, created_ts = _computed(None, _as_stored(task, now), band_ids, judged_by,
-                                                                  _scorer_for(model, now))
-    return record_hash, extra_json, content_hash, values, verdict, (total, static, terms, judged_by, due_ts, created_ts)
+    hashes = row = score = None
+    if "hashes" in parts or "row" in parts:
+        hashes = _record_hash_and_extra(task, iso_cached)
+        if "row" in parts:
+            content_hash = task.content_hash
+            row = content_hash, TaskStore._new_row(task, *hashes, content_hash, now)
+        if "hashes" not in parts:
+            hashes = None
+    if "score" in parts:
+        band_ids, judged_by = _bands(RulesCategorizer.judge, verdict)
+        _, _, total, static, terms, _, due_ts, created_ts = _computed(None, _as_stored(task, now), band_ids,
+                                                                      judged_by, _scorer_for(model, now))
+        score = total, static, terms, judged_by, due_ts, created_ts
+    return Prepared(hashes, row, True, verdict, score)
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
@@ -73,9 +90,6 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
         entry = prepared.get(id(task)) if prepared else None
         return entry[1] if entry is not None and entry[0] is task else None
 
-    def full(task: Task) -> Prepared | None:
-        pre = ready(task)
-        return pre if pre is not None and len(pre) == 6 else None  # not only the hashes
 
     def states(rows: list[tuple[int, Task, str]]) -> list[tuple[int, str | None, str | None]]:
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
@@ -85,8 +99,8 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
                 new_rows[task_id] = (task, None)
                 out.append((1, None, None))  # closed tasks are not judged: the defaults
                 continue
-            pre = full(task)
-            new_rows[task_id] = (task, pre[4] if pre is not None else judge_task(task, model))
+            pre = ready(task)
+            new_rows[task_id] = (task, pre.verdict if pre is not None and pre.judged else judge_task(task, model))
             if provisional:
                 out.append((1, None, judge))  # as replace_machine_judgements(final=False): still queued
             else:
@@ -114,9 +128,9 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
         for task_id, (task, verdict) in new_rows.items():
             if task_id in rewritten:
                 continue
-            pre = full(task)
-            if pre is not None and pre[4] is verdict:
-                fresh.append((task_id, task, *pre[5]))
+            pre = ready(task)
+            if pre is not None and pre.score is not None and pre.verdict is verdict:
+                fresh.append((task_id, task, *pre.score))
             else:
                 scorer = scorer or _scorer_for(model, now)
                 fresh.append(_computed(task_id, _as_stored(task, now), *_bands(judge, verdict), scorer))

@@ -28,9 +28,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
-from ..store import Judgement
+from ..store import Judgement, RecordHashReader, _record_hash_and_extra, iso_cached
 from ..tasks import Task
+from .ingest import Prepared, prepare
 
+# The worker works out the verdict and these parts of `ingest.prepare`; this process, the rest:
+# the two processes' shares of the work (measured with bench/bench_import.py).
+WORKER_PARTS = frozenset({"score"})
 IN_FLIGHT = 3  # batches queued between the processes
 _POLL_S = 0.2  # how often a wait for the worker checks that it still lives
 
@@ -46,8 +50,7 @@ def _produce(path: str, fmt_name: str, tz_key: str, model: ValueModel, now: date
     """The worker: the file's events, a batch of tasks at a time, then ("done",) -- or ("error", traceback)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
     try:
-        from ..store import RecordHashReader
-        from .csv_import import read_events
+        from .csv_import import read_events  # (csv_import imports this module)
         from .formats import FORMATS
 
         stored = RecordHashReader(db_path)
@@ -70,8 +73,6 @@ def _produce(path: str, fmt_name: str, tz_key: str, model: ValueModel, now: date
 def _wire(events: list[tuple], tasks: list[Task], stored, model: ValueModel, now: datetime) -> list[tuple]:
     """The events as sent: each task as its fields and its Prepared -- only the hashes for a row
     whose stored record hash is already the same (a re-import judges nothing)."""
-    from ..store import _record_hash_and_extra, iso_cached
-    from .ingest import prepare
 
     known: dict[tuple[str, str], str] = {}
     by_source: dict[str, list[str]] = {}
@@ -88,12 +89,12 @@ def _wire(events: list[tuple], tasks: list[Task], stored, model: ValueModel, now
         old = known.get((task.source, task.external_id)) if known else None
         hashes = _record_hash_and_extra(task, iso_cached) if old is not None else None
         if hashes is not None and hashes[0] == old:
-            wire = hashes
+            wire = (hashes, None, False, None, None)
         else:
-            pre = prepare(task, model, now)
-            verdict = pre[4]
-            wire = pre[:4] + (None if verdict is None else tuple((j.band_id, j.confidence, j.rationale)
-                                                                 for j in verdict), pre[5])
+            pre = prepare(task, model, now, WORKER_PARTS)
+            verdict = pre.verdict
+            wire = (pre.hashes or hashes, pre.row, True, None if verdict is None else
+                    tuple((j.band_id, j.confidence, j.rationale) for j in verdict), pre.score)
         out.append(("task", tuple(getattr(task, f) for f in _FIELDS), wire))
     return out
 
@@ -152,10 +153,8 @@ def prepared_events(path: Path, fmt_name: str, tz: ZoneInfo, model: ValueModel, 
                 raise ImportWorkerError("the import worker failed:\n" + message[1])
             for event in message[1]:
                 if event[0] == "task":
-                    pre = event[2]
-                    if len(pre) == 6:
-                        pre = pre[:4] + (_judgements(pre[4]), pre[5])
-                    yield "task", Task(*event[1]), pre
+                    hashes, row, judged, verdict, score = event[2]
+                    yield "task", Task(*event[1]), Prepared(hashes, row, judged, _judgements(verdict), score)
                 else:
                     yield event
     finally:
