@@ -879,8 +879,7 @@ class TaskStore:
 
     def upsert_tasks_bulk(self, tasks: Sequence[Task], now: datetime,
                           states: Callable[[list[tuple[int, Task, str]]], list[tuple[int, str | None, str | None]]]
-                          | None = None,
-                          prepared: Callable[[Task], object | None] | None = None) -> list[tuple[int, str]]:
+                          | None = None) -> list[tuple[int, str]]:
         """`upsert_tasks` for one batch of an import, in one transaction. The stored record hashes are
         read 500 at a time, so re-importing unchanged rows costs no per-row query. New rows are
         inserted together in one statement, with the ids SQLite would have given them one by one
@@ -892,11 +891,7 @@ class TaskStore:
         state of the rows about to be inserted that way -- (pending_categorization, categorized_key,
         categorized_by) each -- so that a verdict reached before the rows are written is written
         with them, not by an UPDATE of rows just inserted (a row that `_upsert` inserts gets the
-        defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written.
-
-        `prepared(task)`, when given, may answer what `scoring.sources.ingest.prepare` worked out
-        ahead for a task: its `hashes` (record hash, extra JSON) and `row` (content hash, the
-        new row's values), each None when not worked out."""
+        defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written."""
         out: list[tuple[int, str]] = []
         with self.transaction():
             stored = self._record_hashes(tasks)
@@ -915,11 +910,7 @@ class TaskStore:
             for task in tasks:
                 key = (task.source, task.external_id)
                 old = stored.get(key)
-                pre = prepared(task) if prepared is not None else None
-                if pre is None or pre.hashes is None:
-                    record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
-                else:
-                    record_hash, extra_json = pre.hashes
+                record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
                 if old is not None and old[1] == record_hash:
                     out.append((old[0], "unchanged"))
                     continue
@@ -927,12 +918,8 @@ class TaskStore:
                     if next_id is None:
                         next_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0] + 1
                     if next_id <= MAX_ROWID:  # beyond it SQLite picks ids at random: let it
-                        if pre is None or pre.row is None:
-                            content_hash = task.content_hash
-                            rows.append((next_id, *self._new_row(task, record_hash, extra_json, content_hash, now)))
-                        else:
-                            content_hash, values = pre.row
-                            rows.append((next_id, *values))
+                        content_hash = task.content_hash
+                        rows.append((next_id, *self._new_row(task, record_hash, extra_json, content_hash, now)))
                         new.append((next_id, task, content_hash))
                         stored[key] = (next_id, "")  # met again in this batch: through _upsert
                         out.append((next_id, "created"))
@@ -1055,32 +1042,6 @@ class TaskStore:
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, length(?)) = ? ORDER BY key",
                                       (prefix, prefix)))
-
-
-class RecordHashReader:
-    """Read-only lookups of stored record hashes from another process (the import's worker, which
-    uses them only to guess which rows are unchanged -- the writer decides). Never migrates or
-    writes; a database that does not exist yet answers nothing."""
-
-    def __init__(self, path: str):
-        self.conn = None
-        if path != ":memory:" and Path(path).exists():
-            self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=True)
-
-    def record_hashes(self, source: str, external_ids: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        if self.conn is None:
-            return out
-        for chunk in _chunks(list(external_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(
-                f"SELECT external_id, record_hash FROM tasks WHERE source = ? AND external_id IN ({marks})",
-                [source, *chunk]))
-        return out
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
 
 
 def resolve_bands(judged: Iterable[tuple[str, str, int]]) -> tuple[frozenset[str], str]:

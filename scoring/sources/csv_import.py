@@ -32,7 +32,6 @@ from .formats import FORMATS, Columns, ExportFormat, Row, RowError, guess_format
 from .ingest import ingest, keep_closed_by_people
 
 BATCH = 2000
-PARALLEL_BYTES = 1 << 20  # ~5,000 rows: below that, starting the second process costs more than it saves
 LISTED_REJECTIONS = 200  # the first N are kept with their reasons; all are counted
 _SNIFF_BYTES = 1 << 16
 
@@ -167,16 +166,12 @@ class _Owners:
 
 def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, model: ValueModel, now: datetime,
                tz: ZoneInfo, *, dry_run: bool = False, provisional: bool = False, batch: int = BATCH,
-               on_progress: Progress | None = None, parallel: bool | None = None) -> ImportReport:
-    """Import one export file. Raises ImportFileError when the file as a whole cannot be used.
-
-    `parallel=True` reads, converts, judges and scores in a second process while this one writes
-    (`pipeline`); None (the default) does so for files of PARALLEL_BYTES or more, not for a dry
-    run. The stored result is the same either way."""
+               on_progress: Progress | None = None) -> ImportReport:
+    """Import one export file. Raises ImportFileError when the file as a whole cannot be used."""
     path = Path(path)
     fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
     source = open_rows(path)
-    header, total = source.header, source.total_bytes
+    header, rows, bytes_read, total = source.header, source.rows, source.bytes_read, source.total_bytes
     missing = fmt.missing_columns(header)
     if missing:
         source.close()
@@ -186,54 +181,39 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             hint = f" -- this looks like a {other.label} export (--from {other.name})"
         raise ImportFileError(f"{path}: not {_a(fmt.label)} export: missing column(s) {', '.join(missing)}{hint}")
 
-    source.close()
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
     owners = _Owners(store)
-    if parallel is None:
-        parallel = not dry_run and total >= PARALLEL_BYTES
-    # the worker is told the format and the zone by name
-    parallel = parallel and not dry_run and FORMATS.get(fmt.name) is fmt and tz.key is not None
-    prepared: dict[int, tuple[Task, tuple]] = {}
-    if parallel:
-        from .pipeline import prepared_events
-        events = prepared_events(path, fmt.name, tz, model, now, batch, store.path)
-    else:
-        events = read_events(path, fmt, tz)
+    columns = Columns(header)
+    width = len(header)
+    convert = fmt.convert
     pending: list[Task] = []
 
     def flush() -> None:
         outcomes = (store.preview_upserts(keep_closed_by_people(store, pending)) if dry_run
-                    else [o for _, o in ingest(store, pending, model, now, provisional, keep_closed_here=True,
-                                               prepared=prepared)])
+                    else [o for _, o in ingest(store, pending, model, now, provisional, keep_closed_here=True)])
         for outcome in outcomes:
             report.count(outcome)
         pending.clear()
-        prepared.clear()
 
     try:
-        for event in events:
-            kind = event[0]
-            if kind == "task":
-                report.rows += 1
-                task = event[1]
-                if len(event) > 2:
-                    prepared[id(task)] = (task, event[2])
-                _note_owner(report, owners, task)
-                pending.append(task)
-                if len(pending) >= batch:
-                    flush()
-            elif kind == "reject":
-                report.rows += 1
-                report.reject(event[1], event[2])
-            elif kind == "progress":
-                if on_progress is not None:
-                    on_progress(event[1], total, event[2])
-            else:  # "stopped": the CSV broke here
-                report.stopped = f"line {event[1]}: the CSV is malformed from here on ({event[2]})"
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()  # stops the worker, or closes the file, when we stop early
+        for line, cells in rows:
+            report.rows += 1
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                report.reject(line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
+                continue
+            try:
+                task = convert(Row(cells, columns), tz)
+            except RowError as exc:
+                report.reject(line, str(exc))
+                continue
+            _note_owner(report, owners, task)
+            pending.append(task)
+            if len(pending) >= batch:
+                flush()
+            if on_progress is not None and report.rows % 1000 == 0:
+                on_progress(bytes_read(), total, report.rows)
+    except _Malformed as exc:
+        report.stopped = f"line {exc.line}: the CSV is malformed from here on ({exc})"
     if pending:
         flush()
     if on_progress is not None:
@@ -243,36 +223,6 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             if slack_id:
                 report.assigned += store.assign_email(email, slack_id)
     return report
-
-
-def read_events(path: Path, fmt: ExportFormat, tz: ZoneInfo) -> Iterator[tuple]:
-    """The file, row by row, as what the import does with each: ("task", task), ("reject", line,
-    reason), every 1,000 rows ("progress", bytes read, rows read), and last, if the CSV breaks,
-    ("stopped", line, reason). The same in this process and in the worker of `pipeline`."""
-    source = open_rows(path)
-    rows, bytes_read = source.rows, source.bytes_read
-    columns = Columns(source.header)
-    width = len(source.header)
-    convert = fmt.convert
-    count = 0
-    try:
-        for line, cells in rows:
-            count += 1
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                yield "reject", line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)"
-            else:
-                try:
-                    task = convert(Row(cells, columns), tz)
-                except RowError as exc:
-                    yield "reject", line, str(exc)
-                else:
-                    yield "task", task
-            if count % 1000 == 0:
-                yield "progress", bytes_read(), count
-    except _Malformed as exc:
-        yield "stopped", exc.line, str(exc)
-    finally:
-        source.close()
 
 
 def _a(label: str) -> str:

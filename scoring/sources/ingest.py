@@ -15,58 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 from ..categorize import categorized_key
 from ..model import ValueModel
-from ..rescore import _computed, _scorer_for, rescore_tasks
+from ..rescore import rescore_tasks, score_fresh
 from ..rules import RulesCategorizer, judge_task
-from ..store import Judgement, TaskStore, _record_hash_and_extra, iso_cached, parse_iso
+from ..store import Judgement, TaskStore, iso_cached, parse_iso
 from ..tasks import Task
-
-class Prepared(NamedTuple):
-    """What `ingest` works out for a task it inserts, from the task alone, worked out ahead
-    (`scoring.sources.pipeline`); a piece left None is worked out by `ingest` as usual."""
-
-    hashes: tuple[str, str] | None = None  # (record hash, extra JSON)
-    row: tuple[str, tuple] | None = None  # (content hash, the new row's values)
-    judged: bool = False  # whether `verdict` is the rules' verdict (None for a closed task)
-    verdict: list[Judgement] | None = None
-    score: tuple | None = None  # (total cp, static cp, terms JSON, judged by, due ts, created ts)
-
-
-# {id(task): (task, what was prepared for it)}: the task is held, so its id cannot be another's
-PreparedByTask = dict[int, tuple[Task, Prepared]]
-
-
-ALL_PARTS = frozenset({"hashes", "row", "score"})
-
-
-def prepare(task: Task, model: ValueModel, now: datetime, parts: frozenset[str] = ALL_PARTS) -> Prepared:
-    """What `ingest` computes for a task it inserts -- the verdict, and those of the hashes, the
-    row and the score named in `parts` -- as pure functions of the task, the model and `now`, so
-    that another process can compute them ahead. `ingest` uses them only for that very task
-    object, only where it would compute the same thing itself."""
-    verdict = judge_task(task, model) if task.is_open else None
-    hashes = row = score = None
-    if "hashes" in parts or "row" in parts:
-        hashes = _record_hash_and_extra(task, iso_cached)
-        if "row" in parts:
-            content_hash = task.content_hash
-            row = content_hash, TaskStore._new_row(task, *hashes, content_hash, now)
-        if "hashes" not in parts:
-            hashes = None
-    if "score" in parts:
-        band_ids, judged_by = _bands(RulesCategorizer.judge, verdict)
-        _, _, total, static, terms, _, due_ts, created_ts = _computed(None, _as_stored(task, now), band_ids,
-                                                                      judged_by, _scorer_for(model, now))
-        score = total, static, terms, judged_by, due_ts, created_ts
-    return Prepared(hashes, row, True, verdict, score)
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
-           provisional: bool = False, keep_closed_here: bool = False,
-           prepared: PreparedByTask | None = None) -> list[tuple[int, str]]:
+           provisional: bool = False, keep_closed_here: bool = False) -> list[tuple[int, str]]:
     """Upsert, judge the never-judged open ones, score the changed ones. Returns (id, outcome) per task.
 
     `provisional=True` (Claude is the categorizer) leaves the rules' verdict queued for
@@ -78,18 +37,10 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
     New rows are judged and scored from the Task objects in hand, which are what was just
     stored (`_as_stored` makes sure of the dates), so they are not read back; changed rows are
     read back, as a single task's would be.
-
-    `prepared` holds what `prepare` gave for some of these tasks: used for exactly those task
-    objects (a task that `keep_closed_by_people` closes is a new object, worked out here).
     """
     judge = RulesCategorizer.judge
     fingerprint = model.fingerprint
     new_rows: dict[int, tuple[Task, list[Judgement] | None]] = {}  # inserted by upsert_tasks_bulk: the verdict
-
-    def ready(task: Task) -> Prepared | None:
-        entry = prepared.get(id(task)) if prepared else None
-        return entry[1] if entry is not None and entry[0] is task else None
-
 
     def states(rows: list[tuple[int, Task, str]]) -> list[tuple[int, str | None, str | None]]:
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
@@ -99,8 +50,7 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
                 new_rows[task_id] = (task, None)
                 out.append((1, None, None))  # closed tasks are not judged: the defaults
                 continue
-            pre = ready(task)
-            new_rows[task_id] = (task, pre.verdict if pre is not None and pre.judged else judge_task(task, model))
+            new_rows[task_id] = (task, judge_task(task, model))
             if provisional:
                 out.append((1, None, judge))  # as replace_machine_judgements(final=False): still queued
             else:
@@ -110,7 +60,7 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
     with store.transaction():
         if keep_closed_here:
             tasks = keep_closed_by_people(store, tasks)
-        outcomes = store.upsert_tasks_bulk(tasks, now, states=states, prepared=ready if prepared else None)
+        outcomes = store.upsert_tasks_bulk(tasks, now, states=states)
         store.add_new_judgements(judge, [(i, v) for i, (_, v) in new_rows.items() if v is not None], now)
         # Every other changed row -- an update, a key met twice in the batch, a row inserted the
         # slow way -- is judged (when never judged) and scored from the store, as one task would be.
@@ -123,19 +73,10 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
                         for t in store.get_tasks(never).values() if t.is_open]
             if verdicts:
                 store.replace_machine_judgements_many(judge, verdicts, now, final=not provisional)
-        scorer = None
-        fresh = []
-        for task_id, (task, verdict) in new_rows.items():
-            if task_id in rewritten:
-                continue
-            pre = ready(task)
-            if pre is not None and pre.score is not None and pre.verdict is verdict:
-                fresh.append((task_id, task, *pre.score))
-            else:
-                scorer = scorer or _scorer_for(model, now)
-                fresh.append(_computed(task_id, _as_stored(task, now), *_bands(judge, verdict), scorer))
-        if fresh:  # what rescore.score_fresh writes (new rows: no snoozes)
-            store.write_scores(fresh, fingerprint, now, no_snoozes=True)
+        fresh = [(task_id, _as_stored(task, now), *_bands(judge, verdict))
+                 for task_id, (task, verdict) in new_rows.items() if task_id not in rewritten]
+        if fresh:
+            score_fresh(store, fresh, model, now, no_snoozes=True)
         if rest:
             rescore_tasks(store, rest, model, now)
     return outcomes
