@@ -371,10 +371,27 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
     # What only customer-facing bands ask is worked out the first time one asks (most tasks never do).
     named = customer_ref = vetoed = None
     found: list[Judgement] = []
+    title_found, tags_found, notes_found, project_found = found_in
     for b in sorted(candidates):  # the model's order
         profile = compiled.profiles[b]
         band, customer_facing, finishing, shared_here = profile.band, profile.customer_facing, profile.finishing, \
             profile.shared_here
+        # The most evidence this band could reach: every hit at its field's full weight, every
+        # customer tag and owed reply counted, the description words' cap and the bonus. Below the
+        # threshold it cannot apply, whatever the rest says (the weights are exact binary
+        # fractions: the sums are exact). Most candidates found only in the notes end here.
+        bound = (TITLE * len(title_found.get(b, _NONE)) + TAG * len(tags_found.get(b, _NONE))
+                 + NOTES * len(notes_found.get(b, _NONE)) + PROJECT * len(project_found.get(b, _NONE))
+                 + min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described_in_title.get(b, _NONE))))
+        if bound < THRESHOLD:
+            if customer_facing and band.hints and tags:
+                bound += TAG * len(profile.audience_hints & tagged)
+            if profile.promise and owed:
+                bound += TITLE * len(owed)
+            if finishing and in_progress:
+                bound += IN_PROGRESS_BONUS
+            if bound < THRESHOLD:
+                continue
         where: dict[str, float] = {}
         field_of: dict[str, str] = {}
         for (field, weight), per_band in zip(_FIELDS, found_in):
