@@ -947,7 +947,7 @@ class TaskStore:
         """The values `_upsert` inserts for a new task, in `_INSERT_TASK`'s order."""
         tags = task.tags
         return (task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
-                json.dumps(list(tags)) if tags else "[]", task.status, iso_cached(task.due), int(task.due_all_day),
+                _encode_flat(list(tags)) if tags else "[]", task.status, iso_cached(task.due), int(task.due_all_day),
                 task.estimate_hours, task.estimate_source, task.blocking, iso_cached(task.completed_at),
                 extra_json, content_hash, record_hash, task.source, task.external_id,
                 iso_cached(task.created_at or now), iso_cached(task.updated_at or now))

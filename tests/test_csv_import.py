@@ -347,7 +347,8 @@ GENERIC_TRICKY = ("title,external_id,due,status,tags,notes,project\n"
                   "Patch the CVE now,T-2,2025-11-24,doing,security,after the outage,Platform\n"  # again: changed
                   "Finished thing,T-3,,done,,,\n"
                   "Onboarding kickoff with Meridian Foods,T-4,2025-12-01T09:00:00Z,open,customer,,\n"
-                  "Finished thing reopened,T-3,,open,,,\n")
+                  "Finished thing reopened,T-3,,open,,,\n"
+                  "Tidy the caf\u00e9 wiki,T-5,,open,caf\u00e9;\"quoted\"\" tag\",,\n")
 
 
 def _dump(store: TaskStore) -> dict:
