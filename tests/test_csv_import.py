@@ -420,9 +420,11 @@ def test_an_import_copies_its_writes_into_the_database_file_and_leaves_the_conne
                                                                                                  tmp_path):
     import sqlite3
 
-    before = store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    settings = "PRAGMA wal_autocheckpoint", "PRAGMA busy_timeout"
+    before = [store.conn.execute(pragma).fetchone()[0] for pragma in settings]
     report = run(store, model, DATA / "jira_export.csv", "jira")
-    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
+    assert [store.conn.execute(pragma).fetchone()[0] for pragma in settings] == before
+    assert (tmp_path / "headwork.db-wal").stat().st_size == 0  # nobody was reading: the WAL cut back
     # the database file alone, without its WAL, already holds every imported task
     shutil.copy(tmp_path / "headwork.db", tmp_path / "file_only.db")
     copy = sqlite3.connect(tmp_path / "file_only.db")
@@ -449,3 +451,19 @@ def test_the_record_hash_is_the_hash_of_the_json_of_what_a_source_can_change():
                   task.estimate_source, task.blocking, iso(task.completed_at), task.extra]
         expected = hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()[:20]
         assert _record_hash_and_extra(task) == (expected, json.dumps(task.extra, default=str, sort_keys=True))
+
+
+def test_an_import_beside_a_reader_neither_waits_for_it_nor_pulls_the_wal_from_under_it(store, model, tmp_path):
+    import sqlite3
+
+    run(store, model, DATA / "linear_export.csv", "linear")
+    reader = sqlite3.connect(tmp_path / "headwork.db", isolation_level=None)
+    reader.execute("BEGIN")
+    seen = reader.execute("SELECT count(*) FROM tasks").fetchone()[0]  # a read snapshot held open
+    report = run(store, model, DATA / "jira_export.csv", "jira")
+    assert report.created == 10
+    assert reader.execute("SELECT count(*) FROM tasks").fetchone()[0] == seen  # its snapshot still readable
+    assert (tmp_path / "headwork.db-wal").stat().st_size > 0
+    reader.execute("COMMIT")
+    assert reader.execute("SELECT count(*) FROM tasks").fetchone()[0] == seen + 10
+    reader.close()
