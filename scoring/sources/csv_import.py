@@ -19,8 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from contextlib import nullcontext
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
