@@ -294,6 +294,9 @@ class _Compiled:
         self.audience_bands = tuple(i for i, p in enumerate(self.profiles)
                                     if p.customer_facing and p.band.hints and p.audience_hints)
         self.promise_bands = tuple(i for i, p in enumerate(self.profiles) if p.promise)
+        # A project's and a tag list's runs and hints found, by text: an export names the same few
+        # projects and tag lists on every row (a task's own title and notes are never memoised).
+        self.field_memo: dict[str, tuple] = {}
         self.internal_people = _Scan(_INTERNAL_PEOPLE)
         self.reusable = _Scan(_REUSABLE)
         self.owed_reply = _Scan(_OWED_REPLY)
@@ -323,6 +326,23 @@ def _mentions(task: Task, runs: tuple) -> bool:
 
 
 _FIELDS = (("title", TITLE), ("tag", TAG), ("notes", NOTES), ("project", PROJECT))
+_NO_HITS: dict[int, set[str]] = {}
+
+
+def _field(compiled: _Compiled, text: str) -> tuple:
+    """(runs, {band: hints found}) of a lowered project or tag list, through the memo (read-only results)."""
+    if not text:
+        return _NONE, _NO_HITS
+    memo = compiled.field_memo
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= 4096:
+            memo.clear()
+        runs = _runs(text)
+        found = memo[text] = (runs, compiled.hints.hits(text, runs))
+    return found
+
+
 _FINISHING_SET = frozenset(_FINISHING)
 
 
@@ -331,11 +351,14 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
     compiled = _compiled(model)
     title, notes, project = task.title.lower(), task.notes.lower(), task.project.lower()
     tags = " | ".join(t.lower() for t in task.tags)
-    runs = (_runs(title), _runs(tags) if tags else _NONE, _runs(notes) if notes else _NONE,
-            _runs(project) if project else _NONE)
-    title_runs = runs[0]
+    title_runs = _runs(title)
+    notes_runs = _runs(notes) if notes else _NONE
+    tags_runs, tags_found = _field(compiled, tags)
+    project_runs, project_found = _field(compiled, project)
+    runs = (title_runs, tags_runs, notes_runs, project_runs)
     # per field: {band: the band's hints found there}, only for bands that found some
-    found_in = compiled.hints.hits_each((title, tags, notes, project), runs)
+    title_found, notes_found = compiled.hints.hits_each((title, notes), (title_runs, notes_runs))
+    found_in = (title_found, tags_found, notes_found, project_found)
     described_in_title = compiled.words.hits(title, title_runs)
     # A band with no hint and no description word found has no evidence, so it cannot apply,
     # unless evidence comes another way: a customer tag, or a reply owed to a named customer.
@@ -354,6 +377,22 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
         profile = compiled.profiles[b]
         band, customer_facing, finishing, shared_here = profile.band, profile.customer_facing, profile.finishing, \
             profile.shared_here
+        # The most evidence this band could reach: every hit at its field's full weight, every
+        # customer tag and owed reply counted, the description words' cap and the bonus. Below the
+        # threshold it cannot apply, whatever the rest says (the weights are exact binary
+        # fractions: the sums are exact); about half the candidates of a task apply.
+        bound = (TITLE * len(title_found.get(b, _NONE)) + TAG * len(tags_found.get(b, _NONE))
+                 + NOTES * len(notes_found.get(b, _NONE)) + PROJECT * len(project_found.get(b, _NONE))
+                 + min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described_in_title.get(b, _NONE))))
+        if bound < THRESHOLD:
+            if customer_facing and band.hints and tags:
+                bound += TAG * len(profile.audience_hints & tagged)
+            if profile.promise and owed:
+                bound += TITLE * len(owed)
+            if finishing and in_progress:
+                bound += IN_PROGRESS_BONUS
+            if bound < THRESHOLD:
+                continue
         where: dict[str, float] = {}
         field_of: dict[str, str] = {}
         for (field, weight), per_band in zip(_FIELDS, found_in):

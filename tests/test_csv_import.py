@@ -347,7 +347,8 @@ GENERIC_TRICKY = ("title,external_id,due,status,tags,notes,project\n"
                   "Patch the CVE now,T-2,2025-11-24,doing,security,after the outage,Platform\n"  # again: changed
                   "Finished thing,T-3,,done,,,\n"
                   "Onboarding kickoff with Meridian Foods,T-4,2025-12-01T09:00:00Z,open,customer,,\n"
-                  "Finished thing reopened,T-3,,open,,,\n")
+                  "Finished thing reopened,T-3,,open,,,\n"
+                  "Tidy the caf\u00e9 wiki,T-5,,open,caf\u00e9;\"quoted\"\" tag\",,\n")
 
 
 def _dump(store: TaskStore) -> dict:
@@ -413,3 +414,56 @@ def test_imported_scores_are_those_of_a_fresh_recompute(store, model, fmt):
     assert not stats.full and stats.written == 0  # every stored clock-driven part is what clock_cp gives
     recompute_all(store, model, NOW)
     assert _dump(store) == imported
+
+
+def test_an_import_copies_its_writes_into_the_database_file_and_leaves_the_connection_as_it_was(store, model,
+                                                                                                 tmp_path):
+    import sqlite3
+
+    settings = "PRAGMA wal_autocheckpoint", "PRAGMA busy_timeout"
+    before = [store.conn.execute(pragma).fetchone()[0] for pragma in settings]
+    report = run(store, model, DATA / "jira_export.csv", "jira")
+    assert [store.conn.execute(pragma).fetchone()[0] for pragma in settings] == before
+    assert (tmp_path / "headwork.db-wal").stat().st_size == 0  # nobody was reading: the WAL cut back
+    # the database file alone, without its WAL, already holds every imported task
+    shutil.copy(tmp_path / "headwork.db", tmp_path / "file_only.db")
+    copy = sqlite3.connect(tmp_path / "file_only.db")
+    assert copy.execute("SELECT count(*) FROM tasks").fetchone()[0] == report.created == 10
+    assert copy.execute("SELECT count(*) FROM scores").fetchone()[0] == 10
+    copy.close()
+
+
+def test_the_record_hash_is_the_hash_of_the_json_of_what_a_source_can_change():
+    """Stored hashes outlive versions: a re-import after an upgrade must still find rows unchanged."""
+    import hashlib
+    import json
+
+    from scoring.store import _record_hash_and_extra, iso
+    from scoring.tasks import Task
+
+    for task in (Task(title="Ünïcode \u2019quotes\u2019 \"and\" \\ \n", source="csv", external_id="1"),
+                 Task(title="t", source="jira", external_id="J-1", notes="n", url="u", assignee_email="a@b.example",
+                      project="P", tags=("z", "a"), status="in_progress", due=NOW, due_all_day=True,
+                      estimate_hours=1.5, estimate_source="human", blocking=2, completed_at=NOW,
+                      extra={"b": [1, 2], "a": NOW, "c": None})):
+        fields = [task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
+                  sorted(task.tags), task.status, iso(task.due), task.due_all_day, task.estimate_hours,
+                  task.estimate_source, task.blocking, iso(task.completed_at), task.extra]
+        expected = hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()[:20]
+        assert _record_hash_and_extra(task) == (expected, json.dumps(task.extra, default=str, sort_keys=True))
+
+
+def test_an_import_beside_a_reader_neither_waits_for_it_nor_pulls_the_wal_from_under_it(store, model, tmp_path):
+    import sqlite3
+
+    run(store, model, DATA / "linear_export.csv", "linear")
+    reader = sqlite3.connect(tmp_path / "headwork.db", isolation_level=None)
+    reader.execute("BEGIN")
+    seen = reader.execute("SELECT count(*) FROM tasks").fetchone()[0]  # a read snapshot held open
+    report = run(store, model, DATA / "jira_export.csv", "jira")
+    assert report.created == 10
+    assert reader.execute("SELECT count(*) FROM tasks").fetchone()[0] == seen  # its snapshot still readable
+    assert (tmp_path / "headwork.db-wal").stat().st_size > 0
+    reader.execute("COMMIT")
+    assert reader.execute("SELECT count(*) FROM tasks").fetchone()[0] == seen + 10
+    reader.close()

@@ -108,3 +108,31 @@ def test_the_cases_where_the_words_alone_would_be_wrong():
             for status in ("open", "in_progress"):
                 _same(Task(title=title, notes=title, project=title, tags=tuple(title.split()[:2]), status=status),
                       model)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32))
+def test_tasks_sharing_projects_and_tag_lists_get_the_original_verdicts(seed):
+    """A project's and a tag list's scans are remembered by their text: tasks that share them (as
+    an export's rows do) with other titles, notes and statuses -- and a model of their own -- must
+    still get exactly the original verdicts."""
+    rnd = random.Random(seed)
+    projects = [text(rnd, 3) for _ in range(4)] + [""]
+    tag_lists = [tuple(text(rnd, 2) for _ in range(rnd.randint(0, 3))) for _ in range(4)] + [()]
+    for some in (MODEL, model(rnd)):
+        for _ in range(40):
+            _same(Task(title=text(rnd, 8), notes=text(rnd, 20), project=rnd.choice(projects),
+                       tags=rnd.choice(tag_lists), status=rnd.choice(STATUSES)), some)
+
+
+def test_the_remembered_scans_are_bounded():
+    from scoring.rules import _compiled
+
+    rnd = random.Random(5)
+    for i in range(4200):
+        project = f"project {i} " + text(rnd, 2)
+        if i % 500 == 0:
+            _same(Task(title=text(rnd, 8), notes=text(rnd, 5), project=project, status="open"), MODEL)
+        else:
+            judge_task(Task(title="t", project=project), MODEL)
+    assert len(_compiled(MODEL).field_memo) <= 4096

@@ -20,6 +20,7 @@ import csv
 import io
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -195,27 +196,28 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             report.count(outcome)
         pending.clear()
 
-    try:
-        for line, cells in rows:
-            report.rows += 1
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                report.reject(line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
-                continue
-            try:
-                task = convert(Row(cells, columns), tz)
-            except RowError as exc:
-                report.reject(line, str(exc))
-                continue
-            _note_owner(report, owners, task)
-            pending.append(task)
-            if len(pending) >= batch:
-                flush()
-            if on_progress is not None and report.rows % 1000 == 0:
-                on_progress(bytes_read(), total, report.rows)
-    except _Malformed as exc:
-        report.stopped = f"line {exc.line}: the CSV is malformed from here on ({exc})"
-    if pending:
-        flush()
+    with (nullcontext() if dry_run else store.bulk_writes()):
+        try:
+            for line, cells in rows:
+                report.rows += 1
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    report.reject(line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
+                    continue
+                try:
+                    task = convert(Row(cells, columns), tz)
+                except RowError as exc:
+                    report.reject(line, str(exc))
+                    continue
+                _note_owner(report, owners, task)
+                pending.append(task)
+                if len(pending) >= batch:
+                    flush()
+                if on_progress is not None and report.rows % 1000 == 0:
+                    on_progress(bytes_read(), total, report.rows)
+        except _Malformed as exc:
+            report.stopped = f"line {exc.line}: the CSV is malformed from here on ({exc})"
+        if pending:
+            flush()
     if on_progress is not None:
         on_progress(total, total, report.rows)
     if not dry_run:
