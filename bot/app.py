@@ -55,7 +55,7 @@ def create_app(deps: Deps, *, http: bool = False) -> App:
         name="headwork_app",
         logger=logging.getLogger("headwork.bolt"),
     )
-    app.use(HeadworkMiddleware(deps, EventLog(deps.store)))
+    app.use(HeadworkMiddleware(deps, deps.events or EventLog(deps.store)))
     app.error(_on_error)
     register_listeners(app)
     direct_matchers(app)

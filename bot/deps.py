@@ -86,6 +86,7 @@ class Deps:
     # Done in Slack -> done upstream (the Asana sync's complete_upstream), run after the ack
     complete_upstream: Callable[[Task, datetime], str] | None = None
     agenda: object = None  # bot.agenda.AgendaService, built by build_deps
+    events: object = None  # bot.store_events.EventLog: which Events API deliveries were processed
 
     def now(self) -> datetime:
         return self.clock()
@@ -120,6 +121,8 @@ def build_deps(settings: Settings, store: TaskStore, client: WebClient, clock: C
                 outbox=outbox or Outbox(store, client, clock),
                 background=background or Background(), status=status, complete_upstream=complete_upstream)
     from .agenda import AgendaService
+    from .store_events import EventLog
 
     deps.agenda = AgendaService(settings, store, model, deps.outbox)
+    deps.events = EventLog(store)
     return deps

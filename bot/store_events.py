@@ -29,6 +29,13 @@ class EventLog:
                                (event_id, now.timestamp()))
         return cur.rowcount == 1
 
+    def claim_here(self, event_id: str, now: datetime) -> bool:
+        """`claim` inside a transaction the caller holds: the claim commits (or rolls back) with
+        the work it guards."""
+        cur = self.store.conn.execute("INSERT OR IGNORE INTO seen_events (event_id, seen_ts) VALUES (?, ?)",
+                                      (event_id, now.timestamp()))
+        return cur.rowcount == 1
+
     def release(self, event_id: str) -> None:
         """Processing failed: let Slack's next redelivery try again."""
         self.store.conn.execute("DELETE FROM seen_events WHERE event_id = ?", (event_id,))

@@ -84,11 +84,14 @@ def channel_ready(ledger: WorkslopLedger, channel: str | None, now: datetime) ->
 
 
 def record_flag(deps: Deps, *, flagger: str, item: str, channel: str | None, author: str | None, source: str,
-                reaction: str | None = None, event_ts: float | None = None) -> tuple[str, int | None]:
-    """('new' | 'existing', flag id), or ('self' | 'cap' | 'stale', None) when the rules say no.
+                reaction: str | None = None, event_ts: float | None = None,
+                event_id: str | None = None) -> tuple[str, int | None]:
+    """('new' | 'existing', flag id), or ('self' | 'cap' | 'stale' | 'redelivered', None) when the
+    rules say no.
 
-    One transaction, one commit: the reaction's order (`event_ts`), the cap and the insert. The
-    prompt is queued by `PromptSweep`, many to a commit, right after the ack."""
+    One transaction, one commit: the Events API delivery (`event_id`, claimed once), the reaction's
+    order (`event_ts`), the cap and the insert. The prompt is queued by `PromptSweep`, many to a
+    commit, right after the ack."""
     if author and author == flagger:
         return "self", None
     ledger = ledger_of(deps)
@@ -96,6 +99,8 @@ def record_flag(deps: Deps, *, flagger: str, item: str, channel: str | None, aut
     since = day_start(deps, flagger, now)
     private = known_privacy(ledger, channel)
     with deps.store.transaction():  # the cap and the insert together: two quick reactions can't both slip under it
+        if event_id is not None and deps.events is not None and not deps.events.claim_here(event_id, now):
+            return "redelivered", None
         if event_ts is not None and ledger.removed_after(flagger, item, event_ts):
             return "stale", None  # a removal newer than this reaction already arrived
         if ledger.count_since(flagger, since) >= deps.settings.config.workslop.daily_cap:

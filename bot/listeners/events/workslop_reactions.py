@@ -7,6 +7,7 @@ person per item); events arriving out of order are settled by their `event_ts`."
 from __future__ import annotations
 
 from ...deps import Deps
+from ...middleware import EVENT_ID
 from ...workslop.flagging import (GONE_REMOVED, after_flag, channel_ready, is_workslop_reaction, item_of, learn_channel,
                                   ledger_of, reaction_name, record_flag, retract_reaction, sweep_of, tell_cap_reached,
                                   update_prompt)
@@ -29,7 +30,7 @@ def _who_and_what(event: dict, deps: Deps) -> tuple[str | None, str | None, str 
     return user, item, channel
 
 
-def handle_reaction_added(event: dict, deps: Deps) -> None:
+def handle_reaction_added(event: dict, deps: Deps, context: dict) -> None:
     user, item, channel = _who_and_what(event, deps)
     if user is None:
         return
@@ -41,7 +42,8 @@ def handle_reaction_added(event: dict, deps: Deps) -> None:
         return
     now = deps.now()
     outcome, flag_id = record_flag(deps, flagger=user, item=item, channel=channel, author=author, source="reaction",
-                                   reaction=reaction_name(event.get("reaction")), event_ts=_event_ts(event))
+                                   reaction=reaction_name(event.get("reaction")), event_ts=_event_ts(event),
+                                   event_id=context.get(EVENT_ID))
     if outcome == "cap":
         tell_cap_reached(deps, user)
     elif outcome == "new":
@@ -55,10 +57,13 @@ def handle_reaction_added(event: dict, deps: Deps) -> None:
             deps.background.submit(after_flag, deps, flag_id, user, channel)
 
 
-def handle_reaction_removed(event: dict, deps: Deps) -> None:
+def handle_reaction_removed(event: dict, deps: Deps, context: dict) -> None:
     user, item, channel = _who_and_what(event, deps)
     if user is None:
         return
+    event_id = context.get(EVENT_ID)
+    if event_id is not None and deps.events is not None and not deps.events.claim(event_id, deps.now()):
+        return  # a redelivery (taking a reaction off is idempotent anyway: this saves the work)
     if len(deps.settings.config.workslop.reactions) > 1:
         # another alias by the same person may still be on it: only Slack knows (reactions.get)
         deps.background.submit(retract_reaction, deps, user, item, _event_ts(event), True)
