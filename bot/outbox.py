@@ -48,16 +48,16 @@ REPEATABLE = {"chat.update"}  # the same call again leaves the same result
 
 class Outbox:
     def __init__(self, store: TaskStore, client: WebClient, clock: Callable[[], datetime],
-                 sleep: Callable[[float], None] = time.sleep, pace_seconds: float = PACE_SECONDS):
+                 sleep: Callable[[float], None] | None = None, pace_seconds: float = PACE_SECONDS):
         self.db = OutboxStore(store)
         self.store = store
         self.client = client
         self.clock = clock
-        self.sleep = sleep
-        self.pace_seconds = pace_seconds
-        self._last_post: dict[str, float] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self.sleep = sleep or self._stop.wait  # pacing waits, but never past a stop
+        self.pace_seconds = pace_seconds
+        self._last_post: dict[str, float] = {}
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._paused: str | None = None
@@ -94,8 +94,8 @@ class Outbox:
         with self._lock:  # one drainer per process; other processes are fenced by mark_sending
             sent = 0
             for item in self.db.due(now or self.clock(), limit):
-                if self._paused is not None:
-                    break
+                if self._paused is not None or self._stop.is_set():
+                    break  # stopping: what is left waits, queued, for the next start
                 if self._deliver(item):
                     sent += 1
             return sent

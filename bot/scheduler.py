@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -74,7 +74,11 @@ def build_scheduler(clock: Clock, jobs: list[JobSpec], timezone: tzinfo | str = 
             raise ValueError(f"two jobs are called {spec.id!r}")
         seen.add(spec.id)
         trigger = spec.trigger or IntervalTrigger(seconds=spec.every.total_seconds(), timezone=timezone)
-        extra = {"next_run_time": clock()} if spec.run_at_start else {}
+        # When a job runs is APScheduler's business, on its own (wall) clock; what "now" is inside
+        # the job is ours (`run_job` passes clock()). A start-up run scheduled at clock() while the
+        # clock is not the wall's (HEADWORK_NOW in tests) looked months overdue to APScheduler, which
+        # then walked every missed minute (seconds of CPU, and a stop delayed past 15 s) and skipped it.
+        extra = {"next_run_time": datetime.now(UTC)} if spec.run_at_start else {}
         scheduler.add_job(partial(run_job, spec, clock), trigger=trigger, id=spec.id, name=spec.name or spec.id,
                           coalesce=True, max_instances=1,
                           misfire_grace_time=max(1, int(spec.misfire_grace.total_seconds())), **extra)

@@ -97,6 +97,11 @@ class Server:
         self.proc.send_signal(signal.SIGTERM)
         try:
             return self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self._reader.join(5)
+            raise AssertionError("headwork run did not stop within 15 s of SIGTERM; its log ends:\n"
+                                 + "".join(self.lines[-40:])) from None
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
