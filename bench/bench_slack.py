@@ -8,7 +8,8 @@ R (default 5,000) `/top5` requests from random people through the Bolt app `crea
 builds — signature verification, Headwork's middleware, the listener, the indexed read and
 the Block Kit reply — exactly as HTTP and Socket Mode hand them over. Requests are signed
 beforehand (signing is Slack's work, not ours). Each person's time zone is already known, as
-after their first contact, so no request waits on `users.info`. Prints JSON.
+after their first contact, so no request waits on `users.info`. Prints JSON. A store built by
+the run is served from a fresh child process, so `peak_rss_mb` is the serving process's own.
 
 Target (2-core machine): p99 <= 2 ms at 1,000,000 tasks.
 """
@@ -20,6 +21,7 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +78,15 @@ def run(path: Path, people: int, requests: int, rnd: random.Random) -> dict:
             "store_read_top_tasks": percentiles(reads), "users_info_calls": background}
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not getrusage: on Linux a child started by fork/vfork + exec
+    reports its parent's high-water mark there (the builder's, here), not its own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1_000_000)
@@ -90,10 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="headwork-bench-slack-") as tmp:
         path = args.db or Path(tmp) / "bench.db"
         if not path.exists():
+            # built here, served from a fresh process: the serving process's memory is the figure,
+            # not the builder's (which touched every page of the file while writing it)
             out["build"] = build(path, args.tasks, args.people, rnd)
+            out["build"]["builder_peak_rss_mb"] = peak_rss_mb()
+            child = subprocess.run([sys.executable, "-m", "bench.bench_slack", *(argv if argv is not None else sys.argv[1:]),
+                                    "--db", str(path)], capture_output=True, text=True, check=True)
+            served = json.loads(child.stdout)
+            out.update({k: v for k, v in served.items() if k not in out})
+            print(json.dumps(out, indent=2))
+            return 0
         out.update(run(path, args.people, args.requests, rnd))
     out["met"] = out["dispatch"]["p99_ms"] <= 2.0
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = peak_rss_mb()
     out["private_memory_mb"] = round(anon_mb(), 1)
     out["cpus"] = os.cpu_count()
     print(json.dumps(out, indent=2))
