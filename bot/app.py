@@ -23,7 +23,6 @@ from .bolt_matchers import direct_matchers
 from .deps import Deps
 from .listeners import register_listeners
 from .middleware import HeadworkMiddleware
-from .store_events import EventLog
 
 log = logging.getLogger("headwork.app")
 
@@ -55,7 +54,7 @@ def create_app(deps: Deps, *, http: bool = False) -> App:
         name="headwork_app",
         logger=logging.getLogger("headwork.bolt"),
     )
-    app.use(HeadworkMiddleware(deps, deps.events or EventLog(deps.store)))
+    app.use(HeadworkMiddleware(deps, deps.events))
     app.error(_on_error)
     register_listeners(app)
     direct_matchers(app)

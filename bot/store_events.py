@@ -24,10 +24,8 @@ class EventLog:
 
     def claim(self, event_id: str, now: datetime) -> bool:
         """True the first time an event id is seen; False for a redelivery already claimed."""
-        with self.store.transaction() as conn:  # queue with this process's other writers
-            cur = conn.execute("INSERT OR IGNORE INTO seen_events (event_id, seen_ts) VALUES (?, ?)",
-                               (event_id, now.timestamp()))
-        return cur.rowcount == 1
+        with self.store.transaction():  # queue with this process's other writers
+            return self.claim_here(event_id, now)
 
     def claim_here(self, event_id: str, now: datetime) -> bool:
         """`claim` inside a transaction the caller holds: the claim commits (or rolls back) with

@@ -99,7 +99,7 @@ def record_flag(deps: Deps, *, flagger: str, item: str, channel: str | None, aut
     since = day_start(deps, flagger, now)
     private = known_privacy(ledger, channel)
     with deps.store.transaction():  # the cap and the insert together: two quick reactions can't both slip under it
-        if event_id is not None and deps.events is not None and not deps.events.claim_here(event_id, now):
+        if event_id is not None and not deps.events.claim_here(event_id, now):
             return "redelivered", None
         if event_ts is not None and ledger.removed_after(flagger, item, event_ts):
             return "stale", None  # a removal newer than this reaction already arrived

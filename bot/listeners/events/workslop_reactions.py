@@ -62,8 +62,8 @@ def handle_reaction_removed(event: dict, deps: Deps, context: dict) -> None:
     if user is None:
         return
     event_id = context.get(EVENT_ID)
-    if event_id is not None and deps.events is not None and not deps.events.claim(event_id, deps.now()):
-        return  # a redelivery (taking a reaction off is idempotent anyway: this saves the work)
+    if event_id is not None and not deps.events.claim(event_id, deps.now()):
+        return  # a redelivery (taking a reaction off is idempotent anyway; this keeps the dedupe on event_id)
     if len(deps.settings.config.workslop.reactions) > 1:
         # another alias by the same person may still be on it: only Slack knows (reactions.get)
         deps.background.submit(retract_reaction, deps, user, item, _event_ts(event), True)
