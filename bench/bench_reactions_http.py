@@ -1,11 +1,11 @@
-"""Reaction events over real HTTP: the production server (waitress) on loopback, 30% redeliveries.
+"""Reaction events over real HTTP: the production server (granian) on loopback, 30% redeliveries.
 
     python -m bench.bench_reactions_http [--events N] [--people P] [--clients C]
 
 N (default 10,000) distinct `reaction_added` events with the workslop emoji, plus 30%
 redeliveries (same event_id, X-Slack-Retry-Num), signed beforehand and shuffled, POSTed by C
 (default 8) concurrent keep-alive clients — as Slack delivers in parallel — to
-`POST /slack/events` of `headwork run --http`'s WSGI app on waitress, over the loopback
+`POST /slack/events` of `headwork run --http`'s WSGI app on granian, over the loopback
 interface. The clients run in a process of their own (`--client`), as Slack does: their
 HTTP work is not the server's, and in the server's process they would share its GIL. Reported: events/s, and how many were lost or double-counted (the ledger must hold
 exactly N flags). Target (2-core machine): >= 1,000 events/s, 0 wrong.
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             far = (NOW.replace(year=2000), NOW.replace(year=2100))
             flags = sum(1 for _ in ledger.rows_between(*far))
         store.close()
-    out = {"benchmark": "reaction events over real HTTP (waitress on loopback), 30% redeliveries",
+    out = {"benchmark": "reaction events over real HTTP (granian on loopback), 30% redeliveries",
            "distinct_events": args.events, "deliveries": len(work), "clients": args.clients, "server_threads": threads,
            "statuses": statuses, "seconds": round(seconds, 2), "events_per_s": round(len(work) / seconds),
            "server_cpu_us_per_delivery": round(cpu / len(work) * 1e6),

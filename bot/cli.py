@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None, c
 def quiet_libraries(verbose: bool) -> None:
     """Libraries say what they do at INFO (every scheduler run, every Socket Mode frame); the
     operator wants Headwork's own lines. Their warnings and errors still show."""
-    for name in ("apscheduler", "slack_bolt", "slack_sdk", "headwork.bolt", "waitress", "asana", "urllib3"):
+    for name in ("apscheduler", "slack_bolt", "slack_sdk", "headwork.bolt", "granian", "_granian", "asana", "urllib3"):
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
     # Bolt reads SLACK_BOT_TOKEN from the process environment itself and then warns that the
     # client we hand it wins; that is the intent, not news.

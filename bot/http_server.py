@@ -1,14 +1,29 @@
-"""HTTP mode: Slack's requests to `POST /slack/events`, verified by Bolt, served by waitress
-(a production WSGI server; Bolt's own `app.start()` is a development server).
+"""HTTP mode: Slack's requests to `POST /slack/events`, verified by Bolt, served by granian's
+Rust HTTP/1.1 server (Bolt's own `app.start()` is a development server).
 
-Also `GET /healthz` for load balancers. Bodies over 1 MiB are refused (Slack's are a few KiB);
-a body Bolt cannot parse gets a 400 instead of an exception, so nothing a client sends can
-take the process down.
+Also `GET /healthz` for load balancers. Bodies over 1 MiB are refused before they are read
+(Slack's are a few KiB); a body Bolt cannot parse gets a 400 instead of an exception, so
+nothing a client sends can take the process down.
+
+Why granian, and why on a thread of this process: its sockets, HTTP parsing and keep-alive run
+in Rust, outside the interpreter lock, and Python runs only the app. Behind waitress, a
+pure-Python server, the asyncore loop cost about as much CPU per request as Headwork itself and
+competed with the request threads for the lock: a burst of reaction events reached ~350/s where
+the same app behind granian serves ~1,000/s (docs/benchmarks.md). Headwork stays one process
+per database (its write lock, outbox worker and scheduler assume it), so granian's own
+multi-process runner is not used; its worker is started here the way granian's thread runner
+(`granian.server.mt`) starts one. Those calls are not granian's documented API, so the
+dependency is pinned to one minor version and every HTTP test goes through them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import socket
+import threading
+import time
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
@@ -20,7 +35,6 @@ log = logging.getLogger("headwork.http")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1 << 20
-DEFAULT_THREADS = 8
 
 
 def bolt_request(raw: str, query: str, headers: dict) -> BoltRequest:
@@ -89,41 +103,131 @@ def _reply(start_response, status: int, body: bytes, content_type: str):
     return [body]
 
 
-def make_server(app: App, host: str, port: int, threads: int = 8):
-    """A waitress server (not yet running) for `app`; `server.effective_port` is the bound port."""
-    from waitress.server import create_server
 
-    # waitress warns "Task queue depth is N" whenever a request waits for a free thread: under a
-    # burst of events that is a log line per request (6% of the CPU at 1,000 events/s) and no news.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return create_server(SlackWsgiApp(app), host=host, port=port, threads=threads, ident="headwork",
-                         clear_untrusted_proxy_headers=True, max_request_body_size=MAX_BODY)
+DEFAULT_THREADS = 2  # Python threads calling the app: a second one keeps a slow call (views.open) from
+# holding up everything; more only contend for the interpreter lock (docs/benchmarks.md)
+BACKLOG = 1024
+_ENVIRON = {"SCRIPT_NAME": "", "SERVER_SOFTWARE": "headwork", "wsgi.errors": None, "wsgi.multiprocess": False,
+            "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0), "wsgi.input_terminated": True}
+
+
+class _StartResponse:
+    __slots__ = ("status", "headers")
+
+    def __init__(self):
+        self.status = 500
+        self.headers: list = []
+
+    def __call__(self, status: str, headers: list, exc_info=None):
+        self.status = int(status.split(" ", 1)[0])
+        self.headers = headers
+
+
+class HttpServer:
+    """granian's HTTP/1.1 worker on `host:port` (0: any free port, see `effective_port`), calling
+    the WSGI app on `threads` Python threads. `run()` starts it and returns; `close()` stops
+    accepting, lets the requests in flight finish and releases the port."""
+
+    def __init__(self, wsgi, host: str, port: int, threads: int = DEFAULT_THREADS):
+        from granian._granian import WorkerSignal
+
+        self.wsgi = wsgi
+        self.threads = max(1, threads)
+        self._sock = socket.create_server((host, port), backlog=BACKLOG)
+        self._sock.setblocking(False)
+        self.effective_port = self._sock.getsockname()[1]
+        self._signal = WorkerSignal()
+        self._idle = threading.Condition()
+        self._in_flight = 0
+        self._last_done = 0.0
+        self._environ = {**_ENVIRON, "wsgi.errors": _LogStream()}
+        self._loop = None
+
+    def run(self) -> None:
+        from granian._futures import _new_cbscheduler
+        from granian._granian import MetricsAggregator, SocketHolder, WSGIWorker
+        from granian.http import HTTP1Settings
+
+        # the worker takes the descriptor over (and closes it when it stops): it gets its own copy
+        holder = SocketHolder(os.dup(self._sock.fileno()), False, BACKLOG)
+        worker = WSGIWorker(1, (None, holder), None, 1, 512, self.threads, 30, BACKLOG, "1",
+                            HTTP1Settings(header_read_timeout=30_000, keep_alive=True), None, None,
+                            False, None, None, None, "tls1.3", None, [], False, (None, MetricsAggregator(1)))
+        self._loop = asyncio.new_event_loop()  # granian's scheduler wants one; WSGI calls never run on it
+        worker.serve_str(_new_cbscheduler(self._loop, self._call, impl_asyncio=False), self._loop, self._signal)
+
+    def _call(self, proto, scope) -> int:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            start = _StartResponse()
+            try:
+                result = self.wsgi(self._environ | scope, start)
+                try:
+                    body = b"".join(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+            except Exception:
+                log.exception("request to %s failed", scope.get("PATH_INFO", "?"))
+                start.status, start.headers = 500, [("content-type", "text/plain; charset=utf-8")]
+                body = b"Internal Server Error\n"
+            proto.response_bytes(start.status, start.headers, body)
+            return start.status
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._last_done = time.monotonic()
+                self._idle.notify_all()
+
+    def close(self, timeout: float = 5) -> bool:
+        """Stop; True once no request has been in the app for a moment (False: some still are)."""
+        self._signal.set()
+        deadline = time.monotonic() + timeout
+        settle = 0.05  # the worker may still hand over a request it had read before the signal
+        with self._idle:
+            while self._in_flight or time.monotonic() - self._last_done < settle:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._idle.wait(min(left, settle))
+            quiet = not self._in_flight
+        self._sock.close()
+        if self._loop is not None:
+            self._loop.close()
+        return quiet
+
+
+class _LogStream:
+    """`wsgi.errors`: what an app writes there goes to the log."""
+
+    def write(self, text: str) -> None:
+        if text.strip():
+            log.warning("%s", text.rstrip())
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+
+def make_server(app: App, host: str, port: int, threads: int = DEFAULT_THREADS) -> HttpServer:
+    """The HTTP server (not yet running) for `app`; `server.effective_port` is the bound port."""
+    return HttpServer(SlackWsgiApp(app), host, port, threads)
 
 
 class Serving:
-    """A waitress server running on a thread, stopped cleanly: closing the listening socket under
-    waitress's select loop can raise EBADF in that loop, which after a stop means nothing."""
+    """A server running, and stopped cleanly: `stop()` waits for the requests in flight."""
 
-    def __init__(self, server):
-        import threading
-
+    def __init__(self, server: HttpServer):
         self.server = server
-        self._stopping = False
-        self.thread = threading.Thread(target=self._run, name="headwork-http", daemon=True)
 
     def start(self) -> "Serving":
-        self.thread.start()
+        self.server.run()
         return self
 
-    def _run(self) -> None:
-        try:
-            self.server.run()
-        except OSError:
-            if not self._stopping:
-                raise
-
     def stop(self, timeout: float = 5) -> None:
-        self._stopping = True
-        self.server.close()
-        self.server.task_dispatcher.shutdown(timeout=timeout)
-        self.thread.join(timeout=timeout)
+        if not self.server.close(timeout):
+            log.warning("HTTP server stopped with requests still in the app after %.0f s", timeout)

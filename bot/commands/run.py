@@ -1,7 +1,7 @@
 """`headwork run`: the Slack app, its scheduler and its outbox, in one process.
 
 Socket Mode by default (SLACK_BOT_TOKEN, SLACK_APP_TOKEN); `--http` serves Slack's requests
-on a production WSGI server (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET). SIGTERM or Ctrl-C
+on granian, a production HTTP server (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET). SIGTERM or Ctrl-C
 stops it cleanly: no new work is taken, the scheduler and outbox stop, queued messages wait
 in the database for the next start.
 """
@@ -16,6 +16,7 @@ import threading
 from slack_sdk.errors import SlackApiError
 
 from .. import logsafe
+from ..http_server import DEFAULT_THREADS
 from ..service import Service
 from ..settings import slack_credentials
 
@@ -27,7 +28,8 @@ def register(sub) -> None:
     p.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
     p.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000; 0 picks a free one)")
-    p.add_argument("--threads", type=int, default=8, help="HTTP mode: request threads (default 8)")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                   help=f"HTTP mode: Python threads running requests (default {DEFAULT_THREADS})")
     p.set_defaults(handler=run)
 
 
