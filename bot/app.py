@@ -19,6 +19,7 @@ import sqlite3
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackClientError
 
+from .bolt_calls import direct_listener_args, light_request_clients
 from .bolt_matchers import direct_matchers
 from .deps import Deps
 from .listeners import register_listeners
@@ -58,6 +59,8 @@ def create_app(deps: Deps, *, http: bool = False) -> App:
     app.error(_on_error)
     register_listeners(app)
     direct_matchers(app)
+    direct_listener_args(app)
+    light_request_clients(app)
     return app
 
 
