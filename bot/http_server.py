@@ -104,8 +104,11 @@ def _reply(start_response, status: int, body: bytes, content_type: str):
 
 
 
-DEFAULT_THREADS = 2  # Python threads calling the app: a second one keeps a slow call (views.open) from
-# holding up everything; more only contend for the interpreter lock (docs/benchmarks.md)
+# Python threads running requests. One: every listener does store work only and hands Web API
+# calls to `deps.background` (bot/app.py), so a request never waits on the network, and a second
+# request thread only adds interpreter-lock handoffs: 880-995 us of CPU per reaction event with two
+# against 627-715 with one, 958-1,089 events/s against 1,377-1,610 (docs/benchmarks.md).
+DEFAULT_THREADS = 1
 BACKLOG = 1024
 _ENVIRON = {"SCRIPT_NAME": "", "SERVER_SOFTWARE": "headwork", "wsgi.errors": None, "wsgi.multiprocess": False,
             "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0), "wsgi.input_terminated": True}
