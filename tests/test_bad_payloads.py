@@ -33,7 +33,7 @@ CALLBACKS = st.sampled_from([ids.VIEW_WHY, ids.VIEW_SNOOZE_DATE, ids.VIEW_TASK_E
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory, model):
-    """The real WSGI app on waitress, on loopback, over the sample organisation."""
+    """The real WSGI app on granian (bot/http_server.py), on loopback, over the sample organisation."""
     from bot.devkit.harness import SlackHarness
     from scoring.demo import seed_demo
     from scoring.store import TaskStore
