@@ -15,7 +15,7 @@ from datetime import datetime, time
 
 from sqlite_utils.migrations import Migrations
 
-from scoring.store import TaskStore, iso, parse_iso
+from scoring.store import FeatureStore, iso, parse_iso
 from scoring.tasks import OPEN_STATUSES
 
 from .meetings import SLACK_PREFIX, Meeting
@@ -108,14 +108,8 @@ def _meeting(row) -> Meeting:
                    max_items=row[10], owner=row[11], from_config=False)
 
 
-class AgendaStore:
-    def __init__(self, store: TaskStore):
-        self.store = store
-        store.migrate(migrations)
-
-    @property
-    def conn(self):
-        return self.store.conn
+class AgendaStore(FeatureStore):
+    migrations = migrations
 
     # --- meetings made in Slack ----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils.migrations import Migrations
 
-from scoring.store import TaskStore, iso, parse_iso
+from scoring.store import FeatureStore, iso, parse_iso
 from scoring.tasks import OPEN_STATUSES
 
 migrations = Migrations("headwork.digest")
@@ -108,14 +108,8 @@ def _open_task(row) -> OpenTask:
     return OpenTask(row[0], row[1], row[2], row[3], row[4], parse_iso(row[5]), parse_iso(row[6]))
 
 
-class DigestStore:
-    def __init__(self, store: TaskStore):
-        self.store = store
-        store.migrate(migrations)
-
-    @property
-    def conn(self):
-        return self.store.conn
+class DigestStore(FeatureStore):
+    migrations = migrations
 
     # --- recipients managed from Slack --------------------------------------------------------
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils.migrations import Migrations
 
-from scoring.store import TaskStore
+from scoring.store import FeatureStore
 
 migrations = Migrations("headwork.events")
 
@@ -17,10 +17,8 @@ def m001_seen_events(db) -> None:
     db.execute("CREATE INDEX seen_events_ts ON seen_events (seen_ts)")
 
 
-class EventLog:
-    def __init__(self, store: TaskStore):
-        self.store = store
-        store.migrate(migrations)
+class EventLog(FeatureStore):
+    migrations = migrations
 
     def claim(self, event_id: str, now: datetime) -> bool:
         """True the first time an event id is seen; False for a redelivery already claimed."""

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlite_utils.migrations import Migrations
 
-from scoring.store import TaskStore, iso
+from scoring.store import FeatureStore, iso
 
 migrations = Migrations("headwork.outbox")
 
@@ -61,10 +61,8 @@ def _item(row) -> OutboxItem:
                       json.loads(row[7]) if row[7] else None, row[8], row[9])
 
 
-class OutboxStore:
-    def __init__(self, store: TaskStore):
-        self.store = store
-        store.migrate(migrations)
+class OutboxStore(FeatureStore):
+    migrations = migrations
 
     def claim(self, key: str, method: str, args: dict, now: datetime, not_before: datetime | None = None) -> bool:
         """Claim `key` and queue the call. False when the key was already claimed (never sent twice)."""

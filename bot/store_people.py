@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlite_utils.migrations import Migrations
 
-from scoring.store import TaskStore, iso, parse_iso
+from scoring.store import FeatureStore, iso, parse_iso
 
 migrations = Migrations("headwork.people")
 
@@ -35,10 +35,8 @@ class PersonRecord:
     fetched_at: datetime
 
 
-class PeopleStore:
-    def __init__(self, store: TaskStore):
-        self.store = store
-        store.migrate(migrations)
+class PeopleStore(FeatureStore):
+    migrations = migrations
 
     def get(self, slack_id: str) -> PersonRecord | None:
         row = self.store.conn.execute("SELECT slack_id, name, tz, is_bot, deleted, fetched_at FROM people "

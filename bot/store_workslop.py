@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils.migrations import Migrations
 
-from scoring.store import TaskStore, iso, parse_iso
+from scoring.store import FeatureStore, TaskStore, iso, parse_iso
 
 migrations = Migrations("headwork.workslop")
 
@@ -162,17 +162,14 @@ def _flag(row) -> Flag:
                 parse_iso(row[8]), row[9], row[10], row[11], parse_iso(row[12]))
 
 
-class WorkslopLedger:
+class WorkslopLedger(FeatureStore):
+    migrations = migrations
+
     def __init__(self, store: TaskStore):
-        self.store = store
-        store.migrate(migrations)
+        super().__init__(store)
         # what workslop_channels says, kept in memory: every reaction needs its channel's privacy,
         # and this ledger is the only writer (`set_channel_privacy` keeps it current)
         self._channels: dict[str, tuple[bool | None, datetime | None]] = {}
-
-    @property
-    def conn(self):
-        return self.store.conn
 
     def insert_if_new(self, *, flagger: str, item: str, channel: str | None, author: str | None, source: str,
                       now: datetime, reaction: str | None = None, channel_private: bool | None = None,
