@@ -62,12 +62,18 @@ def handle_reaction_removed(event: dict, deps: Deps, context: dict) -> None:
     if user is None:
         return
     event_id = context.get(EVENT_ID)
-    if event_id is not None and not deps.events.claim(event_id, deps.now()):
-        return  # a redelivery (taking a reaction off is idempotent anyway; this keeps the dedupe on event_id)
+    # A redelivery is dropped (taking a reaction off is idempotent anyway; this keeps the dedupe
+    # on event_id). The claim commits with the retraction: one commit, and a failed retraction
+    # leaves the event unclaimed for Slack's retry.
     if len(deps.settings.config.workslop.reactions) > 1:
+        if event_id is not None and not deps.events.claim(event_id, deps.now()):
+            return
         # another alias by the same person may still be on it: only Slack knows (reactions.get)
         deps.background.submit(retract_reaction, deps, user, item, _event_ts(event), True)
         return
-    applied, flag_id = ledger_of(deps).retract_reaction(user, item, _event_ts(event))
+    with deps.store.transaction():
+        if event_id is not None and not deps.events.claim_here(event_id, deps.now()):
+            return
+        applied, flag_id = ledger_of(deps).retract_reaction(user, item, _event_ts(event))
     if flag_id is not None:
         deps.background.submit(update_prompt, deps, flag_id, gone=GONE_REMOVED)
