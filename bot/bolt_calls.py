@@ -21,8 +21,6 @@ against Bolt's own functions for every listener and request kind.
 
 from __future__ import annotations
 
-import copy
-
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener.custom_listener import CustomListener
 from slack_bolt.logger import get_bolt_app_logger
@@ -109,7 +107,8 @@ def light_request_clients(app: App) -> None:
     def init_context(req: BoltRequest) -> None:
         req.context["logger"] = get_bolt_app_logger(app_name=app.name, base_logger=app._base_logger)  # noqa: SLF001
         req.context["token"] = app._token  # noqa: SLF001
-        client = copy.copy(template)
+        client = object.__new__(WebClient)  # copy.copy, without its reduce protocol (~10 us)
+        client.__dict__.update(template.__dict__)
         client.default_params = {"team_id": req.context.team_id} if req.context.team_id is not None else {}
         client.retry_handlers = list(template.retry_handlers) if template.retry_handlers is not None else None
         req.context["client"] = client

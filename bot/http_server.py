@@ -37,7 +37,7 @@ HEALTH_PATH = "/healthz"
 MAX_BODY = 1 << 20
 
 
-def bolt_request(raw: str, query: str, headers: dict) -> BoltRequest:
+def bolt_request(raw: str, query: str | None, headers: dict) -> BoltRequest:
     """A BoltRequest, minus an upstream quirk: slack_bolt 1.30 reads any form body that merely
     *contains* "payload" as an interactivity payload, so `/top5 payload` would arrive empty and
     go unanswered. A form body without a `payload` field is a slash command: parse it as one."""
@@ -78,7 +78,7 @@ class SlackWsgiApp:
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         try:
-            request = bolt_request(raw.decode("utf-8"), environ.get("QUERY_STRING", ""), headers)
+            request = bolt_request(raw.decode("utf-8"), environ.get("QUERY_STRING") or None, headers)
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
             log.warning("unreadable request body refused (%s)", type(exc).__name__)
             return _reply(start_response, 400, b"Bad Request\n", "text/plain; charset=utf-8")
@@ -103,14 +103,13 @@ def _reply(start_response, status: int, body: bytes, content_type: str):
     return [body]
 
 
-
 # Python threads running requests. One: every listener does store work only and hands Web API
 # calls to `deps.background` (bot/app.py), so a request never waits on the network, and a second
 # request thread only adds interpreter-lock handoffs: 880-995 us of CPU per reaction event with two
 # against 627-715 with one, 958-1,089 events/s against 1,377-1,610 (docs/benchmarks.md).
 DEFAULT_THREADS = 1
 BACKLOG = 1024
-_ENVIRON = {"SCRIPT_NAME": "", "SERVER_SOFTWARE": "headwork", "wsgi.errors": None, "wsgi.multiprocess": False,
+_ENVIRON = {"SCRIPT_NAME": "", "SERVER_SOFTWARE": "headwork", "wsgi.multiprocess": False,
             "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0), "wsgi.input_terminated": True}
 
 
@@ -153,6 +152,10 @@ class HttpServer:
 
         # the worker takes the descriptor over (and closes it when it stops): it gets its own copy
         holder = SocketHolder(os.dup(self._sock.fileno()), False, BACKLOG)
+        # as granian.server.mt passes them: worker id, socket, -, runtime threads, runtime blocking
+        # threads, Python threads, their idle timeout (s), backpressure, HTTP/1 only, its settings,
+        # HTTP/2 settings, static files, TLS (off: Slack reaches us through the TLS-terminating
+        # proxy), metrics (off)
         worker = WSGIWorker(1, (None, holder), None, 1, 512, self.threads, 30, BACKLOG, "1",
                             HTTP1Settings(header_read_timeout=30_000, keep_alive=True), None, None,
                             False, None, None, None, "tls1.3", None, [], False, (None, MetricsAggregator(1)))

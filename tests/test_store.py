@@ -267,3 +267,18 @@ def test_feature_stores_opened_at_once_on_a_fresh_database_all_work(tmp_path):
     applied = store.conn.execute("SELECT migration_set, count(*), count(DISTINCT name) FROM _sqlite_migrations "
                                  "GROUP BY migration_set").fetchall()
     assert applied and all(n == distinct for _, n, distinct in applied)  # every migration applied exactly once
+
+
+def test_iso_text_is_the_instants_second_in_utc_whatever_came_before():
+    import random
+    from zoneinfo import ZoneInfo
+
+    from scoring.store import iso
+
+    rnd = random.Random(3)
+    zones = [timezone.utc, ZoneInfo("Europe/London"), ZoneInfo("America/Sao_Paulo"), timezone(timedelta(hours=5, minutes=30))]
+    for n in range(20_000):
+        ts = rnd.uniform(-3e9, 4e9) if n % 2 else rnd.choice([0, -1, -0.5, 1e9 + 0.999999, -86400.25])
+        dt = datetime.fromtimestamp(ts, rnd.choice(zones))
+        for same in (dt, dt.astimezone(rnd.choice(zones)), dt.replace(microsecond=0)):  # the remembered second, again
+            assert iso(same) == same.astimezone(timezone.utc).isoformat(timespec="seconds")

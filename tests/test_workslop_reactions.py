@@ -194,3 +194,29 @@ def test_a_late_removal_older_than_a_new_reaction_changes_nothing(ws):
     assert ws.ledger.find(TOM, f"msg:{GENERAL}:{ts}") is not None
     unreact(ws, TOM, ts=ts, event_ts="1772438800.000400")  # and a real removal still works
     assert ws.ledger.find(TOM, f"msg:{GENERAL}:{ts}") is None
+
+
+@pytest.mark.parametrize("zone", ["America/Sao_Paulo", "America/Goose_Bay", "Asia/Beirut", "Europe/London"])
+def test_the_remembered_day_start_is_midnight_in_the_zone_across_dst_changes(zone):
+    """The cap's day start is remembered per zone for the day. Walked hour by hour through a year,
+    and every 30 s through the two days around each clock change, it is always 00:00 of the local
+    date, including days whose midnight is skipped or repeated: Sao Paulo's clocks went back from
+    00:00 to 23:00 until 2019, Goose Bay's from 00:01 to 23:01 until 2010 (for one minute the
+    date is the next day's, then the previous day's again: such a day is not remembered)."""
+    from datetime import time, timezone
+
+    from bot.workslop.flagging import local_day_start
+
+    tz = ZoneInfo(zone)
+    year = 2010 if zone == "America/Goose_Bay" else 2018
+    start = int(datetime(year, 1, 1, tzinfo=timezone.utc).timestamp())
+    hours = range(start, int(datetime(year + 1, 1, 1, tzinfo=timezone.utc).timestamp()), 3600)
+    changes = [ts for ts in hours if datetime.fromtimestamp(ts, tz).utcoffset()
+               != datetime.fromtimestamp(ts + 3600, tz).utcoffset()]
+    assert len(changes) == 2
+    walk = list(hours) + [t for change in changes for t in range(change - 86400, change + 86400, 30)]
+    for ts in walk:
+        now = datetime.fromtimestamp(ts, timezone.utc)
+        want = datetime.combine(now.astimezone(tz).date(), time(0), tz)
+        got = local_day_start(now, tz)
+        assert (got, got.replace(tzinfo=None), got.fold) == (want, want.replace(tzinfo=None), want.fold), now

@@ -63,8 +63,27 @@ def item_of(item: object) -> tuple[str | None, str | None]:
 
 def day_start(deps: Deps, person: str, now: datetime) -> datetime:
     """00:00 today in the person's own zone: the daily cap counts from there."""
-    tz = deps.directory.tz_for(person)
-    return datetime.combine(now.astimezone(tz).date(), time(0), tz)
+    return local_day_start(now, deps.directory.tz_for(person))
+
+
+_DAYS: dict = {}  # zone -> (first second of a day, first second of the next, that day's 00:00)
+
+
+def local_day_start(now: datetime, tz) -> datetime:
+    """`datetime.combine(now.astimezone(tz).date(), time(0), tz)`, remembered per zone for the day
+    (every reaction needs it). Only a day with one UTC offset throughout is remembered: there the
+    local date is that day's from its first second to the next day's, with no repeated hour."""
+    ts = now.timestamp()
+    known = _DAYS.get(tz)
+    if known is not None and known[0] <= ts < known[1]:
+        return known[2]
+    start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
+    end = datetime.combine(start.date() + timedelta(days=1), time(0), tz)
+    if start.utcoffset() == (end - timedelta(seconds=1)).astimezone(tz).utcoffset() == end.utcoffset():
+        if len(_DAYS) >= 1024:
+            _DAYS.clear()
+        _DAYS[tz] = (start.timestamp(), end.timestamp(), start)
+    return start
 
 
 def known_privacy(ledger: WorkslopLedger, channel: str | None) -> bool | None:
