@@ -71,7 +71,7 @@ class Service:
 
         serving = Serving(make_server(self.app, host, port, threads)).start()
         log.info("HTTP mode: listening on http://%s:%s%s", host, serving.server.effective_port, EVENTS_PATH)
-        stop.wait()
+        wait_for(stop)
         serving.stop()
 
     def serve_socket_mode(self, stop: threading.Event) -> None:
@@ -80,8 +80,18 @@ class Service:
         handler = SocketModeHandler(self.app, app_token=self.app_token, logger=logging.getLogger("headwork.socket"))
         handler.connect()
         log.info("Socket Mode: connected; waiting for Slack")
-        stop.wait()
+        wait_for(stop)
         handler.close()
+
+
+def wait_for(stop: threading.Event, every: float = 0.25) -> None:
+    """Block the main thread until `stop` is set, waking every `every` seconds. Python runs signal
+    handlers on the main thread, but the kernel may deliver SIGTERM to any of the process's threads
+    (granian's Rust threads among them); a main thread asleep in a plain `wait()` would then never
+    run the handler, and `headwork run` would ignore the signal (seen: 11 of 40 quick stops under
+    load). Waking up lets the pending handler run within `every`."""
+    while not stop.wait(every):
+        pass
 
 
 def _upstream(runtime):

@@ -178,3 +178,30 @@ def test_socket_mode_answers_over_the_websocket_and_stops_cleanly(tmp_path, env,
                 server.proc.kill()
     log = "".join(server.lines)
     assert "stopped" in log and BOT not in log and APP not in log
+
+
+def test_a_stop_signal_delivered_to_another_thread_still_stops_the_main_wait():
+    """The kernel may hand SIGTERM to any thread of `headwork run` (granian's Rust threads among
+    them); Python runs the handler on the main thread only once it wakes. Here the signal goes to
+    a helper thread on purpose: the main thread's wait must still end promptly."""
+    import signal
+    import threading
+
+    from bot.service import wait_for
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    fallback = threading.Timer(10, stop.set)  # never hang the suite
+    try:
+        sender = threading.Thread(target=lambda: (time.sleep(0.2), signal.pthread_kill(threading.get_ident(),
+                                                                                        signal.SIGTERM)))
+        fallback.start()
+        started = time.monotonic()
+        sender.start()
+        wait_for(stop)
+        waited = time.monotonic() - started
+        sender.join()
+    finally:
+        fallback.cancel()
+        signal.signal(signal.SIGTERM, previous)
+    assert waited < 2, f"the main thread noticed the signal only after {waited:.1f} s"
