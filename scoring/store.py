@@ -246,7 +246,7 @@ def iso_cached(dt: datetime | None) -> str | None:
     if text is None:
         if len(_ISO) >= 4096:
             _ISO.clear()
-        text = _ISO[key] = dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+        text = _ISO[key] = iso(dt)
     return text
 
 
