@@ -5,16 +5,17 @@
 
 Writes an Asana-format export of N rows (default 100,000) and one of `--small` rows
 (default 20,000) into a temporary directory, imports each into a fresh store -- parsed,
-upserted, judged by the offline rules and scored, exactly as `headwork import` does --
-and prints JSON. Each size runs in its own child process so that its peak RSS is its own;
-`rss_delta_mb` is that peak minus the RSS just before the import started. Memory is flat
-in the file size when the two deltas are about equal. A second import of the same file
-(every row "unchanged") is timed too. `private_delta_mb` is the same for the process's own
-memory (RssAnon): RSS also counts the database pages SQLite reads through mmap.
-`--breakdown N` instead times the pieces of one import of N rows (each SQL statement by its
-first words, the final WAL checkpoint included). `cpu_us_per_row` is the import's CPU time
-(this process): on a machine shared with other work, `rows_per_cpu_s` is what one free core
-would give, `rows_per_s` what the machine gave this time.
+upserted, judged by the offline rules and scored, exactly as `headwork import` does, with
+the worker processes it picks for the file (`workers`) -- and prints JSON. The large file is
+imported a second time in one process (`--workers 0`), for comparison. Each import runs in
+its own child process so that its peak RSS is its own; `rss_delta_mb` is that peak minus the
+RSS just before the import started. Memory is flat in the file size when the two deltas are
+about equal. A second import of the same file (every row "unchanged") is timed too.
+`private_delta_mb` is the same for the process's own memory (RssAnon): RSS also counts the
+database pages SQLite reads through mmap. `cpu_us_per_row` is the importing process's CPU
+time, `workers_cpu_us_per_row` its workers' together, `worker_peak_rss_mb` the largest
+worker's peak RSS. `--breakdown N` instead times the pieces of one import of N rows in one
+process (each SQL statement by its first words, the final WAL checkpoint included).
 """
 
 from __future__ import annotations
@@ -87,41 +88,53 @@ class _PrivatePeak:
         self.peak = max(self.peak, _rss_mb("RssAnon"))
 
 
-def child(rows: int, workdir: Path) -> dict:
-    """Generate, then import twice into a fresh store; runs in its own process."""
+def child(rows: int, workdir: Path, workers: int | None = None) -> dict:
+    """Generate, then import twice into a fresh store; runs in its own process. `workers` as
+    `import_csv` takes it (None: what `headwork import` picks for the file)."""
     from scoring.model import load_model
     from scoring.sources.csv_import import import_csv
     from scoring.store import TaskStore
 
+    from scoring.sources.prepare import default_workers
+
     path = workdir / f"asana_{rows}.csv"
-    write_export(path, rows)
+    if not path.exists():
+        write_export(path, rows)
+    if workers is None:
+        workers = default_workers(path.stat().st_size)
     tz = ZoneInfo("Europe/Berlin")
     now = datetime(2025, 11, 20, 9, 0, tzinfo=tz)
     model = load_model(None)
-    store = TaskStore(workdir / f"bench_{rows}.db")
+    store = TaskStore(workdir / f"bench_{rows}_{workers}.db")
     rss_before = _rss_mb()
     private = _PrivatePeak()
     private_before = private.peak
     started, cpu_started = time.perf_counter(), time.process_time()
-    report = import_csv(path, "asana", store, model, now, tz, on_progress=private)
+    report = import_csv(path, "asana", store, model, now, tz, on_progress=private, workers=workers)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    workers_usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's workers, once they ended
     started = time.perf_counter()
-    again = import_csv(path, "asana", store, model, now, tz)
+    again = import_csv(path, "asana", store, model, now, tz, workers=workers)
     reimport_seconds = time.perf_counter() - started
-    parse_s, store_s = _phases(path, workdir / f"phases_{rows}.db", tz, now)
-    return {
-        "rows": rows, "file_mb": round(path.stat().st_size / 2**20, 1), "seconds": round(seconds, 2),
-        "rows_per_s": round(rows / seconds), "cpu_us_per_row": round(cpu_seconds / rows * 1e6, 1),
-        "rows_per_cpu_s": round(rows / cpu_seconds), "created": report.created, "rejected": report.rejected,
+    out = {
+        "rows": rows, "workers": workers, "file_mb": round(path.stat().st_size / 2**20, 1),
+        "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+        "cpu_us_per_row": round(cpu_seconds / rows * 1e6, 1),
+        "workers_cpu_us_per_row": round((workers_usage.ru_utime + workers_usage.ru_stime) / rows * 1e6, 1),
+        "worker_peak_rss_mb": round(workers_usage.ru_maxrss / 1024, 1),
+        "created": report.created, "rejected": report.rejected,
         "scored": store.conn.execute("SELECT count(*) FROM scores").fetchone()[0],
         "rss_before_mb": round(rss_before, 1), "rss_peak_mb": round(peak, 1),
         "rss_delta_mb": round(peak - rss_before, 1),
         "private_before_mb": round(private_before, 1), "private_delta_mb": round(private.peak - private_before, 1),
         "reimport_seconds": round(reimport_seconds, 2), "reimport_rows_per_s": round(rows / reimport_seconds),
         "reimport_unchanged": again.unchanged,
-        "phases_rows_per_s": {"parse_only": round(rows / parse_s), "parse_and_store_only": round(rows / store_s)},
     }
+    if not workers:
+        parse_s, store_s = _phases(path, workdir / f"phases_{rows}.db", tz, now)
+        out["phases_rows_per_s"] = {"parse_only": round(rows / parse_s), "parse_and_store_only": round(rows / store_s)}
+    return out
 
 
 def _phases(path: Path, db: Path, tz, now) -> tuple[float, float]:
@@ -129,6 +142,7 @@ def _phases(path: Path, db: Path, tz, now) -> tuple[float, float]:
     no scoring): where the end-to-end time goes."""
     from scoring.sources.csv_import import BATCH, open_rows
     from scoring.sources.formats import FORMATS, Columns, Row
+    from scoring.sources.prepare import prepare
     from scoring.store import TaskStore
 
     def rows_of():
@@ -144,12 +158,13 @@ def _phases(path: Path, db: Path, tz, now) -> tuple[float, float]:
     store = TaskStore(db)
     started = time.perf_counter()
     batch = []
+    own = lambda entry: entry.task  # noqa: E731
     for task in rows_of():
-        batch.append(task)
+        batch.append(prepare(task, now))
         if len(batch) == BATCH:
-            store.upsert_tasks_bulk(batch, now)
+            store.upsert_tasks_bulk(batch, now, own)
             batch.clear()
-    store.upsert_tasks_bulk(batch, now)
+    store.upsert_tasks_bulk(batch, now, own)
     return parse_s, time.perf_counter() - started
 
 
@@ -161,14 +176,13 @@ def breakdown(rows: int, workdir: Path) -> dict:
     import functools
     import sqlite3
 
-    from scoring import rescore
     from scoring import store as store_module
     from scoring.model import load_model
-    from scoring.sources import csv_import, ingest
+    from scoring.sources import csv_import, ingest, prepare
 
     spent: collections.Counter = collections.Counter()
 
-    def timed(owner, name: str, label: str, static: bool = False) -> None:
+    def timed(owner, name: str, label: str) -> None:
         f = getattr(owner, name)
 
         @functools.wraps(f)
@@ -179,7 +193,7 @@ def breakdown(rows: int, workdir: Path) -> dict:
             finally:
                 spent[label] += time.perf_counter() - started
 
-        setattr(owner, name, staticmethod(wrapper) if static else wrapper)
+        setattr(owner, name, wrapper)
 
     class TimedConnection(sqlite3.Connection):
         def execute(self, sql, *args):
@@ -198,22 +212,23 @@ def breakdown(rows: int, workdir: Path) -> dict:
 
     connect = sqlite3.connect
     store_module.sqlite3.connect = lambda *a, **k: connect(*a, factory=TimedConnection, **k)
-    timed(csv_import, "ingest", "ingest (all below)")
+    timed(csv_import, "ingest_prepared", "ingest (all below)")
     timed(ingest, "judge_task", "rules judgement (judge_task)")
     timed(store_module, "_record_hash_and_extra", "record hash + extra JSON")
-    timed(store_module.TaskStore, "_new_row", "row values", static=True)
-    timed(rescore, "_computed", "scoring (Scorer.parts + terms JSON)")
+    timed(prepare, "task_row", "row values (record hash included)")
+    timed(ingest, "fresh_score", "scoring (Scorer.parts + terms JSON)")
     path = workdir / f"breakdown_{rows}.csv"
     write_export(path, rows)
     tz = ZoneInfo("Europe/Berlin")
     store = store_module.TaskStore(workdir / f"breakdown_{rows}.db")
     spent.clear()  # not the migrations
     started = time.perf_counter()
-    csv_import.import_csv(path, "asana", store, load_model(None), datetime(2025, 11, 20, 9, 0, tzinfo=tz), tz)
+    csv_import.import_csv(path, "asana", store, load_model(None), datetime(2025, 11, 20, 9, 0, tzinfo=tz), tz,
+                          workers=0)
     total = time.perf_counter() - started
     # the end-of-import WAL checkpoint (store.bulk_writes) runs outside ingest too, timed as SQL PRAGMA
     checkpoint = sum(v for k, v in spent.items() if k.startswith("SQL PRAGMA wal_checkpoint"))
-    spent["read + convert (outside ingest)"] = total - spent["ingest (all below)"] - checkpoint
+    spent["read + convert + row values (outside ingest)"] = total - spent["ingest (all below)"] - checkpoint
     out = {"rows": rows, "total_us_per_row": round(total / rows * 1e6, 1)}
     out.update({k: round(v / rows * 1e6, 1) for k, v in spent.most_common() if v / rows >= 5e-8})
     return out
@@ -227,9 +242,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead: time the pieces of one import of N rows (us per row)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.workdir)))
+        print(json.dumps(child(args.child, args.workdir, args.workers)))
         return 0
     if args.breakdown:
         with tempfile.TemporaryDirectory(prefix="headwork-bench-import-") as tmp:
@@ -237,19 +253,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="headwork-bench-import-") as tmp:
-        for rows in (args.small, args.rows):
-            out = subprocess.run([sys.executable, "-m", "bench.bench_import", "--child", str(rows),
-                                  "--workdir", tmp], check=True, capture_output=True, text=True)
+        for rows, workers in ((args.small, None), (args.rows, None), (args.rows, 0)):
+            command = [sys.executable, "-m", "bench.bench_import", "--child", str(rows), "--workdir", tmp]
+            if workers is not None:
+                command += ["--workers", str(workers)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    small, large = results
+    small, large, one_process = results
     print(json.dumps({
         "benchmark": "import an Asana CSV export (parse, upsert, rules judgement, score)",
         "target_rows_per_s": 20_000,
         "runs": results,
+        "workers": large["workers"],
         "rows_per_s": large["rows_per_s"],
-        "rows_per_cpu_s": large["rows_per_cpu_s"],
+        "one_process_rows_per_s": one_process["rows_per_s"],
+        "cpu_us_per_row": {"writing process": large["cpu_us_per_row"], "workers": large["workers_cpu_us_per_row"],
+                           "one process": one_process["cpu_us_per_row"]},
         "peak_rss_delta_mb": large["rss_delta_mb"],
         "private_delta_mb": large["private_delta_mb"],
+        "worker_peak_rss_mb": large["worker_peak_rss_mb"],
         # private memory: RSS grows with the database file through mmap (see _PrivatePeak)
         "memory_flat": large["private_delta_mb"] <= small["private_delta_mb"] * 1.5 + 5,
     }, indent=2))

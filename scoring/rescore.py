@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from .engine import Scorer, Term, age_bands, clock_cp, cp, due_plateau
 from .model import ValueModel
 from .store import TaskStore
+from .tasks import Task
 
 FINGERPRINT_KEY = "scores.model_fingerprint"
 LAST_RESCORE_KEY = "scores.last_rescore_at"
@@ -44,38 +45,36 @@ def rescore_tasks(store: TaskStore, task_ids: Iterable[int], model: ValueModel, 
     tasks = store.get_tasks(ids)
     bands = store.effective_bands_many(list(tasks))
     scorer = Scorer(model, now)
-    store.write_scores([_computed(task_id, task, *bands[task_id], scorer) for task_id, task in tasks.items()],
+    store.write_scores([(task_id, *computed(task, *bands[task_id], scorer)) for task_id, task in tasks.items()],
                        model.fingerprint, now)
     return len(tasks)
 
 
-def score_fresh(store: TaskStore, scored: Sequence[tuple], model: ValueModel, now: datetime,
-                no_snoozes: bool = False) -> int:
-    """`rescore_tasks` for tasks the caller has in memory exactly as stored, with their bands:
-    (task_id, task, band ids, who judged) each. An import's new tasks are scored this way
-    without being read back. `no_snoozes=True` promises that none of them is snoozed (new rows)."""
-    scorer = _scorer_for(model, now)
-    store.write_scores([_computed(*entry, scorer) for entry in scored], model.fingerprint, now,
-                       no_snoozes=no_snoozes)
-    return len(scored)
+def fresh_score(task: Task, band_ids: frozenset[str], judged_by: str, model: ValueModel, now: datetime) -> tuple:
+    """`computed` for a task the caller has in memory exactly as stored, with its bands: an
+    import's new tasks are scored this way without being read back (in its worker processes,
+    too). One scorer serves every call with the same model and `now` objects."""
+    return computed(task, band_ids, judged_by, _scorer_for(model, now))
 
 
 def rescore_task(store: TaskStore, task_id: int, model: ValueModel, now: datetime) -> None:
     rescore_tasks(store, [task_id], model, now)
 
 
-def _computed(task_id, task, band_ids, judged_by, scorer: Scorer) -> tuple:
-    """What `TaskStore.write_scores` stores for one task: every term, the total, the part of the
-    total that does not move with the clock (the hourly pass adds the clock's part to it), and
-    the task's due and creation timestamps."""
+def computed(task: Task, band_ids, judged_by: str, scorer: Scorer) -> tuple:
+    """What `TaskStore.write_scores` stores for one task, after its id: the owner, whether it is
+    open, the total, the part of the total that does not move with the clock (the hourly pass adds
+    the clock's part to it), every term, who judged its bands, and the task's due and creation
+    timestamps."""
     score, clock, due_ts, created_ts = scorer.parts(task, band_ids)
     total = cp(score.total)
     # The total is the sum of the rounded terms, so the static part is exactly the rest; `clock`
     # is what `clock_cp` gives for the task's dates (the same closures).
-    return task_id, task, total, total - clock, terms_json(score.terms), judged_by, due_ts, created_ts
+    return (task.assignee_id, int(task.is_open), total, total - clock, terms_json(score.terms), judged_by, due_ts,
+            created_ts)
 
 
-_LAST_SCORER: tuple | None = None  # (model, now, scorer) of the last score_fresh
+_LAST_SCORER: tuple | None = None  # (model, now, scorer) of the last fresh_score
 
 
 def _scorer_for(model: ValueModel, now: datetime) -> Scorer:
@@ -120,7 +119,7 @@ def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int
 
     def flush() -> None:
         bands = store.effective_bands_many([t.id for t in pending])
-        store.write_scores([_computed(task.id, task, *bands[task.id], scorer) for task in pending],
+        store.write_scores([(task.id, *computed(task, *bands[task.id], scorer)) for task in pending],
                            fingerprint, now)
         stats.written += len(pending)
         pending.clear()

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -336,6 +337,49 @@ _INSERT_NEW_TASK = (_INSERT_TASK.replace("(title,", "(id, title,", 1)
 MAX_ROWID = (1 << 63) - 1
 
 
+def task_row(task: Task, now: datetime) -> tuple[str, tuple]:
+    """(record hash, the values `_upsert` inserts for this task as a new row, in `_INSERT_TASK`'s
+    order): what `upsert_tasks_bulk` is given per task. Reads no database, so an import can work it
+    out in worker processes."""
+    record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
+    tags = task.tags
+    return record_hash, (
+        task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
+        _encode_flat(list(tags)) if tags else "[]", task.status, iso_cached(task.due), int(task.due_all_day),
+        task.estimate_hours, task.estimate_source, task.blocking, iso_cached(task.completed_at),
+        extra_json, task.content_hash, record_hash, task.source, task.external_id,
+        iso_cached(task.created_at or now), iso_cached(task.updated_at or now))
+
+
+def _record_hashes(conn: sqlite3.Connection, entries: Sequence) -> dict[tuple[str, str], tuple[int, str]]:
+    stored: dict[tuple[str, str], tuple[int, str]] = {}
+    by_source: dict[str, list[str]] = {}
+    for entry in entries:
+        by_source.setdefault(entry.source, []).append(entry.external_id)
+    for source, ids in by_source.items():
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            stored.update(((source, external_id), (task_id, record_hash)) for external_id, task_id, record_hash in
+                          conn.execute(f"SELECT external_id, id, record_hash FROM tasks "
+                                       f"WHERE source = ? AND external_id IN ({marks})", [source, *chunk]).fetchall())
+    return stored
+
+
+class StoredHashes:
+    """A read-only look at which tasks are stored, and as what (`TaskStore.upsert_tasks_bulk`'s
+    record hashes): for an import's worker processes, which judge and score only the rows that
+    are not stored as they are. It never writes, and each look is its own short read, so it
+    holds back neither the importing writer nor a checkpoint."""
+
+    def __init__(self, path: str):
+        self.conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout = 30000")
+
+    def of(self, entries: Sequence) -> dict[tuple[str, str], str]:
+        """{(source, external_id): record_hash} for those of these entries already stored."""
+        return {key: record_hash for key, (_, record_hash) in _record_hashes(self.conn, entries).items()}
+
+
 class TaskStore:
     """The scored store. Cheap to share between threads: each thread gets its own connection."""
 
@@ -654,10 +698,10 @@ class TaskStore:
         return parse_iso(row[0]) if row else None
 
     def write_scores(self, scores: Sequence[tuple], fingerprint: str, now: datetime, no_snoozes: bool = False) -> None:
-        """Store fully computed scores: (task_id, task, total_cp, static_cp, terms, judged_by, due_ts,
-        created_ts) each, in one transaction with one statement per table. `terms` is the list of
-        term dicts or its compact JSON already encoded; the timestamps are the task's due and
-        creation times'. A task's snooze is kept; `no_snoozes=True` (rows created in this
+        """Store fully computed scores: (task_id, assignee_id, active, total_cp, static_cp, terms,
+        judged_by, due_ts, created_ts) each, in one transaction with one statement per table.
+        `active` is whether the task is open; `terms` is the list of term dicts or its compact JSON
+        already encoded; the timestamps are the task's due and creation times'. A task's snooze is kept; `no_snoozes=True` (rows created in this
         transaction, which have none) skips reading them."""
         snoozes: dict[int, str] = {}
         if not no_snoozes:
@@ -667,9 +711,9 @@ class TaskStore:
                     f"SELECT id, snoozed_until FROM tasks WHERE id IN ({marks}) AND snoozed_until IS NOT NULL", chunk))
         stamp = iso(now)
         rows, explanations = [], []
-        for task_id, task, total_cp, static, terms, judged_by, due_ts, created_ts in scores:
+        for task_id, assignee_id, active, total_cp, static, terms, judged_by, due_ts, created_ts in scores:
             snooze = snoozes.get(task_id)
-            rows.append((task_id, task.assignee_id, int(task.is_open), total_cp / 100, static, due_ts, created_ts,
+            rows.append((task_id, assignee_id, active, total_cp / 100, static, due_ts, created_ts,
                          parse_iso(snooze).timestamp() if snooze else None, judged_by, stamp))
             explanations.append((task_id, terms if isinstance(terms, str) else json.dumps(terms, separators=(",", ":")),
                                  fingerprint))
@@ -935,26 +979,31 @@ class TaskStore:
 
     # --- source imports (CSV exports, Asana sync) ---------------------------------------------
 
-    def upsert_tasks_bulk(self, tasks: Sequence[Task], now: datetime,
-                          states: Callable[[list[tuple[int, Task, str]]], list[tuple[int, str | None, str | None]]]
+    def upsert_tasks_bulk(self, entries: Sequence, now: datetime, task_of: Callable[[Any], Task],
+                          states: Callable[[list[tuple[int, Any]]], list[tuple[int, str | None, str | None]]]
                           | None = None) -> list[tuple[int, str]]:
-        """`upsert_tasks` for one batch of an import, in one transaction. The stored record hashes are
-        read 500 at a time, so re-importing unchanged rows costs no per-row query. New rows are
-        inserted together in one statement, with the ids SQLite would have given them one by one
-        (the largest id so far + 1, + 2 ...: the write lock is held, nobody else inserts); changed
-        rows, and a key met again in the same batch, go through `_upsert`, after the new rows
-        before them are written, so they mean exactly what they mean for a single task.
+        """`upsert_tasks` for one batch of an import, in one transaction. Each entry is a task as
+        `task_row` gives it -- `.source`, `.external_id`, `.record_hash`, `.row` (`task_row`'s
+        values), `.content_hash` (`scoring.sources.prepare.Prepared`) -- worked out before, maybe in
+        another process; `task_of(entry)` gives the Task itself, asked only for a row that is not new.
 
-        `states([(task_id, task, content_hash), ...])`, when given, is asked for the categorization
-        state of the rows about to be inserted that way -- (pending_categorization, categorized_key,
+        The stored record hashes are read 500 at a time, so re-importing unchanged rows costs no
+        per-row query. New rows are inserted together in one statement, with the ids SQLite would
+        have given them one by one (the largest id so far + 1, + 2 ...: the write lock is held,
+        nobody else inserts); changed rows, and a key met again in the same batch, go through
+        `_upsert`, after the new rows before them are written, so they mean exactly what they mean
+        for a single task.
+
+        `states([(task_id, entry), ...])`, when given, is asked for the categorization state of the
+        rows about to be inserted that way -- (pending_categorization, categorized_key,
         categorized_by) each -- so that a verdict reached before the rows are written is written
         with them, not by an UPDATE of rows just inserted (a row that `_upsert` inserts gets the
         defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written."""
         out: list[tuple[int, str]] = []
         with self.transaction():
-            stored = self._record_hashes(tasks)
+            stored = self._record_hashes(entries)
             rows: list[tuple] = []  # new rows not written yet
-            new: list[tuple[int, Task, str]] = []
+            new: list[tuple[int, Any]] = []
             next_id = None
 
             def write_new() -> None:
@@ -965,56 +1014,34 @@ class TaskStore:
                     rows.clear()
                     new.clear()
 
-            for task in tasks:
-                key = (task.source, task.external_id)
+            for entry in entries:
+                key = (entry.source, entry.external_id)
                 old = stored.get(key)
-                record_hash, extra_json = _record_hash_and_extra(task, iso_cached)
-                if old is not None and old[1] == record_hash:
+                if old is not None and old[1] == entry.record_hash:
                     out.append((old[0], "unchanged"))
                     continue
-                if old is None and task.external_id:
+                if old is None and entry.external_id:
                     if next_id is None:
                         next_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0] + 1
                     if next_id <= MAX_ROWID:  # beyond it SQLite picks ids at random: let it
-                        content_hash = task.content_hash
-                        rows.append((next_id, *self._new_row(task, record_hash, extra_json, content_hash, now)))
-                        new.append((next_id, task, content_hash))
+                        rows.append((next_id, *entry.row))
+                        new.append((next_id, entry))
                         stored[key] = (next_id, "")  # met again in this batch: through _upsert
                         out.append((next_id, "created"))
                         next_id += 1
                         continue
                 write_new()
-                task_id, outcome = self._upsert(task, now)
+                task_id, outcome = self._upsert(task_of(entry), now)
                 stored[key] = (task_id, "")  # the same id again in this batch goes through _upsert too
                 out.append((task_id, outcome))
                 next_id = None  # _upsert may have inserted: read the largest id again
             write_new()
         return out
 
-    @staticmethod
-    def _new_row(task: Task, record_hash: str, extra_json: str, content_hash: str, now: datetime) -> tuple:
-        """The values `_upsert` inserts for a new task, in `_INSERT_TASK`'s order."""
-        tags = task.tags
-        return (task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
-                _encode_flat(list(tags)) if tags else "[]", task.status, iso_cached(task.due), int(task.due_all_day),
-                task.estimate_hours, task.estimate_source, task.blocking, iso_cached(task.completed_at),
-                extra_json, content_hash, record_hash, task.source, task.external_id,
-                iso_cached(task.created_at or now), iso_cached(task.updated_at or now))
-
-    def _record_hashes(self, tasks: Sequence[Task]) -> dict[tuple[str, str], tuple[int, str]]:
-        """{(source, external_id): (id, record_hash)} for those of these tasks already stored."""
-        stored: dict[tuple[str, str], tuple[int, str]] = {}
-        by_source: dict[str, list[str]] = {}
-        for task in tasks:
-            by_source.setdefault(task.source, []).append(task.external_id)
-        for source, ids in by_source.items():
-            for chunk in _chunks(ids, 500):
-                marks = ",".join("?" * len(chunk))
-                for external_id, task_id, record_hash in self.conn.execute(
-                        f"SELECT external_id, id, record_hash FROM tasks WHERE source = ? AND external_id IN ({marks})",
-                        [source, *chunk]):
-                    stored[(source, external_id)] = (task_id, record_hash)
-        return stored
+    def _record_hashes(self, entries: Sequence) -> dict[tuple[str, str], tuple[int, str]]:
+        """{(source, external_id): (id, record_hash)} for those of these tasks (or entries with a
+        `.source` and `.external_id`) already stored."""
+        return _record_hashes(self.conn, entries)
 
     @contextmanager
     def bulk_writes(self, wal_pages: int = 16_384) -> Iterator[None]:
@@ -1036,13 +1063,13 @@ class TaskStore:
                     with _pragma(conn, "busy_timeout", 0):
                         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # busy (a reader): left as it is
 
-    def preview_upserts(self, tasks: Sequence[Task]) -> list[str]:
-        """What `upsert_tasks` would say for each task ('created'|'updated'|'unchanged'), writing nothing."""
-        stored = self._record_hashes(tasks)
+    def preview_upserts(self, entries: Sequence) -> list[str]:
+        """What `upsert_tasks_bulk` would say for each entry ('created'|'updated'|'unchanged'), writing nothing."""
+        stored = self._record_hashes(entries)
         out = []
-        for task in tasks:
-            old = stored.get((task.source, task.external_id))
-            out.append("created" if old is None else "unchanged" if old[1] == _record_hash(task) else "updated")
+        for entry in entries:
+            old = stored.get((entry.source, entry.external_id))
+            out.append("created" if old is None else "unchanged" if old[1] == entry.record_hash else "updated")
         return out
 
     def closed_by_a_person(self, source: str, external_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:

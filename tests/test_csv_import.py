@@ -5,6 +5,8 @@ Real SQLite files, the real value model, the real offline categorizer and scorer
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -375,20 +377,22 @@ def _one_at_a_time(store: TaskStore, model, task, provisional: bool) -> None:
     rescore_tasks(store, [task_id], model, NOW)
 
 
+@pytest.mark.parametrize("workers", [0, 2])
 @pytest.mark.parametrize("provisional", [False, True])
 @pytest.mark.parametrize("batch", [2000, 2])
 @pytest.mark.parametrize("fmt, name", [(fmt, SAMPLES[fmt][0]) for fmt in sorted(SAMPLES)] + [("csv", None)])
 def test_an_import_stores_judges_and_scores_exactly_as_one_task_at_a_time(model, tmp_path, fmt, name, batch,
-                                                                          provisional):
+                                                                          provisional, workers):
     """Rows inserted together with precomputed ids and judgements, scored from memory, are the
     rows, bands and scores one task at a time gives -- also for a key met twice in one batch
-    (the same row again, a changed row, a closed task reopened) and sub-second times."""
+    (the same row again, a changed row, a closed task reopened) and sub-second times, and when
+    worker processes prepared the rows."""
     from scoring.sources.csv_import import open_rows
     from scoring.sources.formats import FORMATS, Columns, Row, RowError
 
     path = DATA / name if name else write(tmp_path, "tricky.csv", GENERIC_TRICKY)
     bulk = TaskStore(tmp_path / "bulk.db")
-    run(bulk, model, path, fmt, batch=batch, provisional=provisional)
+    run(bulk, model, path, fmt, batch=batch, provisional=provisional, workers=workers)
     single = TaskStore(tmp_path / "single.db")
     source = open_rows(path)
     columns = Columns(source.header)
@@ -467,3 +471,119 @@ def test_an_import_beside_a_reader_neither_waits_for_it_nor_pulls_the_wal_from_u
     reader.execute("COMMIT")
     assert reader.execute("SELECT count(*) FROM tasks").fetchone()[0] == seen + 10
     reader.close()
+
+
+# --- worker processes ------------------------------------------------------------------------------
+
+def _big_export(path: Path, rows: int, edited: bool = False) -> Path:
+    """A Headwork CSV with what a large real export holds: bad rows, a key met again (same, changed),
+    closed tasks, multi-line notes, customer work the rules judge, sub-second due times."""
+    lines = ["title,external_id,due,status,tags,notes,project"]
+    words = ["Onboarding kickoff with Meridian Foods", "Patch the CVE", "Renewal proposal for Acme",
+             "Automate the weekly report", "Reply to Kestrel's question", "Finish and ship the release notes"]
+    for n in range(rows):
+        title = f"{words[n % len(words)]} #{n}" + (" (edited)" if edited and n % 7 == 0 else "")
+        if n % 97 == 5:
+            title = ""  # rejected: no title
+        due = "" if n % 3 else f"2025-12-{1 + n % 28:02d}T09:00:00.250+01:00"
+        if n % 89 == 7:
+            due = "soon"  # rejected: not a date
+        status = ["open", "doing", "waiting", "done", "open"][n % 5]
+        notes = '"first line\nsecond line"' if n % 11 == 0 else "after the outage"
+        lines.append(f"{title},K-{n},{due},{status},{'customer' if n % 4 == 0 else 'security'},{notes},Platform")
+        if n % 50 == 3:
+            lines.append(f"{title},K-{n},{due},{status},security,changed in the same file,Platform")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _two_imports(store, model, tmp_path, workers: int) -> list[dict]:
+    """A first export, a task done in Slack, then a later export of the same tasks, some edited."""
+    first = run(store, model, _big_export(tmp_path / "first.csv", 3000), "csv", batch=256, workers=workers)
+    done = store.find_task("csv", "K-10")
+    store.record_completion(done.id, "U0JONAS", NOW)  # what Done in Slack does
+    store.update_task(done.id, NOW, status="done", completed_at=NOW)
+    later = run(store, model, _big_export(tmp_path / "later.csv", 3200, edited=True), "csv", batch=256,
+                workers=workers)
+    return [{k: v for k, v in r.to_dict().items() if k != "file"} for r in (first, later)]
+
+
+def test_worker_processes_give_the_same_database_and_report_as_one_process(model, tmp_path):
+    one = TaskStore(tmp_path / "one.db")
+    reports_one = _two_imports(one, model, tmp_path, workers=0)
+    many = TaskStore(tmp_path / "many.db")
+    reports_many = _two_imports(many, model, tmp_path, workers=2)
+    assert reports_many == reports_one
+    first, later = reports_one
+    # what the files mean: 66 bad rows; 59 keys met again with a change; 200 new keys, 4 of them bad
+    assert (first["created"], first["updated"], first["rejected"]) == (2935, 59, 66)
+    assert (later["created"], later["updated"], later["unchanged"], later["rejected"]) == (196, 535, 2463, 70)
+    assert first["rejections"][0] == {"line": 9, "reason": "no title (title is empty)"}  # K-0's notes: 2 lines
+    assert _dump(many) == _dump(one)
+    assert many.find_task("csv", "K-10").status == "done"  # a task done in Slack stays done
+
+
+def test_workers_started_from_a_process_with_threads_are_fresh_interpreters(model, tmp_path):
+    """fork is only safe while nothing else runs: with another thread alive, the workers are spawned."""
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        path = write(tmp_path, "t.csv", GENERIC_TRICKY)
+        many = TaskStore(tmp_path / "many.db")
+        assert run(many, model, path, "csv", workers=2).created == 5
+    finally:
+        stop.set()
+        other.join()
+    one = TaskStore(tmp_path / "one.db")
+    run(one, model, path, "csv", workers=0)
+    assert _dump(many) == _dump(one)
+
+
+def test_a_broken_quote_stops_workers_at_its_line_and_keeps_every_row_before(model, tmp_path):
+    rows = "".join(f"Task {i},P-{i},fine\n" for i in range(1, 1200))
+    path = write(tmp_path, "t.csv", "title,external_id,notes\n" + rows + 'Two,X,"never closed\nThree,3,x\n')
+    store = TaskStore(tmp_path / "h.db")
+    report = run(store, model, path, "csv", batch=100, workers=2)
+    assert report.created == 1199 and report.stopped.startswith("line 1201:")
+    assert store.count_tasks() == 1199
+
+
+def test_small_files_and_single_cores_are_imported_in_one_process():
+    from scoring.sources.prepare import PARALLEL_FROM_BYTES, default_workers
+
+    assert default_workers(PARALLEL_FROM_BYTES - 1) == 0
+    assert default_workers(PARALLEL_FROM_BYTES) == (0 if len(os.sched_getaffinity(0)) < 2
+                                                    else min(4, len(os.sched_getaffinity(0))))
+
+
+def _dies_on_poison(row, tz):
+    """Headwork's own columns, except that the worker converting the row titled POISON dies (OOM-killed)."""
+    from scoring.sources.formats import FORMATS
+
+    if row.get("title") == "POISON" and multiprocessing.parent_process() is not None:
+        os._exit(9)
+    return FORMATS["csv"].convert(row, tz)
+
+
+def test_a_worker_that_dies_stops_the_import_with_the_line_and_a_second_import_finishes(model, tmp_path):
+    from dataclasses import replace
+
+    from scoring.sources.formats import FORMATS
+
+    fmt = replace(FORMATS["csv"], convert=_dies_on_poison)
+    rows = [f"Task {i},P-{i}" for i in range(1, 1000)]
+    rows[600] = "POISON,P-601"  # line 602 (the header is line 1), the first of the 7th batch
+    path = write(tmp_path, "t.csv", "title,external_id\n" + "\n".join(rows) + "\n")
+    store = TaskStore(tmp_path / "h.db")
+    report = run(store, model, path, fmt, batch=100, workers=2)
+    # The batch the other worker was preparing when the pool broke may be lost with it.
+    line = int(report.interrupted.split(":")[0].removeprefix("line "))
+    assert line in (502, 602) and "terminated abruptly" in report.interrupted
+    assert store.count_tasks() == report.created == line - 2  # every row before that line, none after
+    lines = summary_lines(report, "CSV")
+    assert f"Interrupted at line {line}: " in lines[1] and "import the file again to finish" in lines[1]
+    again = run(store, model, path, "csv", workers=0)  # the poison only kills workers
+    assert (again.created, again.unchanged, again.interrupted) == (999 - (line - 2), line - 2, None)

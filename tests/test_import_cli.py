@@ -141,3 +141,24 @@ def test_the_scheduler_gets_an_asana_job_only_when_asana_is_configured(env, fake
     assert job.every == timedelta(minutes=10) and job.run_at_start
     report = job.run(datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
     assert report.ok and count(env) == 1
+
+
+def test_worker_processes_import_the_same_and_a_bad_count_is_refused(env, capsys, tmp_path):
+    rows = "".join(f"Onboarding call with customer {i},C-{i},2025-12-{1 + i % 28:02d}\n" for i in range(3000))
+    path = tmp_path / "many.csv"
+    path.write_text("title,external_id,due\n" + rows)
+    assert main(["import", str(path), "--from", "csv", "--workers", "2", "--json"], environ=env) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["created"], report["rejected"]) == (3000, 0)
+    assert main(["import", str(path), "--from", "csv", "--workers", "0"], environ=env) == 0
+    assert "0 created, 0 updated, 3000 unchanged" in capsys.readouterr().out
+    store = TaskStore(env["HEADWORK_DB"])
+    try:
+        assert store.conn.execute("SELECT count(*) FROM scores").fetchone()[0] == 3000
+        assert store.conn.execute("SELECT count(DISTINCT task_id) FROM bands").fetchone()[0] == 3000  # all judged
+    finally:
+        store.close()
+    with pytest.raises(SystemExit) as done:
+        main(["import", str(path), "--from", "csv", "--workers", "-1"], environ=env)
+    assert done.value.code == 2
+    assert "'-1' is not a number of processes (0 or more)" in capsys.readouterr().err

@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
 from ..store import TaskStore
-from ..tasks import Task
-from .formats import FORMATS, Columns, ExportFormat, Row, RowError, guess_format
-from .ingest import ingest, keep_closed_by_people
+from .formats import FORMATS, ExportFormat, guess_format
+from .ingest import OPEN, ingest_prepared, keep_closed_by_people
+from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
 
 BATCH = 2000
 LISTED_REJECTIONS = 200  # the first N are kept with their reasons; all are counted
@@ -75,6 +75,7 @@ class ImportReport:
     unmatched_emails: set[str] = field(default_factory=set)
     assigned: int = 0  # tasks given to their Slack owner after the import
     stopped: str | None = None  # the CSV itself broke: where and why reading stopped
+    interrupted: str | None = None  # not the file's fault (a worker process died): where writing stopped
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected += 1
@@ -89,7 +90,7 @@ class ImportReport:
                 "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejections],
                 "unowned": self.unowned, "unmatched_emails": sorted(self.unmatched_emails),
-                "assigned": self.assigned, "stopped": self.stopped}
+                "assigned": self.assigned, "stopped": self.stopped, "interrupted": self.interrupted}
 
 
 def _detect_encoding(head: bytes) -> str:
@@ -167,8 +168,12 @@ class _Owners:
 
 def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, model: ValueModel, now: datetime,
                tz: ZoneInfo, *, dry_run: bool = False, provisional: bool = False, batch: int = BATCH,
-               on_progress: Progress | None = None) -> ImportReport:
-    """Import one export file. Raises ImportFileError when the file as a whole cannot be used."""
+               on_progress: Progress | None = None, workers: int | None = None) -> ImportReport:
+    """Import one export file. Raises ImportFileError when the file as a whole cannot be used.
+
+    `workers` processes prepare the rows (`scoring.sources.prepare`); None picks by the file's
+    size and this machine's cores, 0 does everything in this process. Either way the database
+    ends up the same."""
     path = Path(path)
     fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
     source = open_rows(path)
@@ -184,40 +189,49 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
 
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
     owners = _Owners(store)
-    columns = Columns(header)
-    width = len(header)
-    convert = fmt.convert
-    pending: list[Task] = []
 
-    def flush() -> None:
-        outcomes = (store.preview_upserts(keep_closed_by_people(store, pending)) if dry_run
-                    else [o for _, o in ingest(store, pending, model, now, provisional, keep_closed_here=True)])
-        for outcome in outcomes:
-            report.count(outcome)
-        pending.clear()
-
-    with (nullcontext() if dry_run else store.bulk_writes()):
+    def chunks() -> Iterator[list[Cells]]:
+        """The file's rows, `batch` at a time; a break in the CSV itself ends them (reported)."""
+        chunk: list[Cells] = []
         try:
             for line, cells in rows:
                 report.rows += 1
-                if len(cells) > width and any(c.strip() for c in cells[width:]):
-                    report.reject(line, f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
-                    continue
-                try:
-                    task = convert(Row(cells, columns), tz)
-                except RowError as exc:
-                    report.reject(line, str(exc))
-                    continue
-                _note_owner(report, owners, task)
-                pending.append(task)
-                if len(pending) >= batch:
-                    flush()
+                chunk.append((line, cells))
+                if len(chunk) >= batch:
+                    yield chunk
+                    chunk = []
                 if on_progress is not None and report.rows % 1000 == 0:
                     on_progress(bytes_read(), total, report.rows)
         except _Malformed as exc:
             report.stopped = f"line {exc.line}: the CSV is malformed from here on ({exc})"
-        if pending:
-            flush()
+        if chunk:
+            yield chunk
+
+    if dry_run:
+        workers = 0  # nothing is judged or scored
+    elif workers is None:
+        workers = default_workers(total)
+    try:
+        with (Preparer(RowReader(fmt.convert, header, tz), model, now, workers,
+                       None if store.path == ":memory:" else store.path) as preparer,
+              nullcontext() if dry_run else store.bulk_writes()):
+            for prepared in preparer.batches(chunks()):
+                for line, reason in prepared.rejected:
+                    report.reject(line, reason)
+                for entry in prepared.prepared:
+                    _note_owner(report, owners, entry)
+                if not prepared.prepared:
+                    continue
+                outcomes = (store.preview_upserts(keep_closed_by_people(store, prepared.prepared, prepared.task_of, now))
+                            if dry_run else
+                            [o for _, o in ingest_prepared(store, prepared.prepared, prepared.task_of, model, now,
+                                                           provisional, keep_closed_here=True)])
+                for outcome in outcomes:
+                    report.count(outcome)
+    except WorkerLost as exc:
+        report.interrupted = f"line {exc.line}: {exc}"
+    finally:
+        source.close()
     if on_progress is not None:
         on_progress(total, total, report.rows)
     if not dry_run:
@@ -231,15 +245,16 @@ def _a(label: str) -> str:
     return ("an " if label[:1].lower() in "aeiou" else "a ") + label
 
 
-def _note_owner(report: ImportReport, owners: _Owners, task: Task) -> None:
-    if not task.is_open:
+def _note_owner(report: ImportReport, owners: _Owners, entry: Prepared) -> None:
+    if entry.status not in OPEN:
         return
-    if task.assignee_email is None:
+    email = entry.assignee_email
+    if email is None:
         report.unowned += 1
-    elif owners.slack_id(task.assignee_email) is None:
+    elif owners.slack_id(email) is None:
         report.unowned += 1
         if len(report.unmatched_emails) < 1000:
-            report.unmatched_emails.add(task.assignee_email)
+            report.unmatched_emails.add(email)
 
 
 def summary_lines(report: ImportReport, label: str) -> list[str]:
@@ -247,6 +262,9 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
     verb = "Would import" if report.dry_run else "Imported"
     lines = [f"{verb} {report.file} ({label}): {report.rows} rows -- {report.created} created, "
              f"{report.updated} updated, {report.unchanged} unchanged, {report.rejected} rejected."]
+    if report.interrupted:
+        lines.append(f"Interrupted at {report.interrupted}. Nothing from that line on was written; import the "
+                     "file again to finish (the rows already imported come back unchanged).")
     if report.stopped:
         lines.append(f"Stopped early: {report.stopped}. Rows before it were "
                      f"{'checked' if report.dry_run else 'imported'}; fix the file and import it again.")

@@ -13,15 +13,18 @@ One call is one transaction: a batch is stored, judged and scored completely, or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..categorize import categorized_key
 from ..model import ValueModel
-from ..rescore import rescore_tasks, score_fresh
+from ..rescore import fresh_score, rescore_tasks
 from ..rules import RulesCategorizer, judge_task
-from ..store import Judgement, TaskStore, iso_cached, parse_iso
-from ..tasks import Task
+from ..store import Judgement, TaskStore
+from ..tasks import OPEN_STATUSES, Task
+from .prepare import Prepared, as_stored, new_row_bands, prepare
+
+OPEN = frozenset(OPEN_STATUSES)
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
@@ -33,34 +36,50 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
     never reopens a task a person closed in Headwork: an export taken before (or without)
     that person updating the tool still says "open". A two-way sync leaves this off: there
     "open" upstream after a pushed completion means someone reopened it.
+    """
+    return ingest_prepared(store, [prepare(task, now) for task in tasks], _own_task, model, now, provisional,
+                           keep_closed_here)
 
-    New rows are judged and scored from the Task objects in hand, which are what was just
-    stored (`_as_stored` makes sure of the dates), so they are not read back; changed rows are
-    read back, as a single task's would be.
+
+def _own_task(entry: Prepared) -> Task:
+    return entry.task
+
+
+def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Callable[[Prepared], Task],
+                    model: ValueModel, now: datetime, provisional: bool = False,
+                    keep_closed_here: bool = False) -> list[tuple[int, str]]:
+    """`ingest` of tasks already prepared (`scoring.sources.prepare`), maybe in worker processes
+    with their verdict and score as new rows; `task_of(entry)` gives an entry's Task when it is
+    needed (an entry without its verdict or score, or not new).
+
+    New rows are judged and scored from what was prepared, which is what was just stored
+    (`as_stored` makes sure of the dates), so they are not read back; changed rows are read
+    back, as a single task's would be.
     """
     judge = RulesCategorizer.judge
     fingerprint = model.fingerprint
-    new_rows: dict[int, tuple[Task, list[Judgement] | None]] = {}  # inserted by upsert_tasks_bulk: the verdict
+    new_rows: dict[int, tuple[Prepared, list[Judgement] | None]] = {}  # inserted by upsert_tasks_bulk: the verdict
 
-    def states(rows: list[tuple[int, Task, str]]) -> list[tuple[int, str | None, str | None]]:
+    def states(rows: list[tuple[int, Prepared]]) -> list[tuple[int, str | None, str | None]]:
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
         out = []
-        for task_id, task, content_hash in rows:
-            if not task.is_open:
-                new_rows[task_id] = (task, None)
+        for task_id, entry in rows:
+            if entry.status not in OPEN:
+                new_rows[task_id] = (entry, None)
                 out.append((1, None, None))  # closed tasks are not judged: the defaults
                 continue
-            new_rows[task_id] = (task, judge_task(task, model))
+            verdict = entry.verdict if entry.verdict is not None else judge_task(task_of(entry), model)
+            new_rows[task_id] = (entry, verdict)
             if provisional:
                 out.append((1, None, judge))  # as replace_machine_judgements(final=False): still queued
             else:
-                out.append((0, f"{content_hash}:{fingerprint}", judge))  # categorized_key(task, model), final
+                out.append((0, f"{entry.content_hash}:{fingerprint}", judge))  # categorized_key(task, model), final
         return out
 
     with store.transaction():
         if keep_closed_here:
-            tasks = keep_closed_by_people(store, tasks)
-        outcomes = store.upsert_tasks_bulk(tasks, now, states=states)
+            entries = keep_closed_by_people(store, entries, task_of, now)
+        outcomes = store.upsert_tasks_bulk(entries, now, task_of, states=states)
         store.add_new_judgements(judge, [(i, v) for i, (_, v) in new_rows.items() if v is not None], now)
         # Every other changed row -- an update, a key met twice in the batch, a row inserted the
         # slow way -- is judged (when never judged) and scored from the store, as one task would be.
@@ -73,58 +92,34 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
                         for t in store.get_tasks(never).values() if t.is_open]
             if verdicts:
                 store.replace_machine_judgements_many(judge, verdicts, now, final=not provisional)
-        fresh = [(task_id, _as_stored(task, now), *_bands(judge, verdict))
-                 for task_id, (task, verdict) in new_rows.items() if task_id not in rewritten]
+        fresh = [(task_id, *(entry.score if entry.score is not None else
+                             fresh_score(as_stored(task_of(entry), now), *new_row_bands(verdict), model, now)))
+                 for task_id, (entry, verdict) in new_rows.items() if task_id not in rewritten]
         if fresh:
-            score_fresh(store, fresh, model, now, no_snoozes=True)
+            store.write_scores(fresh, fingerprint, now, no_snoozes=True)
         if rest:
             rescore_tasks(store, rest, model, now)
     return outcomes
 
 
-def _bands(judge: str, verdict: list[Judgement] | None) -> tuple[frozenset[str], str]:
-    """What `TaskStore.effective_bands_many` reads for a row inserted with this verdict (or none):
-    `resolve_bands` of (``, judge, 0) and (band, judge, 1) per band, which is these bands and
-    the judge's name (no human word yet on a new row)."""
-    if verdict is None:
-        return frozenset(), ""  # never judged, no bands
-    return frozenset(j.band_id for j in verdict), judge
-
-
-def _as_stored(task: Task, now: datetime) -> Task:
-    """The task as the store reads it back, for scoring: the store keeps times to the second in
-    UTC and a missing creation time as `now`. Scores read only instants, so the task itself does
-    when its times lose nothing that way (aware, no sub-second part in the time or its offset)."""
-    if _exact(task.created_at) and (task.due is None or _exact(task.due)):
-        return task
-    due = task.due
-    return task.with_(due=parse_iso(iso_cached(due)) if due is not None else None,
-                      created_at=parse_iso(iso_cached(task.created_at or now)))
-
-
-def _exact(dt: datetime | None) -> bool:
-    """Whether `parse_iso(iso(dt))` is the same instant as dt."""
-    if dt is None or dt.microsecond:
-        return False
-    offset = dt.utcoffset()
-    return offset is not None and not offset.microseconds
-
-
-def keep_closed_by_people(store: TaskStore, tasks: Sequence[Task]) -> list[Task]:
-    """These tasks, except that one a person closed in Headwork stays closed (read-only)."""
+def keep_closed_by_people(store: TaskStore, entries: Sequence[Prepared], task_of: Callable[[Prepared], Task],
+                          now: datetime) -> list[Prepared]:
+    """These entries, except that a task a person closed in Headwork stays closed (read-only)."""
     by_source: dict[str, list[str]] = {}
-    for task in tasks:
-        if task.is_open:
-            by_source.setdefault(task.source, []).append(task.external_id)
+    for entry in entries:
+        if entry.status in OPEN:
+            by_source.setdefault(entry.source, []).append(entry.external_id)
     closed = {(source, external_id): state for source, ids in by_source.items()
               for external_id, state in store.closed_by_a_person(source, ids).items()}
     if not closed:
-        return list(tasks)
+        return list(entries)
     out = []
-    for task in tasks:
-        state = closed.get((task.source, task.external_id))
-        if state is not None and task.is_open:
+    for entry in entries:
+        state = closed.get((entry.source, entry.external_id))
+        if state is not None and entry.status in OPEN:
             status, completed_at = state
-            task = task.with_(status=status, completed_at=datetime.fromisoformat(completed_at) if completed_at else None)
-        out.append(task)
+            task = task_of(entry).with_(status=status,
+                                        completed_at=datetime.fromisoformat(completed_at) if completed_at else None)
+            entry = prepare(task, now, entry.line)
+        out.append(entry)
     return out

@@ -1,0 +1,313 @@
+"""What an import works out for each task before it touches the database, and the worker
+processes that work it out for a large file.
+
+Per task, an import needs its stored row (`scoring.store.task_row`: the record hash that says
+whether it changed, the row's values), the offline rules' verdict and its score as a new task.
+None of it reads the database, and together it is about two thirds of an import's CPU time.
+So for a large export the rows are converted, hashed, judged and scored by worker processes,
+one batch each at a time, while this process reads the file and writes the batches in file
+order: the same rows, the same ids and the same results as one process gives
+(tests/test_csv_import.py compares the two databases).
+
+A worker judges and scores every row as if it were new, except one already stored exactly so
+(it looks, read-only: a re-import judges nothing). `scoring.sources.ingest` uses the verdicts
+and scores only for the rows it inserts as new; an updated row, a key met twice, a task a
+person closed here, is done exactly as in one process, from the Task, which this process
+converts again from the row's cells (`PreparedBatch.task_of`): those are the few.
+"""
+
+from __future__ import annotations
+
+import bisect
+import multiprocessing
+import os
+import signal
+import sqlite3
+import threading
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from ..model import ValueModel
+from ..rescore import fresh_score
+from ..rules import RulesCategorizer, judge_task
+from ..store import Judgement, StoredHashes, iso_cached, parse_iso, task_row
+from ..tasks import Task
+from .formats import Columns, Row, RowError
+
+MAX_WORKERS = 4  # the writing process does ~40% of the work: beyond a few workers it is the limit
+PARALLEL_FROM_BYTES = 4 << 20  # smaller files (~15k rows) are done in one process: starting workers costs more
+
+
+class Prepared(NamedTuple):
+    """One task ready for `TaskStore.upsert_tasks_bulk`, and what an import reports and writes about it.
+
+    `verdict` is None when the rules have not judged it (yet, or ever: a closed task), and
+    `score` (`scoring.rescore.fresh_score`, the id left out) when it is not scored yet. `task` is
+    None when it was prepared in a worker process: the Task then comes from `PreparedBatch.task_of`."""
+
+    line: int  # the file's physical line where the row starts (0: not from a file)
+    task: Task | None
+    record_hash: str
+    row: tuple  # `task_row`'s values
+    verdict: list[Judgement] | None = None
+    score: tuple | None = None
+
+    # the rest is read from the row, so it crosses between processes once
+    @property
+    def source(self) -> str:
+        return self.row[17]
+
+    @property
+    def external_id(self) -> str:
+        return self.row[18]
+
+    @property
+    def content_hash(self) -> str:
+        return self.row[15]
+
+    @property
+    def status(self) -> str:
+        return self.row[7]
+
+    @property
+    def assignee_email(self) -> str | None:
+        return self.row[4]
+
+
+def prepare(task: Task, now: datetime, line: int = 0) -> Prepared:
+    """The task's stored row: what every upsert needs (no verdict, no score)."""
+    record_hash, row = task_row(task, now)
+    return Prepared(line, task, record_hash, row)
+
+
+def verdict_and_score(task: Task, model: ValueModel, now: datetime) -> tuple[list[Judgement] | None, tuple]:
+    """The rules' verdict on the task (None for a closed task: not judged) and its score as a new row."""
+    verdict = judge_task(task, model) if task.is_open else None
+    return verdict, fresh_score(as_stored(task, now), *new_row_bands(verdict), model, now)
+
+
+def new_row_bands(verdict: Sequence[Judgement] | None) -> tuple[frozenset[str], str]:
+    """What `TaskStore.effective_bands_many` reads for a row inserted with this verdict (or none):
+    `resolve_bands` of (``, judge, 0) and (band, judge, 1) per band, which is these bands and
+    the judge's name (no human word yet on a new row)."""
+    if verdict is None:
+        return frozenset(), ""  # never judged, no bands
+    return frozenset(j.band_id for j in verdict), RulesCategorizer.judge
+
+
+def as_stored(task: Task, now: datetime) -> Task:
+    """The task as the store reads it back, for scoring: the store keeps times to the second in
+    UTC and a missing creation time as `now`. Scores read only instants, so the task itself does
+    when its times lose nothing that way (aware, no sub-second part in the time or its offset)."""
+    if _exact(task.created_at) and (task.due is None or _exact(task.due)):
+        return task
+    due = task.due
+    return task.with_(due=parse_iso(iso_cached(due)) if due is not None else None,
+                      created_at=parse_iso(iso_cached(task.created_at or now)))
+
+
+def _exact(dt: datetime | None) -> bool:
+    """Whether `parse_iso(iso(dt))` is the same instant as dt."""
+    if dt is None or dt.microsecond:
+        return False
+    offset = dt.utcoffset()
+    return offset is not None and not offset.microseconds
+
+
+# --- rows of a file --------------------------------------------------------------------------
+
+Cells = tuple[int, list[str]]  # (first physical line, cells)
+
+
+@dataclass(frozen=True)
+class RowReader:
+    """Turns a file's rows into Tasks (the export's format, its header, the organisation's zone)."""
+
+    convert: Callable[[Row, ZoneInfo], Task]  # the export format's (module-level: workers get it by name)
+    header: list[str]
+    tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_columns", Columns(self.header))
+
+    def task(self, cells: list[str]) -> Task:
+        """The row as a Task; RowError (its reason) when it cannot be one."""
+        width = len(self.header)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise RowError(f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
+        return self.convert(Row(cells, self._columns), self.tz)
+
+
+@dataclass
+class PreparedBatch:
+    """One batch of a file's rows: the tasks prepared, the rows rejected (line, reason), in file order."""
+
+    rows: list[Cells]
+    prepared: list[Prepared]
+    rejected: list[tuple[int, str]]
+    reader: RowReader
+
+    def task_of(self, entry: Prepared) -> Task:
+        """The entry's Task: its own, or its row converted again (prepared in a worker)."""
+        if entry.task is not None:
+            return entry.task
+        i = bisect.bisect_left(self.rows, entry.line, key=lambda r: r[0])
+        return self.reader.task(self.rows[i][1])
+
+
+def _prepare_rows(rows: list[Cells], reader: RowReader, now: datetime) -> tuple[list[Prepared], list[tuple[int, str]]]:
+    """The stored rows of a batch (no verdicts, no scores), and the rows rejected."""
+    prepared, rejected = [], []
+    for line, cells in rows:
+        try:
+            task = reader.task(cells)
+        except RowError as exc:
+            rejected.append((line, str(exc)))
+            continue
+        prepared.append(prepare(task, now, line))
+    return prepared, rejected
+
+
+_WORKER: tuple | None = None  # (reader, model, now, StoredHashes | None) in a worker process
+
+
+def _start_worker(reader: RowReader, model: ValueModel, now: datetime, db_path: str | None) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
+    stored = None
+    if db_path:
+        try:
+            stored = StoredHashes(db_path)
+        except sqlite3.Error:
+            stored = None  # every row is judged: only slower
+    _WORKER = (reader, model, now, stored)
+
+
+def _work(rows: list[Cells]) -> tuple[list[tuple], list[tuple[int, str]]]:
+    """A worker's batch: every row prepared, and judged and scored unless it is stored as it is
+    (then it is "unchanged": a re-import costs no judging). The store may have moved on since this
+    look -- the importing process decides with its own -- and then only a verdict or score is
+    missing, which it works out itself. Plain tuples: pickling named tuples and dataclasses costs
+    several times more (~15 us a row, against ~5), and on both sides."""
+    reader, model, now, stored = _WORKER
+    prepared, rejected = _prepare_rows(rows, reader, now)
+    try:
+        known = stored.of(prepared) if stored is not None else {}
+    except sqlite3.Error:
+        known = {}
+    out = []
+    for p in prepared:
+        if known.get((p.source, p.external_id)) == p.record_hash:
+            out.append((p.line, p.record_hash, p.row, None, None))
+            continue
+        verdict, score = verdict_and_score(p.task, model, now)
+        out.append((p.line, p.record_hash, p.row,
+                    None if verdict is None else [(j.band_id, j.confidence, j.rationale) for j in verdict], score))
+    return out, rejected
+
+
+def _received(items: list[tuple], judgements: dict[tuple, Judgement]) -> list[Prepared]:
+    """`_work`'s tuples as Prepared again; equal verdicts share their Judgement objects, as the rules' do."""
+    out = []
+    for line, record_hash, row, verdict, score in items:
+        if verdict is not None:
+            shared = []
+            for key in verdict:
+                judgement = judgements.get(key)
+                if judgement is None:
+                    if len(judgements) >= 4096:
+                        judgements.clear()
+                    judgement = judgements[key] = Judgement(key[0], RulesCategorizer.judge, True, key[1], key[2])
+                shared.append(judgement)
+            verdict = shared
+        out.append(Prepared(line, None, record_hash, row, verdict, score))
+    return out
+
+
+def default_workers(file_bytes: int) -> int:
+    """Worker processes for a file this size: none for a small file or a single core, else one per
+    core this process may run on, up to MAX_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    if file_bytes < PARALLEL_FROM_BYTES or cores < 2:
+        return 0
+    return min(cores, MAX_WORKERS)
+
+
+class WorkerLost(Exception):
+    """A worker process ended without handing its batch back (killed, out of memory): nothing
+    from `line` on was written."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+class Preparer:
+    """Prepares batches of rows, in `workers` worker processes (0: in this process), and hands
+    them back in file order, at most one per worker (and one more) ahead of the one being
+    written, so memory stays flat. Use as a context manager: leaving it stops the workers.
+
+    A worker that dies is noticed (`WorkerLost`), never waited for: `concurrent.futures` marks
+    the pool broken, where `multiprocessing.Pool` would wait for the lost batch forever."""
+
+    def __init__(self, reader: RowReader, model: ValueModel, now: datetime, workers: int = 0,
+                 db_path: str | None = None):
+        self.reader, self.model, self.now = reader, model, now
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._judgements: dict[tuple, Judgement] = {}
+        if workers > 0:
+            # fork starts a worker in milliseconds, and is safe while this process runs no other
+            # thread (the CLI's import); otherwise a clean interpreter is started (~0.5 s each)
+            method = "fork" if ("fork" in multiprocessing.get_all_start_methods()
+                                and threading.active_count() == 1) else "spawn"
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                             initializer=_start_worker, initargs=(reader, model, now, db_path))
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers: batches not started are dropped, one being prepared is let finish."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def batches(self, chunks: Iterator[list[Cells]]) -> Iterator[PreparedBatch]:
+        """Each chunk of rows, prepared, in order."""
+        if self._pool is None:
+            for rows in chunks:
+                yield PreparedBatch(rows, *_prepare_rows(rows, self.reader, self.now), self.reader)
+            return
+        ahead: deque = deque()
+        for rows in chunks:
+            try:
+                future = self._pool.submit(_work, rows)
+            except BrokenProcessPool as exc:  # a worker died: the batches it finished before are good
+                while ahead:
+                    yield self._received(*ahead.popleft())
+                raise WorkerLost(rows[0][0], str(exc)) from None
+            ahead.append((rows, future))
+            if len(ahead) > self.workers:  # one each, and one more
+                yield self._received(*ahead.popleft())
+        while ahead:
+            yield self._received(*ahead.popleft())
+
+    def _received(self, rows: list[Cells], future) -> PreparedBatch:
+        try:
+            items, rejected = future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerLost(rows[0][0], str(exc) or "a worker process ended unexpectedly") from None
+        return PreparedBatch(rows, _received(items, self._judgements), rejected, self.reader)
