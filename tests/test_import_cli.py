@@ -162,3 +162,49 @@ def test_worker_processes_import_the_same_and_a_bad_count_is_refused(env, capsys
         main(["import", str(path), "--from", "csv", "--workers", "-1"], environ=env)
     assert done.value.code == 2
     assert "'-1' is not a number of processes (0 or more)" in capsys.readouterr().err
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_killing_the_import_leaves_no_worker_behind(env, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = "".join(f"Onboarding call with customer {i},C-{i},notes {i}\n" for i in range(60_000))
+    path = tmp_path / "big.csv"
+    path.write_text("title,external_id,notes\n" + rows)
+    child = subprocess.Popen([sys.executable, "-m", "bot", "import", str(path), "--from", "csv", "--workers", "2"],
+                             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
+        workers = _children(child.pid)
+        time.sleep(0.05)
+    assert len(workers) == 2, "the import started its two workers"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)

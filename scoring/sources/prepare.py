@@ -24,6 +24,7 @@ import os
 import signal
 import sqlite3
 import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -180,6 +181,8 @@ _WORKER: tuple | None = None  # (reader, model, now, StoredHashes | None) in a w
 def _start_worker(reader: RowReader, model: ValueModel, now: datetime, db_path: str | None) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="headwork-import-parent",
+                     daemon=True).start()
     stored = None
     if db_path:
         try:
@@ -187,6 +190,14 @@ def _start_worker(reader: RowReader, model: ValueModel, now: datetime, db_path: 
         except sqlite3.Error:
             stored = None  # every row is judged: only slower
     _WORKER = (reader, model, now, stored)
+
+
+def _exit_with_parent(parent: int, every_s: float = 0.5) -> None:
+    """A worker whose importing process was killed (kill -9, out of memory) would wait for work
+    forever: its siblings keep the queue open. It ends within `every_s` of being orphaned."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
 
 
 def _work(rows: list[Cells]) -> tuple[list[tuple], list[tuple[int, str]]]:
