@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -701,8 +701,8 @@ class TaskStore:
         """Store fully computed scores: (task_id, assignee_id, active, total_cp, static_cp, terms,
         judged_by, due_ts, created_ts) each, in one transaction with one statement per table.
         `active` is whether the task is open; `terms` is the list of term dicts or its compact JSON
-        already encoded; the timestamps are the task's due and creation times'. A task's snooze is kept; `no_snoozes=True` (rows created in this
-        transaction, which have none) skips reading them."""
+        already encoded; the timestamps are the task's due and creation times'. A task's snooze is
+        kept; `no_snoozes=True` (rows created in this transaction, which have none) skips reading them."""
         snoozes: dict[int, str] = {}
         if not no_snoozes:
             for chunk in _chunks([s[0] for s in scores], 500):

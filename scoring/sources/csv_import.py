@@ -1,7 +1,9 @@
 """Importing a CSV export (Asana, Jira, Linear or Headwork's own columns) into the store.
 
 Streaming: the file is read row by row and stored in batches, so memory stays flat however
-large the export. Each batch is one transaction (stored, judged, scored).
+large the export. Each batch is one transaction (stored, judged, scored). For a large file,
+worker processes convert, judge and score the batches while this process writes them in
+order (`scoring.sources.prepare`); the result is the same as in one process.
 
 - A row that cannot become a task (no title, a date that cannot be read, an unknown
   status ...) is rejected with its line number -- the physical line where the row starts,
@@ -222,10 +224,10 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
                     _note_owner(report, owners, entry)
                 if not prepared.prepared:
                     continue
-                outcomes = (store.preview_upserts(keep_closed_by_people(store, prepared.prepared, prepared.task_of, now))
-                            if dry_run else
-                            [o for _, o in ingest_prepared(store, prepared.prepared, prepared.task_of, model, now,
-                                                           provisional, keep_closed_here=True)])
+                entries, task_of = prepared.prepared, prepared.task_of
+                outcomes = (store.preview_upserts(keep_closed_by_people(store, entries, task_of, now)) if dry_run
+                            else [o for _, o in ingest_prepared(store, entries, task_of, model, now, provisional,
+                                                                keep_closed_here=True)])
                 for outcome in outcomes:
                     report.count(outcome)
     except WorkerLost as exc:
