@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import deque
@@ -277,10 +278,10 @@ class Preparer:
         self._pool: ProcessPoolExecutor | None = None
         self._judgements: dict[tuple, Judgement] = {}
         if workers > 0:
-            # fork starts a worker in milliseconds, and is safe while this process runs no other
-            # thread (the CLI's import); otherwise a clean interpreter is started (~0.5 s each)
-            method = "fork" if ("fork" in multiprocessing.get_all_start_methods()
-                                and threading.active_count() == 1) else "spawn"
+            # fork starts a worker in milliseconds, and is safe on Linux while this process runs
+            # no other thread (the CLI's import); otherwise a clean interpreter is started (~0.5 s
+            # each). macOS's system libraries are not fork-safe even then.
+            method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                              initializer=_start_worker, initargs=(reader, model, now, db_path))
 
