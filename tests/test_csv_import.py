@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -587,3 +588,30 @@ def test_a_worker_that_dies_stops_the_import_with_the_line_and_a_second_import_f
     assert f"Interrupted at line {line}: " in lines[1] and "import the file again to finish" in lines[1]
     again = run(store, model, path, "csv", workers=0)  # the poison only kills workers
     assert (again.created, again.unchanged, again.interrupted) == (999 - (line - 2), line - 2, None)
+
+
+class _CannotFork(ProcessPoolExecutor):
+    def submit(self, fn, /, *args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")  # what fork says at a process limit
+
+
+def _no_semaphores(*args, **kwargs):
+    raise OSError(38, "Function not implemented")  # a container without /dev/shm
+
+
+@pytest.mark.parametrize("pool", [_no_semaphores, _CannotFork])
+def test_without_worker_processes_the_import_is_done_in_this_process(model, tmp_path, monkeypatch, caplog, pool):
+    """When no process pool can be started (no POSIX semaphores, or fork refused), the rows are
+    prepared here, with a warning, and nothing else changes."""
+    from scoring.sources import prepare
+
+    monkeypatch.setattr(prepare, "ProcessPoolExecutor", pool)
+    path = write(tmp_path, "t.csv", GENERIC_TRICKY)
+    alone = TaskStore(tmp_path / "alone.db")
+    with caplog.at_level("WARNING", logger="headwork.import"):
+        report = run(alone, model, path, "csv", workers=2)
+    assert (report.created, report.updated, report.interrupted) == (5, 2, None)
+    assert "cannot start worker processes" in caplog.text and "preparing the rows in this process" in caplog.text
+    one = TaskStore(tmp_path / "one.db")
+    run(one, model, path, "csv", workers=0)
+    assert _dump(alone) == _dump(one)

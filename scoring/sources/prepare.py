@@ -19,6 +19,7 @@ converts again from the row's cells (`PreparedBatch.task_of`): those are the few
 from __future__ import annotations
 
 import bisect
+import logging
 import multiprocessing
 import os
 import signal
@@ -41,6 +42,8 @@ from ..rules import RulesCategorizer, judge_task
 from ..store import Judgement, StoredHashes, iso_cached, parse_iso, task_row
 from ..tasks import Task
 from .formats import Columns, Row, RowError
+
+log = logging.getLogger("headwork.import")
 
 MAX_WORKERS = 4  # the writing process does ~40% of the work: beyond a few workers it is the limit
 PARALLEL_FROM_BYTES = 4 << 20  # smaller files (~15k rows) are done in one process: starting workers costs more
@@ -282,8 +285,11 @@ class Preparer:
             # no other thread (the CLI's import); otherwise a clean interpreter is started (~0.5 s
             # each). macOS's system libraries are not fork-safe even then.
             method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                             initializer=_start_worker, initargs=(reader, model, now, db_path))
+            try:
+                self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                                 initializer=_start_worker, initargs=(reader, model, now, db_path))
+            except (OSError, ImportError) as exc:  # no POSIX semaphores here (a container without /dev/shm)
+                self._alone(exc)
 
     def __enter__(self) -> Preparer:
         return self
@@ -297,25 +303,44 @@ class Preparer:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def _alone(self, exc: BaseException) -> None:
+        log.warning("import: cannot start worker processes (%s); preparing the rows in this process", exc)
+        self.close()
+        self.workers = 0
+
     def batches(self, chunks: Iterator[list[Cells]]) -> Iterator[PreparedBatch]:
         """Each chunk of rows, prepared, in order."""
         if self._pool is None:
             for rows in chunks:
-                yield PreparedBatch(rows, *_prepare_rows(rows, self.reader, self.now), self.reader)
+                yield self._here(rows)
             return
         ahead: deque = deque()
+        first = True
         for rows in chunks:
+            if self._pool is None:  # the workers could not be started: this process does it all
+                yield self._here(rows)
+                continue
             try:
-                future = self._pool.submit(_work, rows)
+                future = self._pool.submit(_work, rows)  # the first submit forks the workers
             except BrokenProcessPool as exc:  # a worker died: the batches it finished before are good
                 while ahead:
                     yield self._received(*ahead.popleft())
                 raise WorkerLost(rows[0][0], str(exc)) from None
+            except OSError as exc:
+                if not first:
+                    raise
+                self._alone(exc)  # fork failed (no memory, a process limit)
+                yield self._here(rows)
+                continue
+            first = False
             ahead.append((rows, future))
             if len(ahead) > self.workers:  # one each, and one more
                 yield self._received(*ahead.popleft())
         while ahead:
             yield self._received(*ahead.popleft())
+
+    def _here(self, rows: list[Cells]) -> PreparedBatch:
+        return PreparedBatch(rows, *_prepare_rows(rows, self.reader, self.now), self.reader)
 
     def _received(self, rows: list[Cells], future) -> PreparedBatch:
         try:
