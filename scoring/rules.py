@@ -437,19 +437,24 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
         if customer_facing and named:
             why += "; names a customer"
         confidence = round(min(0.9, 0.3 + 0.1 * evidence), 2)
-        # Judgements are frozen: equal ones are shared (the same band, confidence and reason recur
-        # across an import's tasks), which saves building a 7-field frozen dataclass per verdict.
-        key = (band.id, confidence, why)
-        judgement = _JUDGEMENTS.get(key)
-        if judgement is None:
-            if len(_JUDGEMENTS) >= 4096:
-                _JUDGEMENTS.clear()
-            judgement = _JUDGEMENTS[key] = Judgement(band.id, JUDGE, True, confidence, why)
-        found.append(judgement)
+        found.append(shared_judgement(band.id, confidence, why))
     return found
 
 
 _JUDGEMENTS: dict[tuple[str, float, str], Judgement] = {}
+
+
+def shared_judgement(band_id: str, confidence: float, rationale: str) -> Judgement:
+    """The rules' Judgement that this band applies. Judgements are frozen: equal ones are shared
+    (the same band, confidence and reason recur across an import's tasks), which saves building
+    a 7-field frozen dataclass per verdict."""
+    key = (band_id, confidence, rationale)
+    judgement = _JUDGEMENTS.get(key)
+    if judgement is None:
+        if len(_JUDGEMENTS) >= 4096:
+            _JUDGEMENTS.clear()
+        judgement = _JUDGEMENTS[key] = Judgement(band_id, JUDGE, True, confidence, rationale)
+    return judgement
 
 
 class RulesCategorizer:

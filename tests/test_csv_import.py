@@ -580,9 +580,11 @@ def test_a_worker_that_dies_stops_the_import_with_the_line_and_a_second_import_f
     path = write(tmp_path, "t.csv", "title,external_id\n" + "\n".join(rows) + "\n")
     store = TaskStore(tmp_path / "h.db")
     report = run(store, model, path, fmt, batch=100, workers=2)
-    # The batch the other worker was preparing when the pool broke may be lost with it.
+    # The batches still out when the pool broke are lost with it: at most one per worker and one
+    # more are ahead of the one being written, so the first lost is the poisoned one or one of the
+    # two before it (under load the other worker may still be on either).
     line = int(report.interrupted.split(":")[0].removeprefix("line "))
-    assert line in (502, 602) and "terminated abruptly" in report.interrupted
+    assert line in (402, 502, 602) and "terminated abruptly" in report.interrupted
     assert store.count_tasks() == report.created == line - 2  # every row before that line, none after
     lines = summary_lines(report, "CSV")
     assert f"Interrupted at line {line}: " in lines[1] and "import the file again to finish" in lines[1]

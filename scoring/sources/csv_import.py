@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from ..model import ValueModel
 from ..store import TaskStore
 from .formats import FORMATS, ExportFormat, guess_format
-from .ingest import OPEN, ingest_prepared, keep_closed_by_people
+from .ingest import ingest_prepared, keep_closed_by_people
 from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
 
 BATCH = 2000
@@ -248,7 +248,7 @@ def _a(label: str) -> str:
 
 
 def _note_owner(report: ImportReport, owners: _Owners, entry: Prepared) -> None:
-    if entry.status not in OPEN:
+    if not entry.is_open:
         return
     email = entry.assignee_email
     if email is None:

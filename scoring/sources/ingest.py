@@ -21,10 +21,8 @@ from ..model import ValueModel
 from ..rescore import fresh_score, rescore_tasks
 from ..rules import RulesCategorizer, judge_task
 from ..store import Judgement, TaskStore
-from ..tasks import OPEN_STATUSES, Task
+from ..tasks import Task
 from .prepare import Prepared, as_stored, new_row_bands, prepare
-
-OPEN = frozenset(OPEN_STATUSES)
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
@@ -64,7 +62,7 @@ def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Call
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
         out = []
         for task_id, entry in rows:
-            if entry.status not in OPEN:
+            if not entry.is_open:
                 new_rows[task_id] = (entry, None)
                 out.append((1, None, None))  # closed tasks are not judged: the defaults
                 continue
@@ -107,7 +105,7 @@ def keep_closed_by_people(store: TaskStore, entries: Sequence[Prepared], task_of
     """These entries, except that a task a person closed in Headwork stays closed (read-only)."""
     by_source: dict[str, list[str]] = {}
     for entry in entries:
-        if entry.status in OPEN:
+        if entry.is_open:
             by_source.setdefault(entry.source, []).append(entry.external_id)
     closed = {(source, external_id): state for source, ids in by_source.items()
               for external_id, state in store.closed_by_a_person(source, ids).items()}
@@ -116,7 +114,7 @@ def keep_closed_by_people(store: TaskStore, entries: Sequence[Prepared], task_of
     out = []
     for entry in entries:
         state = closed.get((entry.source, entry.external_id))
-        if state is not None and entry.status in OPEN:
+        if state is not None and entry.is_open:
             status, completed_at = state
             task = task_of(entry).with_(status=status,
                                         completed_at=datetime.fromisoformat(completed_at) if completed_at else None)

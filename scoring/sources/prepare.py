@@ -28,9 +28,9 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -38,9 +38,9 @@ from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
 from ..rescore import fresh_score
-from ..rules import RulesCategorizer, judge_task
+from ..rules import RulesCategorizer, judge_task, shared_judgement
 from ..store import Judgement, StoredHashes, iso_cached, parse_iso, task_row
-from ..tasks import Task
+from ..tasks import OPEN_STATUSES, Task
 from .formats import Columns, Row, RowError
 
 log = logging.getLogger("headwork.import")
@@ -79,6 +79,10 @@ class Prepared(NamedTuple):
     @property
     def status(self) -> str:
         return self.row[7]
+
+    @property
+    def is_open(self) -> bool:
+        return self.row[7] in OPEN_STATUSES  # as Task.is_open
 
     @property
     def assignee_email(self) -> str | None:
@@ -227,22 +231,11 @@ def _work(rows: list[Cells]) -> tuple[list[tuple], list[tuple[int, str]]]:
     return out, rejected
 
 
-def _received(items: list[tuple], judgements: dict[tuple, Judgement]) -> list[Prepared]:
+def _received(items: list[tuple]) -> list[Prepared]:
     """`_work`'s tuples as Prepared again; equal verdicts share their Judgement objects, as the rules' do."""
-    out = []
-    for line, record_hash, row, verdict, score in items:
-        if verdict is not None:
-            shared = []
-            for key in verdict:
-                judgement = judgements.get(key)
-                if judgement is None:
-                    if len(judgements) >= 4096:
-                        judgements.clear()
-                    judgement = judgements[key] = Judgement(key[0], RulesCategorizer.judge, True, key[1], key[2])
-                shared.append(judgement)
-            verdict = shared
-        out.append(Prepared(line, None, record_hash, row, verdict, score))
-    return out
+    return [Prepared(line, None, record_hash, row,
+                     None if verdict is None else [shared_judgement(*key) for key in verdict], score)
+            for line, record_hash, row, verdict, score in items]
 
 
 def default_workers(file_bytes: int) -> int:
@@ -276,10 +269,9 @@ class Preparer:
 
     def __init__(self, reader: RowReader, model: ValueModel, now: datetime, workers: int = 0,
                  db_path: str | None = None):
-        self.reader, self.model, self.now = reader, model, now
+        self.reader, self.now = reader, now
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._judgements: dict[tuple, Judgement] = {}
         if workers > 0:
             # fork starts a worker in milliseconds, and is safe on Linux while this process runs
             # no other thread (the CLI's import); otherwise a clean interpreter is started (~0.5 s
@@ -314,8 +306,7 @@ class Preparer:
             for rows in chunks:
                 yield self._here(rows)
             return
-        ahead: deque = deque()
-        first = True
+        ahead: deque = deque()  # never empty again once a batch was submitted
         for rows in chunks:
             if self._pool is None:  # the workers could not be started: this process does it all
                 yield self._here(rows)
@@ -327,12 +318,11 @@ class Preparer:
                     yield self._received(*ahead.popleft())
                 raise WorkerLost(rows[0][0], str(exc)) from None
             except OSError as exc:
-                if not first:
+                if ahead:
                     raise
-                self._alone(exc)  # fork failed (no memory, a process limit)
+                self._alone(exc)  # the first submit's fork failed (no memory, a process limit)
                 yield self._here(rows)
                 continue
-            first = False
             ahead.append((rows, future))
             if len(ahead) > self.workers:  # one each, and one more
                 yield self._received(*ahead.popleft())
@@ -347,4 +337,4 @@ class Preparer:
             items, rejected = future.result()
         except BrokenProcessPool as exc:
             raise WorkerLost(rows[0][0], str(exc) or "a worker process ended unexpectedly") from None
-        return PreparedBatch(rows, _received(items, self._judgements), rejected, self.reader)
+        return PreparedBatch(rows, _received(items), rejected, self.reader)
