@@ -323,14 +323,21 @@ def test_small_batches_give_the_same_result(store, model, tmp_path):
     assert titles(store) == titles(other)
 
 
-def test_progress_is_reported_up_to_the_whole_file(store, model, tmp_path):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_progress_counts_the_rows_written_up_to_the_whole_file(store, model, tmp_path, workers):
     rows = "".join(f"Task {i},P-{i}\n" for i in range(2500))
-    path = write(tmp_path, "p.csv", "title,external_id\n" + rows)
+    path = write(tmp_path, "p.csv", "title,external_id\n,P-none\n" + rows)  # line 2 has no title: rejected
     seen = []
-    run(store, model, path, "csv", on_progress=lambda done, total, n: seen.append((done, total, n)))
+
+    def progress(done, total, n):
+        seen.append((done, total, n, store.count_tasks()))
+
+    report = run(store, model, path, "csv", batch=1000, workers=workers, on_progress=progress)
     size = path.stat().st_size
-    assert seen[-1] == (size, size, 2500)
-    assert [n for _, _, n in seen[:-1]] == [1000, 2000]
+    assert seen[-1] == (size, size, 2501, 2500) and report.rows == 2501
+    # after each batch: its rows are in the store (workers read ahead: that is not counted)
+    assert [(n, stored) for _, _, n, stored in seen[:-1]] == [(1000, 999), (2000, 1999), (2501, 2500)]
+    assert [done for done, *_ in seen] == sorted(done for done, *_ in seen)
 
 
 def test_the_same_export_imported_into_a_copy_of_the_store_is_unchanged(store, model, tmp_path):
@@ -586,6 +593,7 @@ def test_a_worker_that_dies_stops_the_import_with_the_line_and_a_second_import_f
     line = int(report.interrupted.split(":")[0].removeprefix("line "))
     assert line in (402, 502, 602) and "terminated abruptly" in report.interrupted
     assert store.count_tasks() == report.created == line - 2  # every row before that line, none after
+    assert report.rows == line - 2  # the summary counts no row read ahead but never written
     lines = summary_lines(report, "CSV")
     assert f"Interrupted at line {line}: " in lines[1] and "import the file again to finish" in lines[1]
     again = run(store, model, path, "csv", workers=0)  # the poison only kills workers

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ BATCH = 2000
 LISTED_REJECTIONS = 200  # the first N are kept with their reasons; all are counted
 _SNIFF_BYTES = 1 << 16
 
-Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, rows read)
+Progress = Callable[[int, int, int], None]  # (bytes of the file done, total bytes, rows done), after each batch
 
 
 class ImportFileError(Exception):
@@ -67,7 +68,7 @@ class ImportReport:
     file: str
     format: str
     dry_run: bool = False
-    rows: int = 0
+    rows: int = 0  # rows taken in: written, unchanged or rejected (an interrupted import's stop at its line)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -192,21 +193,30 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
     owners = _Owners(store)
 
+    # (bytes read, rows) at the end of each chunk handed out and not written yet: the progress bar
+    # and the summary count rows when their batch is written, not when read (workers read ahead)
+    handed_out: deque[tuple[int, int]] = deque()
+
+    def position() -> int:
+        try:
+            return bytes_read()
+        except ValueError:  # the rows closed the file: nothing more is read
+            return total
+
     def chunks() -> Iterator[list[Cells]]:
         """The file's rows, `batch` at a time; a break in the CSV itself ends them (reported)."""
         chunk: list[Cells] = []
         try:
             for line, cells in rows:
-                report.rows += 1
                 chunk.append((line, cells))
                 if len(chunk) >= batch:
+                    handed_out.append((position(), len(chunk)))
                     yield chunk
                     chunk = []
-                if on_progress is not None and report.rows % 1000 == 0:
-                    on_progress(bytes_read(), total, report.rows)
         except _Malformed as exc:
             report.stopped = f"line {exc.line}: the CSV is malformed from here on ({exc})"
         if chunk:
+            handed_out.append((position(), len(chunk)))
             yield chunk
 
     if dry_run:
@@ -218,18 +228,21 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
                        None if store.path == ":memory:" else store.path) as preparer,
               nullcontext() if dry_run else store.bulk_writes()):
             for prepared in preparer.batches(chunks()):
+                entries, task_of = prepared.prepared, prepared.task_of
+                if entries:
+                    outcomes = (store.preview_upserts(keep_closed_by_people(store, entries, task_of, now)) if dry_run
+                                else [o for _, o in ingest_prepared(store, entries, task_of, model, now, provisional,
+                                                                    keep_closed_here=True)])
+                    for outcome in outcomes:
+                        report.count(outcome)
                 for line, reason in prepared.rejected:
                     report.reject(line, reason)
-                for entry in prepared.prepared:
+                for entry in entries:
                     _note_owner(report, owners, entry)
-                if not prepared.prepared:
-                    continue
-                entries, task_of = prepared.prepared, prepared.task_of
-                outcomes = (store.preview_upserts(keep_closed_by_people(store, entries, task_of, now)) if dry_run
-                            else [o for _, o in ingest_prepared(store, entries, task_of, model, now, provisional,
-                                                                keep_closed_here=True)])
-                for outcome in outcomes:
-                    report.count(outcome)
+                done_bytes, rows_in_batch = handed_out.popleft()
+                report.rows += rows_in_batch
+                if on_progress is not None:
+                    on_progress(done_bytes, total, report.rows)
     except WorkerLost as exc:
         report.interrupted = f"line {exc.line}: {exc}"
     finally:
