@@ -7,7 +7,11 @@ Writes an Asana-format export of N rows (default 100,000) and one of `--small` r
 (default 20,000) into a temporary directory, imports each into a fresh store -- parsed,
 upserted, judged by the offline rules and scored, exactly as `headwork import` does, with
 the worker processes it picks for the file (`workers`) -- and prints JSON. The large file is
-imported a second time in one process (`--workers 0`), for comparison. Each import runs in
+imported a second time in one process (`--workers 0`), for comparison, and then twice more
+at the same time, each in one process into its own store:
+`two_one_process_imports_side_by_side_rows_per_s` is their rates added, what this machine's
+cores give for the same per-row work with nothing shared (runs vary: the machine's speed does).
+Each import runs in
 its own child process so that its peak RSS is its own; `rss_delta_mb` is that peak minus the
 RSS just before the import started. Memory is flat in the file size when the two deltas are
 about equal. A second import of the same file (every row "unchanged") is timed too.
@@ -25,6 +29,7 @@ import csv
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,9 +93,10 @@ class _PrivatePeak:
         self.peak = max(self.peak, _rss_mb("RssAnon"))
 
 
-def child(rows: int, workdir: Path, workers: int | None = None) -> dict:
+def child(rows: int, workdir: Path, workers: int | None = None, first_only: bool = False) -> dict:
     """Generate, then import twice into a fresh store; runs in its own process. `workers` as
-    `import_csv` takes it (None: what `headwork import` picks for the file)."""
+    `import_csv` takes it (None: what `headwork import` picks for the file). `first_only`: the
+    first import alone (the side-by-side pair)."""
     from scoring.model import load_model
     from scoring.sources.csv_import import import_csv
     from scoring.store import TaskStore
@@ -112,6 +118,9 @@ def child(rows: int, workdir: Path, workers: int | None = None) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     report = import_csv(path, "asana", store, model, now, tz, on_progress=private, workers=workers)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    if first_only:
+        return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+                "cpu_us_per_row": round(cpu_seconds / rows * 1e6, 1)}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     workers_usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's workers, once they ended
     started = time.perf_counter()
@@ -166,6 +175,25 @@ def _phases(path: Path, db: Path, tz, now) -> tuple[float, float]:
             batch.clear()
     store.upsert_tasks_bulk(batch, now, own)
     return parse_s, time.perf_counter() - started
+
+
+def _side_by_side(rows: int, workdir: Path) -> list[dict]:
+    """Two one-process imports of the same export (copies), into their own stores, started together."""
+    source = workdir / f"asana_{rows}.csv"
+    procs = []
+    for n in (1, 2):
+        own = workdir / f"pair{n}"
+        own.mkdir(exist_ok=True)
+        shutil.copy(source, own / source.name)
+        procs.append(subprocess.Popen([sys.executable, "-m", "bench.bench_import", "--child", str(rows), "--workdir",
+                                       str(own), "--workers", "0", "--first-only"], stdout=subprocess.PIPE, text=True))
+    out = []
+    for proc in procs:
+        stdout, _ = proc.communicate()
+        if proc.returncode:
+            raise SystemExit(f"side-by-side import failed ({proc.returncode})")
+        out.append(json.loads(stdout.strip().splitlines()[-1]))
+    return out
 
 
 def breakdown(rows: int, workdir: Path) -> dict:
@@ -243,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--first-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.workdir, args.workers)))
+        print(json.dumps(child(args.child, args.workdir, args.workers, args.first_only)))
         return 0
     if args.breakdown:
         with tempfile.TemporaryDirectory(prefix="headwork-bench-import-") as tmp:
@@ -259,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 command += ["--workers", str(workers)]
             out = subprocess.run(command, check=True, capture_output=True, text=True)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        pair = _side_by_side(args.rows, Path(tmp))
     small, large, one_process = results
     print(json.dumps({
         "benchmark": "import an Asana CSV export (parse, upsert, rules judgement, score)",
@@ -267,6 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         "workers": large["workers"],
         "rows_per_s": large["rows_per_s"],
         "one_process_rows_per_s": one_process["rows_per_s"],
+        # two independent one-process imports at once (nothing shared): what this machine's cores
+        # give for the same per-row work, at this moment -- the most any split of it could reach
+        "two_one_process_imports_side_by_side_rows_per_s": sum(r["rows_per_s"] for r in pair),
+        "side_by_side_runs": pair,
         "cpu_us_per_row": {"writing process": large["cpu_us_per_row"], "workers": large["workers_cpu_us_per_row"],
                            "one process": one_process["cpu_us_per_row"]},
         "peak_rss_delta_mb": large["rss_delta_mb"],
