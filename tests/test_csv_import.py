@@ -267,7 +267,35 @@ def test_a_spreadsheet_saved_as_windows_1252_keeps_its_accents(store, model, tmp
 
 def test_a_utf8_bom_and_header_case_do_not_matter(store, model, tmp_path):
     path = write(tmp_path, "b.csv", "\ufeffTitle , External_ID\nBOM task,B-1\n", encoding="utf-8")
-    assert run(store, model, path, "csv").created == 1
+    report = run(store, model, path, "csv")
+    assert report.created == 1
+    assert "b.csv (CSV): 1 row -- 1 created," in summary_lines(report, "CSV")[0]
+
+
+def _resaved(source: Path, target: Path, delimiter: str, encoding: str) -> Path:
+    """The export as a spreadsheet saves it again: another delimiter and encoding, CRLF line ends."""
+    import csv
+
+    with open(source, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(target, "w", newline="", encoding=encoding) as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return target
+
+
+@pytest.mark.parametrize("fmt", ["asana", "jira", "linear"])
+@pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8-sig"), ("\t", "utf-16")],
+                         ids=["semicolons (a European Excel)", "tabs, UTF-16 (Unicode Text)"])
+def test_an_export_resaved_by_a_spreadsheet_imports_as_the_original(model, tmp_path, fmt, delimiter, encoding):
+    original = DATA / f"{fmt}_export.csv"
+    stores = [TaskStore(tmp_path / "a.db"), TaskStore(tmp_path / "b.db")]
+    reports = [run(stores[0], model, original, fmt),
+               run(stores[1], model, _resaved(original, tmp_path / "resaved.csv", delimiter, encoding), fmt)]
+    assert reports[1].created == reports[0].created > 0
+    assert [r.line for r in reports[1].rejections] == [r.line for r in reports[0].rejections]
+    tasks = [sorted((t.external_id, t.title, t.notes, t.status, t.tags, t.due, t.assignee_email) for t in s.iter_tasks())
+             for s in stores]
+    assert tasks[1] == tasks[0]
 
 
 # --- the generic format --------------------------------------------------------------------------------
@@ -335,6 +363,7 @@ def test_progress_counts_the_rows_written_up_to_the_whole_file(store, model, tmp
     report = run(store, model, path, "csv", batch=1000, workers=workers, on_progress=progress)
     size = path.stat().st_size
     assert seen[-1] == (size, size, 2501, 2500) and report.rows == 2501
+    assert "2,501 rows -- 2,500 created, 0 updated, 0 unchanged, 1 rejected." in summary_lines(report, "CSV")[0]
     # after each batch: its rows are in the store (workers read ahead: that is not counted)
     assert [(n, stored) for _, _, n, stored in seen[:-1]] == [(1000, 999), (2000, 1999), (2501, 2500)]
     assert [done for done, *_ in seen] == sorted(done for done, *_ in seen)

@@ -151,7 +151,7 @@ def test_worker_processes_import_the_same_and_a_bad_count_is_refused(env, capsys
     report = json.loads(capsys.readouterr().out)
     assert (report["created"], report["rejected"]) == (3000, 0)
     assert main(["import", str(path), "--from", "csv", "--workers", "0"], environ=env) == 0
-    assert "0 created, 0 updated, 3000 unchanged" in capsys.readouterr().out
+    assert "0 created, 0 updated, 3,000 unchanged" in capsys.readouterr().out
     store = TaskStore(env["HEADWORK_DB"])
     try:
         assert store.conn.execute("SELECT count(*) FROM scores").fetchone()[0] == 3000

@@ -11,6 +11,8 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 - Upserts are keyed by (source, external id): importing the same file twice changes
   nothing. A task missing from a later export is left alone (exports are often partial);
   a task the export marks completed is closed.
+- A file as a spreadsheet saves it again is read too: UTF-8 with or without a BOM, Windows-1252,
+  UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header.
 - `dry_run=True` reads and checks everything and says what would change, writing nothing.
 - Owners: tasks keep the assignee's email. Emails already matched to a Slack user get that
   owner at once; the others stay unowned and are listed, for the Slack app to look up.
@@ -101,12 +103,32 @@ def _detect_encoding(head: bytes) -> str:
     which is what a spreadsheet re-saved on Windows writes."""
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # a spreadsheet's "Unicode Text" (its byte order mark says which order)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
             return "cp1252"
     return "utf-8"
+
+
+_DELIMITERS = (",", ";", "\t")
+
+
+def _detect_delimiter(sample: str) -> str:
+    """The one of `_DELIMITERS` that splits the header row into the most cells (a comma when none
+    splits it). The tools export commas; a spreadsheet re-saves with semicolons where the decimal
+    mark is a comma (most of Europe), and with tabs as "Unicode Text"."""
+    best, most = ",", 1
+    for delimiter in _DELIMITERS:
+        try:
+            header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(header) > most:
+            best, most = delimiter, len(header)
+    return best
 
 
 @dataclass
@@ -125,13 +147,15 @@ def open_rows(path: Path) -> CsvRows:
     try:
         raw = open(path, "rb", buffering=_SNIFF_BYTES)  # noqa: SIM115 -- closed with the rows
         total = path.stat().st_size
-        encoding = _detect_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+        head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+        encoding = _detect_encoding(head)
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     if csv.field_size_limit() < 16 << 20:
         csv.field_size_limit(16 << 20)  # long descriptions are normal in exports
-    reader = csv.reader(text, strict=True)  # a broken quote is reported, not silently merged into one cell
+    delimiter = _detect_delimiter(head.decode(encoding, errors="ignore"))
+    reader = csv.reader(text, strict=True, delimiter=delimiter)  # a broken quote is reported, not merged into a cell
     try:
         header = next(reader, None)
     except (csv.Error, UnicodeError) as exc:
@@ -275,8 +299,9 @@ def _note_owner(report: ImportReport, owners: _Owners, entry: Prepared) -> None:
 def summary_lines(report: ImportReport, label: str) -> list[str]:
     """The human summary printed at the end of `headwork import`."""
     verb = "Would import" if report.dry_run else "Imported"
-    lines = [f"{verb} {report.file} ({label}): {report.rows} rows -- {report.created} created, "
-             f"{report.updated} updated, {report.unchanged} unchanged, {report.rejected} rejected."]
+    rows = f"{report.rows:,} row{'' if report.rows == 1 else 's'}"
+    lines = [f"{verb} {report.file} ({label}): {rows} -- {report.created:,} created, {report.updated:,} updated, "
+             f"{report.unchanged:,} unchanged, {report.rejected:,} rejected."]
     if report.interrupted:
         lines.append(f"Interrupted at {report.interrupted}. Nothing from that line on was written; import the "
                      "file again to finish (the rows already imported come back unchanged).")
@@ -286,15 +311,15 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
     for rejection in report.rejections:
         lines.append(f"  rejected {rejection}")
     if report.rejected > len(report.rejections):
-        lines.append(f"  ... and {report.rejected - len(report.rejections)} more rejected rows")
+        lines.append(f"  ... and {report.rejected - len(report.rejections):,} more rejected rows")
     if report.unowned:
         emails = sorted(report.unmatched_emails)
         shown = ", ".join(emails[:10]) + (f" and {len(emails) - 10} more" if len(emails) > 10 else "")
-        lines.append(f"{report.unowned} open task(s) have no Slack owner yet"
+        lines.append(f"{report.unowned:,} open task(s) have no Slack owner yet"
                      + (f"; emails not yet matched to Slack users: {shown}" if emails else "")
                      + ". They are assigned as soon as the Slack app finds these people.")
     if report.assigned:
-        lines.append(f"{report.assigned} task(s) given to their owners' Slack accounts.")
+        lines.append(f"{report.assigned:,} task(s) given to their owners' Slack accounts.")
     if report.dry_run:
         lines.append("Dry run: nothing was written.")
     return lines
