@@ -272,29 +272,35 @@ def test_a_utf8_bom_and_header_case_do_not_matter(store, model, tmp_path):
     assert "b.csv (CSV): 1 row -- 1 created," in summary_lines(report, "CSV")[0]
 
 
-def _resaved(source: Path, target: Path, delimiter: str, encoding: str) -> Path:
-    """The export as a spreadsheet saves it again: another delimiter and encoding, CRLF line ends."""
+def _resaved(source: Path, target: Path, delimiter: str, encoding: str, dotted_dates: bool = False) -> Path:
+    """The export as a spreadsheet saves it again: another delimiter and encoding, CRLF line ends,
+    and with `dotted_dates` its dates as a European locale writes them (2025-11-25 -> 25.11.2025)."""
     import csv
+    import re
 
     with open(source, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
+    if dotted_dates:
+        rows = [[re.sub(r"^(\d{4})-(\d{2})-(\d{2})$", r"\3.\2.\1", cell) for cell in row] for row in rows]
     with open(target, "w", newline="", encoding=encoding) as fh:
         csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return target
 
 
 @pytest.mark.parametrize("fmt", ["asana", "jira", "linear"])
-@pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8-sig"), ("\t", "utf-16")],
-                         ids=["semicolons (a European Excel)", "tabs, UTF-16 (Unicode Text)"])
-def test_an_export_resaved_by_a_spreadsheet_imports_as_the_original(model, tmp_path, fmt, delimiter, encoding):
+@pytest.mark.parametrize("delimiter, encoding, dotted", [(";", "utf-8-sig", True), ("\t", "utf-16", False)],
+                         ids=["semicolons and 25.11.2025 (a European Excel)", "tabs, UTF-16 (Unicode Text)"])
+def test_an_export_resaved_by_a_spreadsheet_imports_as_the_original(model, tmp_path, fmt, delimiter, encoding, dotted):
     original = DATA / f"{fmt}_export.csv"
+    resaved = _resaved(original, tmp_path / "resaved.csv", delimiter, encoding, dotted)
+    if dotted and fmt == "asana":
+        assert "25.11.2025" in resaved.read_text(encoding="utf-8-sig")  # the test's own check: dates rewritten
     stores = [TaskStore(tmp_path / "a.db"), TaskStore(tmp_path / "b.db")]
-    reports = [run(stores[0], model, original, fmt),
-               run(stores[1], model, _resaved(original, tmp_path / "resaved.csv", delimiter, encoding), fmt)]
+    reports = [run(stores[0], model, original, fmt), run(stores[1], model, resaved, fmt)]
     assert reports[1].created == reports[0].created > 0
     assert [r.line for r in reports[1].rejections] == [r.line for r in reports[0].rejections]
-    tasks = [sorted((t.external_id, t.title, t.notes, t.status, t.tags, t.due, t.assignee_email) for t in s.iter_tasks())
-             for s in stores]
+    tasks = [sorted((t.external_id, t.title, t.notes, t.status, t.tags, t.due, t.assignee_email, t.created_at,
+                     t.completed_at) for t in s.iter_tasks()) for s in stores]
     assert tasks[1] == tasks[0]
 
 
@@ -318,6 +324,21 @@ def test_generic_columns(store, model, tmp_path):
     timed = store.find_task("csv", "G-2")
     assert timed.due == datetime(2025, 11, 21, 15, 30, tzinfo=BERLIN) and not timed.due_all_day
     assert timed.status == "done"
+
+
+def test_dates_written_day_first_with_dots_are_read_and_slashed_ones_are_not_guessed(store, model, tmp_path):
+    text = ("title,external_id,due\n"
+            "Dotted,D-1,25.11.2025\n"
+            "Dotted with a time,D-2,1.12.25 14:03\n"
+            "No such day,D-3,31.02.2025\n"
+            "Day or month first?,D-4,12/1/2025\n")
+    report = run(store, model, write(tmp_path, "d.csv", text), "csv")
+    assert store.find_task("csv", "D-1").due == datetime(2025, 11, 25, 23, 59, tzinfo=BERLIN)
+    timed = store.find_task("csv", "D-2")
+    assert timed.due == datetime(2025, 12, 1, 14, 3, tzinfo=BERLIN) and not timed.due_all_day
+    assert {r.line: r.reason for r in report.rejections} == {
+        4: "due: '31.02.2025' is not a date like 2025-11-21, 2025-11-21T15:04:05Z or 21.11.2025",
+        5: "due: '12/1/2025' is not a date like 2025-11-21, 2025-11-21T15:04:05Z or 21.11.2025"}
 
 
 def test_a_date_only_due_date_is_the_end_of_that_day_across_a_dst_change(store, model, tmp_path):

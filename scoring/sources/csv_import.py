@@ -12,7 +12,8 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
   nothing. A task missing from a later export is left alone (exports are often partial);
   a task the export marks completed is closed.
 - A file as a spreadsheet saves it again is read too: UTF-8 with or without a BOM, Windows-1252,
-  UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header.
+  UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header;
+  dates day first with dots (`scoring.sources.dates`).
 - `dry_run=True` reads and checks everything and says what would change, writing nothing.
 - Owners: tasks keep the assignee's email. Emails already matched to a Slack user get that
   owner at once; the others stay unowned and are listed, for the Slack app to look up.

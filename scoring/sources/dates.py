@@ -5,6 +5,10 @@ organisation's local time. A date-only due date means "some time that day", so i
 23:59 that day in the organisation's zone and the task is marked `due_all_day` (the same
 convention as the demo organisation and Slack-native tasks).
 
+Besides each tool's own format, a date written day first with dots ("25.11.2025", "1.12.25
+14:03") is read: that is how a spreadsheet in a European locale saves an export again. A
+date with slashes is not guessed: "12/1/2025" is a different day in the US and the UK.
+
 Each parser raises `DateError` with a short message naming what it expected; the caller
 turns that into a rejected row. Results are cached: an export repeats the same few hundred
 dates across thousands of rows.
@@ -22,6 +26,12 @@ _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 # Jira's export: "21/Nov/25 3:04 PM", "21/Nov/25 15:04", "21/Nov/2025", "21/Nov/25 12:00 AM"
 _JIRA = re.compile(r"^(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+
+
+# A spreadsheet re-saving an export in a European locale writes its dates day first with dots:
+# "01.12.2025", "1.12.25 14:03". Dots are never month first, unlike slashes ("12/1/2025" is
+# December 1st in the US and January 12th in the UK), which are not guessed.
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
 class DateError(ValueError):
@@ -58,9 +68,20 @@ def _jira(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     return datetime(year_n, month, int(day), h, int(minute), int(second or 0), tzinfo=tz), False
 
 
+def _dotted(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
+    m = _DOTTED.match(text)
+    if not m:
+        raise ValueError(text)
+    day, month, year, hour, minute, second = m.groups()
+    year_n = int(year) + (2000 if len(year) == 2 else 0)
+    if hour is None:
+        return datetime(year_n, int(month), int(day), tzinfo=tz), True  # ValueError for 31.02.
+    return datetime(year_n, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=tz), False
+
+
 _STYLES = {
-    "iso": ((_iso,), "a date like 2025-11-21 or 2025-11-21T15:04:05Z"),
-    "jira": ((_jira, _iso), "a date like 21/Nov/25 3:04 PM, 21/Nov/25 or 2025-11-21"),
+    "iso": ((_iso, _dotted), "a date like 2025-11-21, 2025-11-21T15:04:05Z or 21.11.2025"),
+    "jira": ((_jira, _iso, _dotted), "a date like 21/Nov/25 3:04 PM, 21/Nov/25, 2025-11-21 or 21.11.2025"),
 }
 
 
