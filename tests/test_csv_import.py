@@ -326,6 +326,13 @@ def test_generic_columns(store, model, tmp_path):
     assert timed.status == "done"
 
 
+def test_an_estimate_with_a_decimal_comma_is_read_and_a_thousands_separator_is_refused(store, model, tmp_path):
+    text = "title;external_id;estimate_hours\nComma;E-1;1,5\nThousands;E-2;1,500\n"
+    report = run(store, model, write(tmp_path, "e.csv", text), "csv")
+    assert store.find_task("csv", "E-1").estimate_hours == 1.5
+    assert [(r.line, r.reason) for r in report.rejections] == [(3, "estimate_hours: '1,500' is not a number of hours")]
+
+
 def test_dates_written_day_first_with_dots_are_read_and_slashed_ones_are_not_guessed(store, model, tmp_path):
     text = ("title,external_id,due\n"
             "Dotted,D-1,25.11.2025\n"

@@ -20,7 +20,7 @@
   from a person, and guessing hours from points would invent them.
 - **csv** (Headwork's own, for everything else): title, external_id, assignee_email, due,
   status, tags, notes, url, project, estimate_hours. `due` is ISO (a date alone means the
-  end of that day); `estimate_hours` is a person's estimate in hours; tags are separated by
+  end of that day); `estimate_hours` is a person's estimate in hours ("1,5" too); tags are separated by
   commas or semicolons; `status` is one of open, in_progress, waiting, blocked, done,
   cancelled (or a common synonym such as "to do", "doing", "complete").
 
@@ -44,6 +44,7 @@ from .dates import DateError, parse_due, parse_when
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SPLIT_TAGS = re.compile(r"\s*[,;]\s*")
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
 
 
 class RowError(ValueError):
@@ -323,7 +324,8 @@ def generic_task(row: Row, tz: ZoneInfo) -> Task:
     raw_estimate = row.get("estimate_hours")
     if raw_estimate:
         try:
-            estimate = float(raw_estimate)
+            # "1,5": a decimal comma (a European spreadsheet); "1,500" would be a thousands separator: refused
+            estimate = float(raw_estimate.replace(",", ".") if _DECIMAL_COMMA.match(raw_estimate) else raw_estimate)
         except ValueError:
             raise RowError(f"estimate_hours: '{raw_estimate}' is not a number of hours") from None
         if not 0 < estimate < 10_000:
