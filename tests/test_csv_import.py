@@ -326,6 +326,16 @@ def test_generic_columns(store, model, tmp_path):
     assert timed.status == "done"
 
 
+def test_an_id_a_spreadsheet_rounded_is_refused_not_merged(store, model, tmp_path):
+    header = "Task ID,Created At,Completed At,Name\n"
+    rows = "1209876543210001,2025-11-01,,Kept as written\n1.20988E+15,2025-11-01,,Rounded\n1,20988E+15,2025-11-01,,Too\n"
+    report = run(store, model, write(tmp_path, "r.csv", header + rows.replace("1,20988E+15", '"1,20988E+15"')),
+                 "asana")
+    assert report.created == 1 and store.find_task("asana", "1209876543210001").title == "Kept as written"
+    assert [r.line for r in report.rejections] == [3, 4]
+    assert "Task ID: '1.20988E+15' was rounded by a spreadsheet" in report.rejections[0].reason
+
+
 def test_an_estimate_with_a_decimal_comma_is_read_and_a_thousands_separator_is_refused(store, model, tmp_path):
     text = "title;external_id;estimate_hours\nComma;E-1;1,5\nThousands;E-2;1,500\n"
     report = run(store, model, write(tmp_path, "e.csv", text), "csv")

@@ -19,10 +19,15 @@
   `extra["estimate_points"]` and `estimate_hours` stays empty: a "quick win" needs hours
   from a person, and guessing hours from points would invent them.
 - **csv** (Headwork's own, for everything else): title, external_id, assignee_email, due,
-  status, tags, notes, url, project, estimate_hours. `due` is ISO (a date alone means the
-  end of that day); `estimate_hours` is a person's estimate in hours ("1,5" too); tags are separated by
-  commas or semicolons; `status` is one of open, in_progress, waiting, blocked, done,
-  cancelled (or a common synonym such as "to do", "doing", "complete").
+  status, tags, notes, url, project, estimate_hours. `due` is ISO or day first with dots (a
+  date alone means the end of that day); `estimate_hours` is a person's estimate in hours
+  ("1,5" too); tags are separated by commas or semicolons; `status` is one of open,
+  in_progress, waiting, blocked, done, cancelled (or a common synonym such as "to do",
+  "doing", "complete").
+
+An id a spreadsheet has rounded to scientific notation ("1.20988E+15": Excel does that to a
+long number unless its column is text) is refused row by row: its digits are gone, and
+importing it would merge different tasks under one id.
 
 Headers are matched without regard to case or surrounding spaces. Owners are kept by email
 (Jira and Linear may export display names: an owner that is not an email address is kept in
@@ -136,6 +141,21 @@ def _required(row: Row, column: str, what: str) -> str:
     return value
 
 
+# A long numeric id as a spreadsheet saves it when the column was not formatted as text:
+# "1209876543210001" becomes "1.20988E+15" (or "1,20988E+15"), and its digits are gone.
+_SCIENTIFIC = re.compile(r"^\d(?:[.,]\d+)?E\+?\d+$", re.IGNORECASE)
+
+
+def _identifier(row: Row, column: str, what: str) -> str:
+    """A required id cell; refused when a spreadsheet has rounded it: importing it would merge
+    different tasks under one id, or create a duplicate of each."""
+    value = _required(row, column, what)
+    if _SCIENTIFIC.match(value):
+        raise RowError(f"{column}: '{value}' was rounded by a spreadsheet (its digits are lost); import the "
+                       "export as the tool wrote it, or format the column as text before saving")
+    return value
+
+
 def _when(row: Row, column: str, tz: ZoneInfo, style: str = "iso") -> datetime | None:
     try:
         return parse_when(row.get(column), tz, style)
@@ -171,7 +191,7 @@ _ASANA_SECTIONS = {"in progress": "in_progress", "doing": "in_progress", "in rev
 
 
 def asana_task(row: Row, tz: ZoneInfo) -> Task:
-    gid = _required(row, "Task ID", "task id")
+    gid = _identifier(row, "Task ID", "task id")
     title = _required(row, "Name", "title")
     completed = _when(row, "Completed At", tz)
     section = row.get("Section/Column")
@@ -212,7 +232,7 @@ _JIRA_CATEGORIES = {"to do": "open", "new": "open", "in progress": "in_progress"
 
 
 def jira_task(row: Row, tz: ZoneInfo) -> Task:
-    key = _required(row, "Issue key", "issue key")
+    key = _identifier(row, "Issue key", "issue key")
     title = _required(row, "Summary", "title")
     raw_status = row.get("Status")
     resolved = _when(row, "Resolved", tz, "jira")
@@ -263,7 +283,7 @@ _LINEAR_STATUSES = {
 
 
 def linear_task(row: Row, tz: ZoneInfo) -> Task:
-    ident = _required(row, "ID", "issue id")
+    ident = _identifier(row, "ID", "issue id")
     title = _required(row, "Title", "title")
     raw_status = row.get("Status")
     completed = _when(row, "Completed", tz)
@@ -309,7 +329,7 @@ _GENERIC_STATUSES = {
 
 
 def generic_task(row: Row, tz: ZoneInfo) -> Task:
-    external_id = _required(row, "external_id", "external id")
+    external_id = _identifier(row, "external_id", "external id")
     title = _required(row, "title", "title")
     raw_status = row.get("status")
     status = _status(raw_status, _GENERIC_STATUSES) if raw_status else "open"
