@@ -11,7 +11,7 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 - Upserts are keyed by (source, external id): importing the same file twice changes
   nothing. A task missing from a later export is left alone (exports are often partial);
   a task the export marks completed is closed.
-- A file as a spreadsheet saves it again is read too: UTF-8 with or without a BOM, Windows-1252,
+- A file a spreadsheet has saved again reads the same: UTF-8 with or without a BOM, Windows-1252,
   UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header;
   dates day first with dots (`scoring.sources.dates`).
 - `dry_run=True` reads and checks everything and says what would change, writing nothing.
