@@ -326,6 +326,42 @@ def test_generic_columns(store, model, tmp_path):
     assert timed.status == "done"
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_id_the_file_repeats_is_one_task_and_the_summary_names_each_repeat(store, model, tmp_path, workers):
+    text = ("title,external_id\n"
+            "First,R-1\n"
+            "Second,R-2\n"
+            "First again but edited,R-1\n"  # line 4: the same batch as line 2 (batches of 3)
+            "Second,R-2\n"  # line 5: the next batch, the same row again
+            "Third,R-3\n")
+    report = run(store, model, write(tmp_path, "r.csv", text), "csv", batch=3, workers=workers)
+    assert store.count_tasks() == 3 and store.find_task("csv", "R-1").title == "First again but edited"
+    assert (report.created, report.updated, report.unchanged, report.repeated) == (3, 1, 1, 2)
+    assert [(r.line, r.external_id, r.changed) for r in report.repeats] == [(4, "R-1", True), (5, "R-2", False)]
+    lines = summary_lines(report, "CSV")
+    assert "2 rows repeated an id met earlier in this file" in "\n".join(lines)
+    assert "  line 4: id R-1 again, with other values, which replaced the earlier row's" in lines
+    assert "  line 5: id R-2 again, the same row again" in lines
+    assert report.unowned == 3  # open tasks with no owner: three, not one per row
+    # a file that repeats nothing says nothing about it, the first time or the second
+    other = write(tmp_path, "o.csv", "title,external_id\nOne,O-1\nTwo,O-2\n")
+    assert run(store, model, other, "csv").repeated == 0 and run(store, model, other, "csv").repeated == 0
+
+
+def test_a_task_another_writer_created_during_the_import_is_no_repeat(store, model, tmp_path):
+    from scoring.tasks import Task
+
+    text = "title,external_id\n" + "".join(f"Task {i},R-{i}\n" for i in range(1, 7)) + "Task 1 edited,R-1\n"
+
+    def meanwhile(done, total, rows):  # after the first batch: the Asana sync, say, stores R-5 first
+        if rows == 2:
+            store.upsert_task(Task("Task 5", source="csv", external_id="R-5"), NOW)
+
+    report = run(store, model, write(tmp_path, "r.csv", text), "csv", batch=2, on_progress=meanwhile)
+    assert (report.created, report.unchanged, report.updated) == (5, 1, 1)  # R-5 was there by then
+    assert [(r.line, r.external_id) for r in report.repeats] == [(8, "R-1")]  # only the file's own repeat
+
+
 def test_an_id_a_spreadsheet_rounded_is_refused_not_merged(store, model, tmp_path):
     header = "Task ID,Created At,Completed At,Name\n"
     rows = "1209876543210001,2025-11-01,,Kept as written\n1.20988E+15,2025-11-01,,Rounded\n1,20988E+15,2025-11-01,,Too\n"

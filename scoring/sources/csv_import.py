@@ -14,6 +14,9 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 - A file a spreadsheet has saved again reads the same: UTF-8 with or without a BOM, Windows-1252,
   UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header;
   dates day first with dots (`scoring.sources.dates`).
+- An id the file repeats is one task, the later row's values kept, and the summary names each
+  repeat by line: two rows meant as different tasks would otherwise merge without a word. (A
+  dry run does not see repeats: it reads the store, where the earlier row was not written.)
 - `dry_run=True` reads and checks everything and says what would change, writing nothing.
 - Owners: tasks keep the assignee's email. Emails already matched to a Slack user get that
   owner at once; the others stay unowned and are listed, for the Slack app to look up.
@@ -21,6 +24,7 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import sys
@@ -66,6 +70,19 @@ class Rejection:
         return f"line {self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Repeat:
+    """A row whose id an earlier row of the same file had: one task, the later row's values kept."""
+
+    line: int
+    external_id: str
+    changed: bool  # its values differ from the earlier row's (which it replaced)
+
+    def __str__(self) -> str:
+        return (f"line {self.line}: id {self.external_id} again, "
+                + ("with other values, which replaced the earlier row's" if self.changed else "the same row again"))
+
+
 @dataclass
 class ImportReport:
     file: str
@@ -82,6 +99,8 @@ class ImportReport:
     assigned: int = 0  # tasks given to their Slack owner after the import
     stopped: str | None = None  # the CSV itself broke: where and why reading stopped
     interrupted: str | None = None  # not the file's fault (a worker process died): where writing stopped
+    repeated: int = 0  # rows whose task an earlier row of this file created (an id the file repeats)
+    repeats: list[Repeat] = field(default_factory=list)
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected += 1
@@ -91,12 +110,19 @@ class ImportReport:
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
+    def repeat(self, line: int, external_id: str, changed: bool) -> None:
+        self.repeated += 1
+        if len(self.repeats) < LISTED_REJECTIONS:
+            self.repeats.append(Repeat(line, external_id, changed))
+
     def to_dict(self) -> dict:
         return {"file": self.file, "format": self.format, "dry_run": self.dry_run, "rows": self.rows,
                 "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejections],
                 "unowned": self.unowned, "unmatched_emails": sorted(self.unmatched_emails),
-                "assigned": self.assigned, "stopped": self.stopped, "interrupted": self.interrupted}
+                "assigned": self.assigned, "stopped": self.stopped, "interrupted": self.interrupted,
+                "repeated": self.repeated,
+                "repeats": [{"line": r.line, "external_id": r.external_id, "changed": r.changed} for r in self.repeats]}
 
 
 def _detect_encoding(head: bytes) -> str:
@@ -217,6 +243,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
 
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
     owners = _Owners(store)
+    created = _IdRuns()  # the tasks this import created
 
     # (bytes read, rows) at the end of each chunk handed out and not written yet: the progress bar
     # and the summary count rows when their batch is written, not when read (workers read ahead)
@@ -254,16 +281,23 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
               nullcontext() if dry_run else store.bulk_writes()):
             for prepared in preparer.batches(chunks()):
                 entries, task_of = prepared.prepared, prepared.task_of
-                if entries:
-                    outcomes = (store.preview_upserts(keep_closed_by_people(store, entries, task_of, now)) if dry_run
-                                else [o for _, o in ingest_prepared(store, entries, task_of, model, now, provisional,
-                                                                    keep_closed_here=True)])
-                    for outcome in outcomes:
+                if entries and dry_run:
+                    for entry, outcome in zip(entries, store.preview_upserts(
+                            keep_closed_by_people(store, entries, task_of, now)), strict=True):
                         report.count(outcome)
+                        _note_owner(report, owners, entry)
+                elif entries:
+                    results = ingest_prepared(store, entries, task_of, model, now, provisional, keep_closed_here=True)
+                    for entry, (task_id, outcome) in zip(entries, results, strict=True):
+                        report.count(outcome)
+                        if outcome == "created":
+                            created.add(task_id)
+                        elif task_id in created:  # met again: an id the file repeats (its owner is noted)
+                            report.repeat(entry.line, entry.external_id, changed=outcome == "updated")
+                            continue
+                        _note_owner(report, owners, entry)
                 for line, reason in prepared.rejected:
                     report.reject(line, reason)
-                for entry in entries:
-                    _note_owner(report, owners, entry)
                 done_bytes, rows_in_batch = handed_out.popleft()
                 report.rows += rows_in_batch
                 if on_progress is not None:
@@ -279,6 +313,33 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             if slack_id:
                 report.assigned += store.assign_email(email, slack_id)
     return report
+
+
+class _IdRuns:
+    """A set of task ids as runs of consecutive ids: an import creates its tasks with ids one after
+    the other, so this stays a run or a few (one more each time another writer inserts between
+    two of them) however many tasks it creates."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, task_id: int) -> None:
+        if task_id in self:
+            return
+        if self.ends and self.ends[-1] + 1 == task_id:
+            self.ends[-1] = task_id
+        elif not self.ends or task_id > self.ends[-1]:
+            self.starts.append(task_id)
+            self.ends.append(task_id)
+        else:  # ids out of order: never from an import's inserts, kept exact anyway
+            i = bisect.bisect_left(self.starts, task_id)
+            self.starts.insert(i, task_id)
+            self.ends.insert(i, task_id)
+
+    def __contains__(self, task_id: int) -> bool:
+        i = bisect.bisect_right(self.starts, task_id) - 1
+        return i >= 0 and task_id <= self.ends[i]
 
 
 def _a(label: str) -> str:
@@ -313,6 +374,13 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
         lines.append(f"  rejected {rejection}")
     if report.rejected > len(report.rejections):
         lines.append(f"  ... and {report.rejected - len(report.rejections):,} more rejected rows")
+    if report.repeated:
+        lines.append(f"{report.repeated:,} row{'' if report.repeated == 1 else 's'} repeated an id met earlier in "
+                     "this file: one task each, the later row's values kept. Check the ids if they should be "
+                     "different tasks:")
+        lines.extend(f"  {repeat}" for repeat in report.repeats)
+        if report.repeated > len(report.repeats):
+            lines.append(f"  ... and {report.repeated - len(report.repeats):,} more")
     if report.unowned:
         emails = sorted(report.unmatched_emails)
         shown = ", ".join(emails[:10]) + (f" and {len(emails) - 10} more" if len(emails) > 10 else "")
