@@ -215,6 +215,20 @@ def test_dry_run_writes_nothing_and_says_what_would_change(store, model, tmp_pat
     assert store.find_task("jira", "NW-103").title == "Upgrade Postgres to 16"
 
 
+def test_a_dry_run_does_not_wait_for_a_writer(store, model, tmp_path):
+    import sqlite3
+
+    writer = sqlite3.connect(tmp_path / "headwork.db", isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # the running bot, in the middle of a write
+    with_busy = sqlite3.connect(tmp_path / "headwork.db", isolation_level=None, timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with_busy.execute("BEGIN IMMEDIATE")  # the test's own check: the lock is held
+    store.conn.execute("PRAGMA busy_timeout = 0")  # waiting would fail at once rather than after 30 s
+    dry = run(store, model, DATA / "jira_export.csv", "jira", dry_run=True, batch=4)
+    assert (dry.created, dry.rejected) == (10, 3)
+    writer.execute("ROLLBACK")
+
+
 # --- line numbers, encodings, malformed files ----------------------------------------------------------
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -334,8 +348,14 @@ def test_an_id_the_file_repeats_is_one_task_and_the_summary_names_each_repeat(st
             "First again but edited,R-1\n"  # line 4: the same batch as line 2 (batches of 3)
             "Second,R-2\n"  # line 5: the next batch, the same row again
             "Third,R-3\n")
-    report = run(store, model, write(tmp_path, "r.csv", text), "csv", batch=3, workers=workers)
+    path = write(tmp_path, "r.csv", text)
+    dry = run(store, model, path, "csv", batch=3, workers=workers, dry_run=True)
+    assert store.count_tasks() == 0
+    report = run(store, model, path, "csv", batch=3, workers=workers)
     assert store.count_tasks() == 3 and store.find_task("csv", "R-1").title == "First again but edited"
+    # the dry run said exactly what the import did, repeats included
+    assert summary_lines(dry, "CSV")[:-1] == [line.replace("Imported", "Would import") for line in
+                                              summary_lines(report, "CSV")]
     assert (report.created, report.updated, report.unchanged, report.repeated) == (3, 1, 1, 2)
     assert [(r.line, r.external_id, r.changed) for r in report.repeats] == [(4, "R-1", True), (5, "R-2", False)]
     lines = summary_lines(report, "CSV")

@@ -15,8 +15,8 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
   UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header;
   dates day first with dots (`scoring.sources.dates`).
 - An id the file repeats is one task, the later row's values kept, and the summary names each
-  repeat by line: two rows meant as different tasks would otherwise merge without a word. (A
-  dry run does not see repeats: it reads the store, where the earlier row was not written.)
+  repeat by line (a dry run too): two rows meant as different tasks would otherwise merge
+  without a word.
 - `dry_run=True` reads and checks everything and says what would change, writing nothing.
 - Owners: tasks keep the assignee's email. Emails already matched to a Slack user get that
   owner at once; the others stay unowned and are listed, for the Slack app to look up.
@@ -30,7 +30,6 @@ import io
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -278,13 +277,16 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     try:
         with (Preparer(RowReader(fmt.convert, header, tz), model, now, workers,
                        None if store.path == ":memory:" else store.path) as preparer,
-              nullcontext() if dry_run else store.bulk_writes()):
+              store.import_preview() if dry_run else store.bulk_writes() as preview):
             for prepared in preparer.batches(chunks()):
                 entries, task_of = prepared.prepared, prepared.task_of
                 if entries and dry_run:
-                    for entry, outcome in zip(entries, store.preview_upserts(
-                            keep_closed_by_people(store, entries, task_of, now)), strict=True):
+                    for entry, (outcome, repeat) in zip(entries, preview(keep_closed_by_people(store, entries, task_of,
+                                                                                                now)), strict=True):
                         report.count(outcome)
+                        if repeat:
+                            report.repeat(entry.line, entry.external_id, changed=outcome == "updated")
+                            continue
                         _note_owner(report, owners, entry)
                 elif entries:
                     results = ingest_prepared(store, entries, task_of, model, now, provisional, keep_closed_here=True)
