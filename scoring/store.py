@@ -352,17 +352,22 @@ def task_row(task: Task, now: datetime) -> tuple[str, tuple]:
 
 
 def _record_hashes(conn: sqlite3.Connection, entries: Sequence) -> dict[tuple[str, str], tuple[int, str]]:
-    stored: dict[tuple[str, str], tuple[int, str]] = {}
+    return _rows_by_key(conn, "tasks", "id, record_hash", entries)
+
+
+def _rows_by_key(conn: sqlite3.Connection, table: str, columns: str, entries: Sequence) -> dict[tuple[str, str], tuple]:
+    """{(source, external_id): (columns ...)} of the rows of `table` with these entries' keys, 500 keys a query."""
+    found: dict[tuple[str, str], tuple] = {}
     by_source: dict[str, list[str]] = {}
     for entry in entries:
         by_source.setdefault(entry.source, []).append(entry.external_id)
     for source, ids in by_source.items():
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            stored.update(((source, external_id), (task_id, record_hash)) for external_id, task_id, record_hash in
-                          conn.execute(f"SELECT external_id, id, record_hash FROM tasks "
-                                       f"WHERE source = ? AND external_id IN ({marks})", [source, *chunk]).fetchall())
-    return stored
+            for external_id, *values in conn.execute(f"SELECT external_id, {columns} FROM {table} "
+                                                     f"WHERE source = ? AND external_id IN ({marks})", [source, *chunk]):
+                found[(source, external_id)] = tuple(values)
+    return found
 
 
 class StoredHashes:
@@ -1078,16 +1083,7 @@ class TaskStore:
         conn.execute("DELETE FROM temp.import_preview")
 
         def preview(entries: Sequence) -> list[tuple[str, bool]]:
-            earlier: dict[tuple[str, str], tuple[str, int]] = {}
-            by_source: dict[str, list[str]] = {}
-            for entry in entries:
-                by_source.setdefault(entry.source, []).append(entry.external_id)
-            for source, ids in by_source.items():
-                for chunk in _chunks(ids, 500):
-                    marks = ",".join("?" * len(chunk))
-                    earlier.update(((source, external_id), (record_hash, created)) for external_id, record_hash, created
-                                   in conn.execute(f"SELECT external_id, record_hash, created FROM temp.import_preview "
-                                                   f"WHERE source = ? AND external_id IN ({marks})", [source, *chunk]))
+            earlier = _rows_by_key(conn, "temp.import_preview", "record_hash, created", entries)
             stored = self._record_hashes(entries)
             out = []
             for entry in entries:
