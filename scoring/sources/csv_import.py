@@ -280,24 +280,23 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
               store.import_preview() if dry_run else store.bulk_writes() as preview):
             for prepared in preparer.batches(chunks()):
                 entries, task_of = prepared.prepared, prepared.task_of
-                if entries and dry_run:
-                    for entry, (outcome, repeat) in zip(entries, preview(keep_closed_by_people(store, entries, task_of,
-                                                                                                now)), strict=True):
+                if entries:
+                    # (outcome, repeat) per entry: a repeat is a task an earlier row of this file created
+                    if dry_run:
+                        outcomes = preview(keep_closed_by_people(store, entries, task_of, now))
+                    else:
+                        outcomes = []
+                        for task_id, outcome in ingest_prepared(store, entries, task_of, model, now, provisional,
+                                                                keep_closed_here=True):
+                            if outcome == "created":
+                                created.add(task_id)
+                            outcomes.append((outcome, outcome != "created" and task_id in created))
+                    for entry, (outcome, repeat) in zip(entries, outcomes, strict=True):
                         report.count(outcome)
-                        if repeat:
+                        if repeat:  # its owner was noted with the earlier row
                             report.repeat(entry.line, entry.external_id, changed=outcome == "updated")
-                            continue
-                        _note_owner(report, owners, entry)
-                elif entries:
-                    results = ingest_prepared(store, entries, task_of, model, now, provisional, keep_closed_here=True)
-                    for entry, (task_id, outcome) in zip(entries, results, strict=True):
-                        report.count(outcome)
-                        if outcome == "created":
-                            created.add(task_id)
-                        elif task_id in created:  # met again: an id the file repeats (its owner is noted)
-                            report.repeat(entry.line, entry.external_id, changed=outcome == "updated")
-                            continue
-                        _note_owner(report, owners, entry)
+                        else:
+                            _note_owner(report, owners, entry)
                 for line, reason in prepared.rejected:
                     report.reject(line, reason)
                 done_bytes, rows_in_batch = handed_out.popleft()
@@ -327,8 +326,7 @@ class _IdRuns:
         self.ends: list[int] = []
 
     def add(self, task_id: int) -> None:
-        if task_id in self:
-            return
+        """A new id (each created task's is its own: never one already here)."""
         if self.ends and self.ends[-1] + 1 == task_id:
             self.ends[-1] = task_id
         elif not self.ends or task_id > self.ends[-1]:
