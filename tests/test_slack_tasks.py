@@ -88,6 +88,44 @@ def test_slash_task_adds_a_scored_task_at_once(slack):
     assert f"*{score['total']:g} pts*, #{rank} in your list" in reply.blocks[0]["text"]["text"]
 
 
+SAM = "U0DEMODV2"  # Los Angeles
+
+
+def test_slash_task_reads_the_due_date_the_line_ends_with(slack):
+    reply = slack.command(TOM, "/task", "Send Kestrel the SSO notes by Friday")  # Monday 2 March
+    [task] = [t for t in slack.store.iter_tasks() if t.title.startswith("Send Kestrel")]
+    assert task.title == "Send Kestrel the SSO notes"
+    assert task.due == datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("Europe/London")) and task.due_all_day
+    assert [term["id"] for term in slack.store.score_of(task.id)["terms"]] == ["due"]  # scored as due Friday
+    assert reply.blocks[0]["text"]["text"].startswith("Added Send Kestrel the SSO notes, due Fri 06 Mar — *")
+    # a date read wrongly is put right from the answer itself
+    slack.click(TOM, find_button(reply.blocks, "Edit"))
+    view = slack.last_view()
+    assert view["callback_id"] == ids.VIEW_TASK_EDIT
+    due = [b for b in view["blocks"] if b.get("block_id") == ids.BLOCK_TASK_DUE][0]
+    assert due["element"]["initial_date"] == "2026-03-06"
+
+
+def test_slash_task_today_is_the_persons_own_day_and_dst_correct(slack):
+    slack.clock.now = datetime(2026, 3, 2, 5, 0, tzinfo=ZoneInfo("UTC"))  # Sunday 21:00 in Los Angeles
+    slack.command(SAM, "/task", "Fix the pricing page typo today")
+    slack.command(TOM, "/task", "Call the venue today")
+    tasks = {t.title: t for t in slack.store.iter_tasks()}
+    assert tasks["Fix the pricing page typo"].due == datetime(2026, 3, 1, 23, 59, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert tasks["Call the venue"].due == datetime(2026, 3, 2, 23, 59, tzinfo=ZoneInfo("Europe/London"))
+    # Saturday evening in Los Angeles; the clocks go forward on Sunday 8 March
+    slack.clock.now = datetime(2026, 3, 8, 4, 0, tzinfo=ZoneInfo("UTC"))
+    slack.command(SAM, "/task", "Write the release notes tomorrow")
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Write the release notes"]
+    assert task.due == datetime(2026, 3, 9, 6, 59, tzinfo=ZoneInfo("UTC"))  # 23:59 PDT (UTC-7), not PST
+
+
+def test_slash_task_keeps_a_title_that_only_mentions_a_day(slack):
+    reply = slack.command(TOM, "/task", "Plan tomorrow's standup")
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Plan tomorrow's standup"]
+    assert task.due is None and ", due " not in reply.blocks[0]["text"]["text"]
+
+
 def test_slash_task_alone_opens_the_form_and_help_explains(slack):
     slack.command(TOM, "/task")
     view = slack.last_view()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from scoring.tasks import Task
 
 from .. import ids
+from ..textview import format_due
 from .common import PRIVATE_METADATA_MAX, button, context, link, modal, section
 
 
@@ -61,11 +62,13 @@ def _placement(task: Task, rank: int | None, viewer: str) -> str:
     return f"#{rank} in {whose}" if rank else f"not ranked in {whose} yet"
 
 
-def build_task_added(task: Task, rank: int | None, total: float, viewer: str) -> list[dict]:
-    """The ephemeral answer to `/task <title>`."""
-    return [section(f"Added {link(task.url, task.title)} — *{total:g} pts*, {_placement(task, rank, viewer)}."),
+def build_task_added(task: Task, rank: int | None, total: float, viewer: str, now: datetime) -> list[dict]:
+    """The ephemeral answer to `/task <title>`: the task, its due date as the viewer's day (the
+    line may have set one), its score and rank; Edit puts right a due date read wrongly."""
+    due = f", due {format_due(task, now)}" if task.due is not None else ""
+    return [section(f"Added {link(task.url, task.title)}{due} — *{total:g} pts*, {_placement(task, rank, viewer)}."),
             {"type": "actions", "block_id": f"added:{task.id}",
-             "elements": [button("Why?", ids.ACTION_WHY, str(task.id))]}]
+             "elements": [button("Why?", ids.ACTION_WHY, str(task.id)), button("Edit", ids.ACTION_EDIT, str(task.id))]}]
 
 
 def build_task_saved_modal(task: Task, rank: int | None, total: float, viewer: str, edited: bool = False) -> dict:

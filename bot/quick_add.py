@@ -1,0 +1,111 @@
+"""The due date a `/task` line ends with: "/task Send Brightline the contract by Friday".
+
+Only the end of the line is read, and only these forms (any case, a final "." or "!" allowed):
+
+- ``today``, ``tonight``, ``tomorrow`` (``tmrw``), alone at the end: "Ship the fix tomorrow";
+- ``in N days`` / ``in N weeks`` ("Follow up in 2 weeks");
+- ``by``, ``on``, ``due`` or ``due by``/``due on`` before one of: those words, a weekday
+  ("by Friday", "on thu"), a date ("by 2026-12-04", "due 4 Dec", "on Dec 4", "by 4.12.",
+  "by 4 December 2026").
+
+A weekday is the next one, today included (said on a Friday, "by Friday" is today). A date
+without a year is the next one (in December, "by 4 Jan" is next January). Everything else is
+left in the title: "Plan tomorrow's standup", "Notes for Friday", "Wait until tomorrow" and
+"Review the Q3 plan" get no due date, and a line that is nothing but a date stays the title.
+"Prepare the slides for tomorrow" is due tomorrow and keeps its whole title. Pure: the person's own
+"today" is passed in, so the day is theirs, in their time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_WEEKDAYS = {name: i for i, names in enumerate((
+    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
+    ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))) for name in names}
+_MONTHS = {name: i for i, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("december", "dec")), start=1) for name in names}
+
+_RELATIVE = r"today|tonight|tomorrow|tmrw"
+_WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_PHRASE = (rf"(?P<rel>{_RELATIVE})|(?P<wd>{_WEEKDAY})"
+               r"|(?P<iso>\d{4}-\d{2}-\d{2})"
+               rf"|(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm_m>{_MONTH})\.?(?:,?\s+(?P<dm_y>\d{{4}}))?"
+               rf"|(?P<md_m>{_MONTH})\.?\s+(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<md_y>\d{{4}}))?"
+               r"|(?P<dot_d>\d{1,2})\.(?P<dot_m>\d{1,2})\.(?P<dot_y>\d{4}|\d{2})?")
+_TRAILING = re.compile(
+    rf"(?:^|\s)(?:(?:due\s+(?:by|on)|by|on|due)\s+(?:{_DAY_PHRASE})"
+    rf"|(?P<bare>{_RELATIVE})"
+    r"|in\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?))[.!]?$",
+    re.IGNORECASE)
+# "Wait until tomorrow", "Plan the day after tomorrow": the day is not when the task is due
+_NOT_A_DUE_DATE = frozenset(("until", "till", "after", "since", "from", "of", "than", "the", "before"))
+_DANGLING = re.compile(r"[\s,;:\u2013\u2014-]+$")
+
+
+@dataclass(frozen=True)
+class QuickAdd:
+    title: str
+    due: date | None = None
+
+
+def read_quick_add(text: str, today: date) -> QuickAdd:
+    """The title and due date of a `/task` line; the line itself as the title when it ends in no
+    due date (or in an impossible one: "by 31 Feb" stays in the title)."""
+    line = " ".join(text.split())
+    m = _TRAILING.search(line)
+    if m is None:
+        return QuickAdd(line)
+    title = _DANGLING.sub("", line[:m.start()])
+    due = _day(m, today)
+    if not title or due is None:
+        return QuickAdd(line)
+    if m["bare"]:
+        before = title.rsplit(" ", 1)[-1].lower()
+        if before == "for":  # "Prepare the slides for tomorrow": due then, and the title reads as typed
+            return QuickAdd(line, due)
+        if before in _NOT_A_DUE_DATE:
+            return QuickAdd(line)
+    return QuickAdd(title, due)
+
+
+def _day(m: re.Match, today: date) -> date | None:
+    g = m.groupdict()
+    relative = g["rel"] or g["bare"]
+    if relative:
+        return today + timedelta(days=1) if relative.lower() in ("tomorrow", "tmrw") else today
+    if g["n"]:
+        n = int(g["n"])
+        return today + timedelta(days=n * (7 if g["unit"].lower().startswith("week") else 1))
+    if g["wd"]:
+        return today + timedelta(days=(_WEEKDAYS[g["wd"].lower()] - today.weekday()) % 7)
+    try:
+        if g["iso"]:
+            return date.fromisoformat(g["iso"])
+        if g["dm_d"]:
+            return _dated(today, int(g["dm_d"]), _MONTHS[g["dm_m"].lower()], g["dm_y"])
+        if g["md_d"]:
+            return _dated(today, int(g["md_d"]), _MONTHS[g["md_m"].lower()], g["md_y"])
+        return _dated(today, int(g["dot_d"]), int(g["dot_m"]), g["dot_y"])
+    except ValueError:  # 31 Feb, month 13
+        return None
+
+
+def _dated(today: date, day: int, month: int, year: str | None) -> date | None:
+    """The date; without a year the next one from today (29 Feb: the next leap year's). None when
+    there is no such day."""
+    if year:
+        return date(int(year) + (2000 if len(year) == 2 else 0), month, day)  # ValueError: no such day
+    for candidate in range(today.year, today.year + 9):
+        try:
+            due = date(candidate, month, day)
+        except ValueError:
+            continue  # 29 Feb in a common year (31 Feb in every year: None)
+        if due >= today:
+            return due
+    return None

@@ -1,0 +1,58 @@
+"""The due date a `/task` line ends with (bot.quick_add): what is read, and what stays the title."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.quick_add import read_quick_add
+
+TUESDAY = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("line, title, due", [
+    ("Send Brightline the contract by Friday", "Send Brightline the contract", date(2026, 12, 4)),
+    ("Ship the fix tomorrow.", "Ship the fix", date(2026, 12, 2)),
+    ("Ship the fix TMRW", "Ship the fix", date(2026, 12, 2)),
+    ("Reply to Kestrel today!", "Reply to Kestrel", date(2026, 12, 1)),
+    ("Pay the invoice - due tomorrow", "Pay the invoice", date(2026, 12, 2)),
+    ("Review the SOW on tue", "Review the SOW", TUESDAY),  # said on a Tuesday: today
+    ("Review the SOW on Monday", "Review the SOW", date(2026, 12, 7)),
+    ("Follow up in 2 weeks", "Follow up", date(2026, 12, 15)),
+    ("Decide in 1 day", "Decide", date(2026, 12, 2)),
+    ("Renewal deck due by 4 Dec", "Renewal deck", date(2026, 12, 4)),
+    ("Renewal deck by December 4th", "Renewal deck", date(2026, 12, 4)),
+    ("Renewal deck on Dec 4, 2027", "Renewal deck", date(2027, 12, 4)),
+    ("Q1 plan by 4 Jan", "Q1 plan", date(2027, 1, 4)),  # no year: the next 4 January
+    ("Q1 plan by 30 Nov", "Q1 plan", date(2027, 11, 30)),  # yesterday's date: next year's
+    ("Budget by 5.1.", "Budget", date(2027, 1, 5)),
+    ("Budget by 5.1.2027", "Budget", date(2027, 1, 5)),
+    ("Launch by 2026-12-24", "Launch", date(2026, 12, 24)),
+    ("Leap-day party by 29 Feb", "Leap-day party", date(2028, 2, 29)),
+    ("Prepare the slides for tomorrow", "Prepare the slides for tomorrow", date(2026, 12, 2)),
+])
+def test_a_line_ending_in_a_due_date_gives_the_date_and_a_title_without_it(line, title, due):
+    read = read_quick_add(line, TUESDAY)
+    assert (read.title, read.due) == (title, due)
+
+
+@pytest.mark.parametrize("line", [
+    "Plan tomorrow's standup",
+    "Notes for Friday",  # a weekday needs by/on/due
+    "Wait until tomorrow",
+    "Plan the day after tomorrow",
+    "Review the Q3 plan",
+    "Call them by 31 Feb",  # no such day: kept as typed, not guessed
+    "Launch by 2026-13-24",
+    "tomorrow",  # nothing left for a title
+    "by Friday",
+    "Lead the team by example",
+])
+def test_anything_else_stays_the_title_with_no_due_date(line):
+    read = read_quick_add(line, TUESDAY)
+    assert (read.title, read.due) == (line, None)
+
+
+def test_spaces_are_tidied_as_before():
+    assert read_quick_add("  Write   the launch email ", TUESDAY).title == "Write the launch email"
