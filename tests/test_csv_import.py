@@ -286,31 +286,43 @@ def test_a_utf8_bom_and_header_case_do_not_matter(store, model, tmp_path):
     assert "b.csv (CSV): 1 row -- 1 created," in summary_lines(report, "CSV")[0]
 
 
-def _resaved(source: Path, target: Path, delimiter: str, encoding: str, dotted_dates: bool = False) -> Path:
+_LOCALE_DATES = {"dotted": r"\3.\2.\1", "mdy": r"\2/\3/\1", "dmy": r"\3/\2/\1"}
+
+
+def _resaved(source: Path, target: Path, delimiter: str, encoding: str, dates: str | None = None) -> Path:
     """The export as a spreadsheet saves it again: another delimiter and encoding, CRLF line ends,
-    and with `dotted_dates` its dates as a European locale writes them (2025-11-25 -> 25.11.2025)."""
+    and with `dates` its dates as a locale writes them (2025-11-25 -> 25.11.2025, 11/25/2025 in
+    the US, 25/11/2025 in the UK)."""
     import csv
     import re
 
     with open(source, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    if dotted_dates:
-        rows = [[re.sub(r"^(\d{4})-(\d{2})-(\d{2})$", r"\3.\2.\1", cell) for cell in row] for row in rows]
+    if dates:
+        rows = [[re.sub(r"^(\d{4})-(\d{2})-(\d{2})$", _LOCALE_DATES[dates], cell) for cell in row] for row in rows]
     with open(target, "w", newline="", encoding=encoding) as fh:
         csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return target
 
 
 @pytest.mark.parametrize("fmt", ["asana", "jira", "linear"])
-@pytest.mark.parametrize("delimiter, encoding, dotted", [(";", "utf-8-sig", True), ("\t", "utf-16", False)],
-                         ids=["semicolons and 25.11.2025 (a European Excel)", "tabs, UTF-16 (Unicode Text)"])
-def test_an_export_resaved_by_a_spreadsheet_imports_as_the_original(model, tmp_path, fmt, delimiter, encoding, dotted):
+@pytest.mark.parametrize("delimiter, encoding, dates, written", [
+    (";", "utf-8-sig", "dotted", "25.11.2025"), ("\t", "utf-16", None, None),
+    (",", "utf-8", "mdy", "11/25/2025"), (",", "utf-8-sig", "dmy", "25/11/2025")],
+    ids=["semicolons and 25.11.2025 (a European Excel)", "tabs, UTF-16 (Unicode Text)", "11/25/2025 (a US Excel)",
+         "25/11/2025 (a UK Excel)"])
+def test_an_export_resaved_by_a_spreadsheet_imports_as_the_original(model, tmp_path, fmt, delimiter, encoding, dates,
+                                                                     written):
     original = DATA / f"{fmt}_export.csv"
-    resaved = _resaved(original, tmp_path / "resaved.csv", delimiter, encoding, dotted)
-    if dotted and fmt == "asana":
-        assert "25.11.2025" in resaved.read_text(encoding="utf-8-sig")  # the test's own check: dates rewritten
+    resaved = _resaved(original, tmp_path / "resaved.csv", delimiter, encoding, dates)
+    if written and fmt == "asana":
+        assert written in resaved.read_text(encoding=encoding)  # the test's own check: dates rewritten
     stores = [TaskStore(tmp_path / "a.db"), TaskStore(tmp_path / "b.db")]
-    reports = [run(stores[0], model, original, fmt), run(stores[1], model, resaved, fmt)]
+    # the Jira sample's one ISO date, 2025-12-10, reads either way once slashed: it needs the option
+    given = dates if fmt == "jira" and dates in ("mdy", "dmy") else None
+    reports = [run(stores[0], model, original, fmt), run(stores[1], model, resaved, fmt, dates=given)]
+    if dates in ("mdy", "dmy"):
+        assert reports[1].dates == dates and reports[1].dates_from_file == (given is None)
     assert reports[1].created == reports[0].created > 0
     assert [r.line for r in reports[1].rejections] == [r.line for r in reports[0].rejections]
     tasks = [sorted((t.external_id, t.title, t.notes, t.status, t.tags, t.due, t.assignee_email, t.created_at,
@@ -411,7 +423,53 @@ def test_dates_written_day_first_with_dots_are_read_and_slashed_ones_are_not_gue
     assert timed.due == datetime(2025, 12, 1, 14, 3, tzinfo=BERLIN) and not timed.due_all_day
     assert {r.line: r.reason for r in report.rejections} == {
         4: "due: '31.02.2025' is not a date like 2025-11-21, 2025-11-21T15:04:05Z or 21.11.2025",
-        5: "due: '12/1/2025' is not a date like 2025-11-21, 2025-11-21T15:04:05Z or 21.11.2025"}
+        5: "due: '12/1/2025' could be month or day first: import again with --dates mdy (11/21/2025, as in the US) "
+           "or --dates dmy (21/11/2025)"}
+    assert report.dates is None and not any("Dates with slashes" in line for line in summary_lines(report, "CSV"))
+
+
+SLASHED = ("title,external_id,due\n"
+           "Ambiguous,S-1,12/1/2025\n"
+           "With a time,S-2,3/4/25 3:04 PM\n"
+           "No such day,S-3,2/31/2025\n")
+
+
+@pytest.mark.parametrize("order, first, second", [
+    ("mdy", datetime(2025, 12, 1, 23, 59, tzinfo=BERLIN), datetime(2025, 3, 4, 15, 4, tzinfo=BERLIN)),
+    ("dmy", datetime(2025, 1, 12, 23, 59, tzinfo=BERLIN), datetime(2025, 4, 3, 15, 4, tzinfo=BERLIN))])
+def test_slashed_dates_are_read_in_the_order_given(store, model, tmp_path, order, first, second):
+    report = run(store, model, write(tmp_path, "s.csv", SLASHED), "csv", dates=order)
+    assert store.find_task("csv", "S-1").due == first
+    assert store.find_task("csv", "S-2").due == second
+    rejected = {r.line: r.reason for r in report.rejections}
+    if order == "mdy":
+        assert rejected == {4: "due: '2/31/2025' is no date when read month first (--dates mdy)"}
+    else:
+        assert rejected == {4: "due: '2/31/2025' is no date when read day first (--dates dmy)"}
+    assert f"Dates with slashes were read {'month' if order == 'mdy' else 'day'} first (--dates {order})." \
+        in summary_lines(report, "CSV")
+
+
+@pytest.mark.parametrize("unambiguous, order", [("11/25/2025", "mdy"), ("25/11/2025", "dmy")])
+def test_slashed_dates_follow_the_order_the_file_shows(store, model, tmp_path, unambiguous, order):
+    report = run(store, model, write(tmp_path, "s.csv", SLASHED + f"Shows the order,S-4,{unambiguous}\n"), "csv")
+    assert (report.dates, report.dates_from_file) == (order, True)
+    assert store.find_task("csv", "S-1").due.day == (1 if order == "mdy" else 12)
+    assert store.find_task("csv", "S-4").due.date() == datetime(2025, 11, 25).date()
+    assert f"Dates with slashes were read {'month' if order == 'mdy' else 'day'} first, as the file's own dates " \
+           "show." in summary_lines(report, "CSV")
+
+
+def test_a_date_inside_a_note_does_not_decide_the_order(store, model, tmp_path):
+    text = "title,external_id,due,notes\nRenewal,S-1,12/1/2025,\"Moved from 25/11/2025, see thread\"\n"
+    report = run(store, model, write(tmp_path, "s.csv", text), "csv")
+    assert report.dates is None and report.rejected == 1
+
+
+def test_a_file_whose_slashed_dates_disagree_reads_none_of_them(store, model, tmp_path):
+    report = run(store, model, write(tmp_path, "s.csv", SLASHED + "US,S-4,11/25/2025\nUK,S-5,25/11/2025\n"), "csv")
+    assert report.dates is None
+    assert report.created == 0 and report.rejected == 5
 
 
 def test_a_date_only_due_date_is_the_end_of_that_day_across_a_dst_change(store, model, tmp_path):

@@ -143,6 +143,24 @@ def test_the_scheduler_gets_an_asana_job_only_when_asana_is_configured(env, fake
     assert report.ok and count(env) == 1
 
 
+def test_dates_with_slashes_are_read_in_the_order_given_and_a_wrong_order_is_refused(env, capsys, tmp_path):
+    path = tmp_path / "us.csv"
+    path.write_text("title,external_id,due\nRenewal call,U-1,12/1/2025\n")
+    assert main(["import", str(path), "--from", "csv"], environ=env) == 0
+    assert "could be month or day first: import again with --dates mdy" in capsys.readouterr().out
+    assert main(["import", str(path), "--from", "csv", "--dates", "mdy"], environ=env) == 0
+    assert "Dates with slashes were read month first (--dates mdy)." in capsys.readouterr().out
+    store = TaskStore(env["HEADWORK_DB"])
+    try:
+        assert store.find_task("csv", "U-1").due.date().isoformat() == "2025-12-01"
+    finally:
+        store.close()
+    with pytest.raises(SystemExit) as done:
+        main(["import", str(path), "--from", "csv", "--dates", "ymd"], environ=env)
+    assert done.value.code == 2
+    assert "invalid choice: 'ymd'" in capsys.readouterr().err
+
+
 def test_worker_processes_import_the_same_and_a_bad_count_is_refused(env, capsys, tmp_path):
     rows = "".join(f"Onboarding call with customer {i},C-{i},2025-12-{1 + i % 28:02d}\n" for i in range(3000))
     path = tmp_path / "many.csv"

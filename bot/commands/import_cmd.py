@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from scoring.sources.csv_import import ImportFileError, import_csv, print_progress_bar, summary_lines
+from scoring.sources.dates import SLASH_ORDERS
 from scoring.sources.formats import FORMATS, GENERIC_COLUMNS
 from scoring.sources.prepare import MAX_WORKERS, PARALLEL_FROM_BYTES
 from scoring.store import TaskStore
@@ -37,6 +38,10 @@ def register(sub) -> None:
                    help="processes that read, judge and score the rows while this one writes them (default: "
                         f"one per core, up to {MAX_WORKERS}, for a file over {PARALLEL_FROM_BYTES >> 20} MiB; "
                         "0: everything in this process)")
+    p.add_argument("--dates", choices=sorted(SLASH_ORDERS), metavar="ORDER",
+                   help="how to read dates with slashes, as a spreadsheet saves them: mdy (the US: 11/21/2025) or "
+                        "dmy (21/11/2025); by default the order the start of the file shows, and such dates are "
+                        "refused when it shows none")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=run)
 
@@ -50,7 +55,7 @@ def run(args, runtime) -> int:
     try:
         report = import_csv(args.file, fmt, store, runtime.model, now, runtime.org_tz, dry_run=args.dry_run,
                             provisional=provisional, on_progress=print_progress_bar() if show_progress else None,
-                            workers=args.workers)
+                            workers=args.workers, dates=args.dates)
     except ImportFileError as exc:
         print(f"headwork: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,9 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
   a task the export marks completed is closed.
 - A file a spreadsheet has saved again reads the same: UTF-8 with or without a BOM, Windows-1252,
   UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header;
-  dates day first with dots (`scoring.sources.dates`).
+  dates day first with dots; dates with slashes in the order given (`dates`), or else in the
+  order the start of the file shows (a "21/11/2025" can only be day first), never guessed
+  (`scoring.sources.dates`).
 - An id the file repeats is one task, the later row's values kept, and the summary names each
   repeat by line (a dry run too): two rows meant as different tasks would otherwise merge
   without a word.
@@ -37,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
 from ..store import TaskStore
+from .dates import SLASH_ORDERS, slash_order_of
 from .formats import FORMATS, ExportFormat, guess_format
 from .ingest import ingest_prepared, keep_closed_by_people
 from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
@@ -100,6 +103,8 @@ class ImportReport:
     interrupted: str | None = None  # not the file's fault (a worker process died): where writing stopped
     repeated: int = 0  # rows whose task an earlier row of this file created (an id the file repeats)
     repeats: list[Repeat] = field(default_factory=list)
+    dates: str | None = None  # how dates with slashes were read (a key of SLASH_ORDERS), None: refused
+    dates_from_file: bool = False  # that order was read off the file's own dates, not given
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected += 1
@@ -121,7 +126,8 @@ class ImportReport:
                 "unowned": self.unowned, "unmatched_emails": sorted(self.unmatched_emails),
                 "assigned": self.assigned, "stopped": self.stopped, "interrupted": self.interrupted,
                 "repeated": self.repeated,
-                "repeats": [{"line": r.line, "external_id": r.external_id, "changed": r.changed} for r in self.repeats]}
+                "repeats": [{"line": r.line, "external_id": r.external_id, "changed": r.changed} for r in self.repeats],
+                "dates": self.dates, "dates_from_file": self.dates_from_file}
 
 
 def _detect_encoding(head: bytes) -> str:
@@ -166,6 +172,18 @@ class CsvRows:
     bytes_read: Callable[[], int]
     total_bytes: int
     close: Callable[[], None]
+    sample: str = ""  # the start of the file, decoded
+    delimiter: str = ","
+
+    def sample_cells(self) -> Iterator[str]:
+        """The cells of the rows at the start of the file (the last one maybe cut short)."""
+        reader = csv.reader(io.StringIO(self.sample), delimiter=self.delimiter)
+        try:
+            next(reader, None)  # the header
+            for row in reader:
+                yield from row
+        except csv.Error:  # the sample ends inside a quoted cell
+            return
 
 
 def open_rows(path: Path) -> CsvRows:
@@ -180,7 +198,8 @@ def open_rows(path: Path) -> CsvRows:
     text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     if csv.field_size_limit() < 16 << 20:
         csv.field_size_limit(16 << 20)  # long descriptions are normal in exports
-    delimiter = _detect_delimiter(head.decode(encoding, errors="ignore"))
+    sample = head.decode(encoding, errors="ignore")
+    delimiter = _detect_delimiter(sample)
     reader = csv.reader(text, strict=True, delimiter=delimiter)  # a broken quote is reported, not merged into a cell
     try:
         header = next(reader, None)
@@ -202,7 +221,7 @@ def open_rows(path: Path) -> CsvRows:
             except csv.Error as exc:
                 raise _Malformed(last + 1, str(exc)) from None
 
-    return CsvRows(header, rows(), raw.tell, total, text.close)
+    return CsvRows(header, rows(), raw.tell, total, text.close, sample, delimiter)
 
 
 @dataclass
@@ -221,14 +240,20 @@ class _Owners:
 
 def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, model: ValueModel, now: datetime,
                tz: ZoneInfo, *, dry_run: bool = False, provisional: bool = False, batch: int = BATCH,
-               on_progress: Progress | None = None, workers: int | None = None) -> ImportReport:
+               on_progress: Progress | None = None, workers: int | None = None,
+               dates: str | None = None) -> ImportReport:
     """Import one export file. Raises ImportFileError when the file as a whole cannot be used.
+
+    `dates` says how dates with slashes are read ("mdy" or "dmy", `SLASH_ORDERS`); None reads
+    them in the order the start of the file shows, if it shows one, and refuses them otherwise.
 
     `workers` processes prepare the rows (`scoring.sources.prepare`); None picks by the file's
     size and this machine's cores, 0 does everything in this process. Either way the database
     ends up the same."""
     path = Path(path)
     fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
+    if dates is not None and dates not in SLASH_ORDERS:
+        raise ValueError(f"dates: '{dates}' is not one of {', '.join(SLASH_ORDERS)}")
     source = open_rows(path)
     header, rows, bytes_read, total = source.header, source.rows, source.bytes_read, source.total_bytes
     missing = fmt.missing_columns(header)
@@ -240,7 +265,10 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             hint = f" -- this looks like a {other.label} export (--from {other.name})"
         raise ImportFileError(f"{path}: not {_a(fmt.label)} export: missing column(s) {', '.join(missing)}{hint}")
 
-    report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run)
+    report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run, dates=dates)
+    if dates is None:
+        report.dates = slash_order_of(source.sample_cells())
+        report.dates_from_file = report.dates is not None
     owners = _Owners(store)
     created = _IdRuns()  # the tasks this import created
 
@@ -275,7 +303,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     elif workers is None:
         workers = default_workers(total)
     try:
-        with (Preparer(RowReader(fmt.convert, header, tz), model, now, workers,
+        with (Preparer(RowReader(fmt.convert, header, tz, report.dates), model, now, workers,
                        None if store.path == ":memory:" else store.path) as preparer,
               store.import_preview() if dry_run else store.bulk_writes() as preview):
             for prepared in preparer.batches(chunks()):
@@ -370,6 +398,9 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
     if report.stopped:
         lines.append(f"Stopped early: {report.stopped}. Rows before it were "
                      f"{'checked' if report.dry_run else 'imported'}; fix the file and import it again.")
+    if report.dates:
+        lines.append(f"Dates with slashes were read {SLASH_ORDERS[report.dates]}"
+                     + (", as the file's own dates show." if report.dates_from_file else f" (--dates {report.dates})."))
     for rejection in report.rejections:
         lines.append(f"  rejected {rejection}")
     if report.rejected > len(report.rejections):

@@ -7,7 +7,10 @@ convention as the demo organisation and Slack-native tasks).
 
 Besides each tool's own format, a date written day first with dots ("25.11.2025", "1.12.25
 14:03") is read: that is how a spreadsheet in a European locale saves an export again. A
-date with slashes is not guessed: "12/1/2025" is a different day in the US and the UK.
+date with slashes ("11/21/2025 15:04", as a US spreadsheet saves it; "21/11/2025" in the UK)
+is read in the order the import was given (`SLASH_ORDERS`: the file's own dates usually say
+which, `slash_order_of`), and never guessed: "12/1/2025" is a different day in the US and the
+UK, so without an order it is refused with what to do.
 
 Each parser raises `DateError` with a short message naming what it expected; the caller
 turns that into a rejected row. Results are cached: an export repeats the same few hundred
@@ -17,6 +20,7 @@ dates across thousands of rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -32,6 +36,11 @@ _JIRA = re.compile(r"^(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2
 # "01.12.2025", "1.12.25 14:03". Dots are never month first, unlike slashes ("12/1/2025" is
 # December 1st in the US and January 12th in the UK), which are not guessed.
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+# As a spreadsheet writes a date cell: "11/21/2025", "11/21/25 15:04", "11/21/2025 3:04 PM"
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+SLASH_ORDERS = {"mdy": "month first", "dmy": "day first"}  # --dates mdy: 11/21/2025, as in the US; dmy: 21/11/2025
 
 
 class DateError(ValueError):
@@ -79,6 +88,45 @@ def _dotted(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     return datetime(year_n, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=tz), False
 
 
+def _slashed(text: str, tz: ZoneInfo, order: str) -> tuple[datetime, bool]:
+    m = _SLASHED.match(text)
+    if not m:
+        raise ValueError(text)
+    first, second, year, hour, minute, second_s, ampm = m.groups()
+    month, day = (int(first), int(second)) if order == "mdy" else (int(second), int(first))
+    year_n = int(year) + (2000 if len(year) == 2 else 0)
+    if hour is None:
+        return datetime(year_n, month, day, tzinfo=tz), True  # ValueError for 2/31
+    h = int(hour)
+    if ampm:
+        if not 1 <= h <= 12:
+            raise ValueError(text)
+        h = h % 12 + (12 if ampm.lower() == "pm" else 0)
+    return datetime(year_n, month, day, h, int(minute), int(second_s or 0), tzinfo=tz), False
+
+
+def slash_order_of(cells: Iterable[str]) -> str | None:
+    """The order of the slashed dates among some cells of a file (those that are a date and
+    nothing else: a note's "see 25/12" is no evidence), when they show it: a first number over
+    12 can only be a day ("21/11/2025": dmy), a second one over 12 only a day too ("11/21/2025":
+    mdy), if that day exists. None when no date shows it, or when some show each (no one order)."""
+    seen = set()
+    for cell in cells:
+        m = _SLASHED.match(cell.strip()) if "/" in cell else None
+        if m is None:
+            continue
+        first, second, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        order = "dmy" if first > 12 >= second else "mdy" if second > 12 >= first else None
+        if order is not None:
+            month, day = (first, second) if order == "mdy" else (second, first)
+            try:
+                date(year + (2000 if year < 100 else 0), month, day)
+            except ValueError:
+                continue  # no day either way ("2/31/2025"): no evidence
+            seen.add(order)
+    return seen.pop() if len(seen) == 1 else None
+
+
 _STYLES = {
     "iso": ((_iso, _dotted), "a date like 2025-11-21, 2025-11-21T15:04:05Z or 21.11.2025"),
     "jira": ((_jira, _iso, _dotted), "a date like 21/Nov/25 3:04 PM, 21/Nov/25, 2025-11-21 or 21.11.2025"),
@@ -86,31 +134,41 @@ _STYLES = {
 
 
 @lru_cache(maxsize=8192)
-def parse_moment(text: str, tz: ZoneInfo, style: str = "iso") -> tuple[datetime, bool]:
-    """(aware datetime, date_only) for one cell, in one of the supported styles."""
+def parse_moment(text: str, tz: ZoneInfo, style: str = "iso", slashes: str | None = None) -> tuple[datetime, bool]:
+    """(aware datetime, date_only) for one cell, in one of the supported styles; a date with
+    slashes in the order `slashes` (a key of `SLASH_ORDERS`), refused without one."""
     parsers, expected = _STYLES[style]
     for parse in parsers:
         try:
             return parse(text, tz)
         except ValueError:
             continue
+    if _SLASHED.match(text):
+        if slashes is None:
+            raise DateError(f"'{text}' could be month or day first: import again with --dates mdy "
+                            "(11/21/2025, as in the US) or --dates dmy (21/11/2025)")
+        try:
+            return _slashed(text, tz, slashes)
+        except ValueError:
+            raise DateError(f"'{text}' is no date when read {SLASH_ORDERS[slashes]} (--dates {slashes})") from None
     raise DateError(f"'{text}' is not {expected}")
 
 
-def parse_when(text: str, tz: ZoneInfo, style: str = "iso") -> datetime | None:
+def parse_when(text: str, tz: ZoneInfo, style: str = "iso", slashes: str | None = None) -> datetime | None:
     """A timestamp cell (Created, Updated, Completed ...): empty means None."""
     text = text.strip()
-    return parse_moment(text, tz, style)[0] if text else None
+    return parse_moment(text, tz, style, slashes)[0] if text else None
 
 
 @lru_cache(maxsize=8192)  # pure; an export repeats its due dates (a bad one raises each time: not cached)
-def parse_due(text: str, tz: ZoneInfo, style: str = "iso", date_field: bool = False) -> tuple[datetime | None, bool]:
+def parse_due(text: str, tz: ZoneInfo, style: str = "iso", date_field: bool = False,
+              slashes: str | None = None) -> tuple[datetime | None, bool]:
     """(due, all_day). A date (or a date field such as Jira's, whatever time it shows) is due
     at the end of that day in the organisation's zone."""
     text = text.strip()
     if not text:
         return None, False
-    moment, date_only = parse_moment(text, tz, style)
+    moment, date_only = parse_moment(text, tz, style, slashes)
     if date_only or date_field:
         local = moment.astimezone(tz) if not date_only else moment
         return datetime.combine(local.date(), END_OF_DAY, tz), True

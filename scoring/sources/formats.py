@@ -79,13 +79,15 @@ class Columns(dict):
 
 
 class Row:
-    """One data row, read by column name. A header that repeats (Jira's Labels) has all its cells."""
+    """One data row, read by column name. A header that repeats (Jira's Labels) has all its cells.
+    `slashes` is how its dates with slashes are read (`dates.SLASH_ORDERS`; None: refused)."""
 
-    __slots__ = ("cells", "columns")
+    __slots__ = ("cells", "columns", "slashes")
 
-    def __init__(self, cells: list[str], columns: Columns):
+    def __init__(self, cells: list[str], columns: Columns, slashes: str | None = None):
         self.cells = cells
         self.columns = columns
+        self.slashes = slashes
 
     def get(self, column: str) -> str:
         """The first non-empty cell under this header, stripped; '' when absent or empty."""
@@ -158,14 +160,14 @@ def _identifier(row: Row, column: str, what: str) -> str:
 
 def _when(row: Row, column: str, tz: ZoneInfo, style: str = "iso") -> datetime | None:
     try:
-        return parse_when(row.get(column), tz, style)
+        return parse_when(row.get(column), tz, style, row.slashes)
     except DateError as exc:
         raise RowError(f"{column}: {exc}") from None
 
 
 def _due(row: Row, column: str, tz: ZoneInfo, style: str = "iso", date_field: bool = True):
     try:
-        return parse_due(row.get(column), tz, style, date_field)
+        return parse_due(row.get(column), tz, style, date_field, row.slashes)
     except DateError as exc:
         raise RowError(f"{column}: {exc}") from None
 

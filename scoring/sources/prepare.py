@@ -141,6 +141,7 @@ class RowReader:
     convert: Callable[[Row, ZoneInfo], Task]  # the export format's (module-level: workers get it by name)
     header: list[str]
     tz: ZoneInfo
+    slashes: str | None = None  # how dates with slashes are read (`dates.SLASH_ORDERS`; None: refused)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_columns", Columns(self.header))
@@ -150,7 +151,7 @@ class RowReader:
         width = len(self.header)
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             raise RowError(f"{len(cells)} cells but the header has {width} (a stray comma or quote?)")
-        return self.convert(Row(cells, self._columns), self.tz)
+        return self.convert(Row(cells, self._columns, self.slashes), self.tz)
 
 
 @dataclass
