@@ -1,6 +1,10 @@
-"""The due date a `/task` line ends with: "/task Send Brightline the contract by Friday".
+"""What a `/task` line says besides its title: "/task @priya Send Brightline the contract by Friday".
 
-Only the end of the line is read, and only these forms (any case, a final "." or "!" allowed):
+**The owner** is the person the line starts by mentioning ("@priya ..."), else whoever typed it;
+a mention anywhere else is part of the title, as it reads ("Ask @priya about the renewal").
+Slack's markup is turned into what a person reads (`bot.slack_text`).
+
+**The due date** is read from the end of the line, and only these forms (any case, a final "." or "!" allowed):
 
 - ``today``, ``tonight``, ``tomorrow`` (``tmrw``), alone at the end: "Ship the fix tomorrow";
 - ``in N days`` / ``in N weeks`` ("Follow up in 2 weeks");
@@ -19,8 +23,11 @@ left in the title: "Plan tomorrow's standup", "Notes for Friday", "Wait until to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from .slack_text import leading_mention, plain_text
 
 _WEEKDAYS = {name: i for i, names in enumerate((
     ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
@@ -52,12 +59,21 @@ _DANGLING = re.compile(r"[\s,;:\u2013\u2014-]+$")
 class QuickAdd:
     title: str
     due: date | None = None
+    owner: str | None = None  # the Slack user the line gives the task to (None: the person typing)
 
 
-def read_quick_add(text: str, today: date) -> QuickAdd:
-    """The title and due date of a `/task` line; the line itself as the title when it ends in no
-    due date (or in an impossible one: "by 31 Feb" stays in the title)."""
-    line = " ".join(text.split())
+def read_quick_add(text: str, today: date, name_for: Callable[[str], str] = lambda user_id: user_id) -> QuickAdd:
+    """The owner, title and due date of a `/task` line (Slack's markup, as the command sends it);
+    the line itself as the title when it ends in no due date (or in an impossible one: "by 31 Feb"
+    stays in the title). `name_for` names a mentioned user whose mention carries no name."""
+    owner, rest = leading_mention(text)
+    read = _dated_line(" ".join(plain_text(rest, name_for).split()), today)
+    if owner is not None and not read.title:
+        return QuickAdd(" ".join(plain_text(text, name_for).split()))  # only a mention: that is the title
+    return QuickAdd(read.title, read.due, owner)
+
+
+def _dated_line(line: str, today: date) -> QuickAdd:
     m = _TRAILING.search(line)
     if m is None:
         return QuickAdd(line)

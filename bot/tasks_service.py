@@ -11,6 +11,8 @@ from scoring.intake import add_task
 from scoring.rescore import rescore_tasks
 from scoring.tasks import Task
 
+from .blocks.common import esc
+from .delivery import publish_home
 from .deps import Deps
 
 TITLE_MAX = 300
@@ -45,6 +47,18 @@ def create_task(deps: Deps, new: NewTask, now: datetime) -> int:
     provisional = deps.settings.env.anthropic_api_key is not None
     task_id, _ = add_task(deps.store, deps.model, task, now, provisional=provisional)
     return task_id
+
+
+def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
+    """A DM to the person someone else gave a task (once per task, through the outbox), and
+    their Home brought up to date."""
+    deps.outbox.send(f"task-assigned:{task.id}", "chat.postMessage", {
+        "channel": task.assignee_id,
+        "text": f"<@{giver}> gave you a task in Headwork: {esc(task.title[:300])}",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
+                    f"<@{giver}> gave you a task: *{esc(task.title[:300])}*. It is in your `/top5` list "
+                    "now, ranked by its score."}}]})
+    deps.background.submit(publish_home, deps, task.assignee_id)
 
 
 def edit_task(deps: Deps, task_id: int, now: datetime, title: str, due: date | None,

@@ -56,3 +56,20 @@ def test_anything_else_stays_the_title_with_no_due_date(line):
 
 def test_spaces_are_tidied_as_before():
     assert read_quick_add("  Write   the launch email ", TUESDAY).title == "Write the launch email"
+
+
+def test_a_line_starting_with_a_mention_names_the_owner():
+    read = read_quick_add("<@U0PRIYA|priya> Review the deck by Friday", TUESDAY)
+    assert (read.owner, read.title, read.due) == ("U0PRIYA", "Review the deck", date(2026, 12, 4))
+    assert read_quick_add("<@U0PRIYA>, review the deck", TUESDAY).title == "review the deck"
+
+
+def test_a_mention_elsewhere_and_slack_markup_read_as_a_person_reads_them():
+    read = read_quick_add("Ask <@U0PRIYA> about R&amp;D at <https://x.example|the offsite>", TUESDAY,
+                          name_for=lambda user_id: "Priya")
+    assert (read.owner, read.title) == (None, "Ask @Priya about R&D at the offsite")
+
+
+def test_a_line_that_is_only_a_mention_is_its_own_title():
+    read = read_quick_add("<@U0PRIYA|priya>", TUESDAY)
+    assert (read.owner, read.title) == (None, "@priya")

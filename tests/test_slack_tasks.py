@@ -120,6 +120,30 @@ def test_slash_task_today_is_the_persons_own_day_and_dst_correct(slack):
     assert task.due == datetime(2026, 3, 9, 6, 59, tzinfo=ZoneInfo("UTC"))  # 23:59 PDT (UTC-7), not PST
 
 
+def test_slash_task_starting_with_a_mention_gives_the_task_to_that_person_and_tells_them(slack):
+    # as Slack sends the line of a command with should_escape: the mention and "&" escaped
+    reply = slack.command(TOM, "/task", f"<@{PRIYA}|priya> Review the R&amp;D renewal deck by Friday")
+    [task] = [t for t in slack.store.iter_tasks() if t.title.startswith("Review the R&D")]
+    assert task.title == "Review the R&D renewal deck" and task.assignee_id == PRIYA
+    assert task.due == datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("Europe/London"))
+    assert task.extra["created_by"] == TOM
+    text = reply.blocks[0]["text"]["text"]
+    assert ", due Fri 06 Mar — *" in text and f"in <@{PRIYA}>'s list" in text
+    slack.settle()
+    [dm] = slack.fake.calls("chat.postMessage")
+    assert dm.args["channel"] == PRIYA and f"<@{TOM}> gave you a task" in dm.args["text"]
+    assert "Review the R&amp;D renewal deck" in dm.args["text"]  # escaped again for Slack
+    assert any(call.args["user_id"] == PRIYA for call in slack.fake.calls("views.publish"))
+
+
+def test_slash_task_with_a_mention_inside_stays_yours_and_reads_as_typed(slack):
+    slack.command(TOM, "/task", f"Ask <@{PRIYA}> about the <https://kestrel.example/sso|SSO setup>")
+    [task] = [t for t in slack.store.iter_tasks() if t.title.startswith("Ask ")]
+    assert task.title == "Ask @Priya Raman about the SSO setup" and task.assignee_id == TOM
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []
+
+
 def test_slash_task_keeps_a_title_that_only_mentions_a_day(slack):
     reply = slack.command(TOM, "/task", "Plan tomorrow's standup")
     [task] = [t for t in slack.store.iter_tasks() if t.title == "Plan tomorrow's standup"]

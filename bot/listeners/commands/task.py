@@ -1,5 +1,6 @@
 """/task <title>: a task for yourself, scored at once; a due date the line ends with ("by Friday",
-"tomorrow": `bot.quick_add`) is read in the person's own time zone. `/task` alone opens the form."""
+"tomorrow") is read on the person's own calendar, and a line that starts with a mention gives the
+task to that person (`bot.quick_add`). `/task` alone opens the form."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from ...blocks.tasks import build_task_added, build_task_modal
 from ...delivery import open_modal, publish_home
 from ...deps import Deps
 from ...quick_add import read_quick_add
-from ...tasks_service import NewTask, create_task
+from ...tasks_service import NewTask, create_task, tell_new_owner
 
 HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
         "`/task Send Brightline the contract by Friday` — with a due date: end the line with _today_, "
         "_tomorrow_, _in 3 days_, or _by_/_on_/_due_ and a weekday or a date (_by 4 Dec_, _on 2026-12-04_)\n"
+        "`/task @priya Review the renewal deck` — a task for someone else; they get a message\n"
         "`/task` — the full form: owner, due date, your estimate in hours\n"
         "On any message: *⋯ More actions → Make this a task*")
 
@@ -28,9 +30,16 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
         deps.background.submit(open_modal, deps, command["trigger_id"], build_task_modal(owner=user))
         return
     now = deps.now_for(user)
-    line = read_quick_add(title, now.date())  # the person's own today
-    task_id = create_task(deps, NewTask(title=line.title, owner=user, created_by=user, due=line.due), now)
+    line = read_quick_add(title, now.date(), deps.directory.name_for)
+    owner = line.owner or user
+    # "tomorrow" is the day after the typist's today; like a date picked in the form, that day
+    # ends at 23:59 where the owner is, and is shown as the owner's date
+    task_id = create_task(deps, NewTask(title=line.title, owner=owner, created_by=user, due=line.due), now)
+    task = deps.store.get_task(task_id)
     score = deps.store.score_of(task_id)
     ack(response_type="ephemeral", text=f"Added: {line.title}", blocks=build_task_added(
-        deps.store.get_task(task_id), deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user, now))
+        task, deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user,
+        now if owner == user else deps.now_for(owner)))
     deps.background.submit(publish_home, deps, user)
+    if owner != user:
+        tell_new_owner(deps, task, user)

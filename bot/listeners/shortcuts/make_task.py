@@ -3,28 +3,11 @@ owner the person who asked, a link back to the message. Nothing is stored until 
 
 from __future__ import annotations
 
-import re
-
 from ...blocks.tasks import build_task_modal
 from ...delivery import open_modal
 from ...deps import Deps
+from ...slack_text import plain_text
 from ...tasks_service import TITLE_MAX, message_permalink
-
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_CHANNEL = re.compile(r"<#(C[A-Z0-9]+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
-_SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
-
-
-def plain_text(text: str, name_for=lambda user_id: user_id) -> str:
-    """Slack's message markup as a person reads it: `<@U1|ana>` → @ana, `<https://x|label>` → label."""
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _USER.sub(lambda m: "@" + (m.group(2) or name_for(m.group(1))), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
-    text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
-    text = _SUBTEAM.sub(lambda m: m.group(1) or "@group", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def title_from(text: str) -> str:

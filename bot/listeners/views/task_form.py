@@ -10,12 +10,11 @@ import logging
 from scoring.actions import can_act
 
 from ... import ids
-from ...blocks.common import esc
 from ...blocks.tasks import build_task_saved_modal
 from ...delivery import publish_home
 from ...deps import Deps
 from ...forms import read_task_form
-from ...tasks_service import NewTask, create_task, edit_task
+from ...tasks_service import NewTask, create_task, edit_task, tell_new_owner
 
 log = logging.getLogger("headwork.tasks")
 
@@ -46,13 +45,7 @@ def handle_make_task(ack, body: dict, view: dict, deps: Deps) -> None:
         task, deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user))
     deps.background.submit(publish_home, deps, user)
     if form.owner != user:
-        deps.outbox.send(f"task-assigned:{task_id}", "chat.postMessage", {
-            "channel": form.owner,
-            "text": f"<@{user}> gave you a task in Headwork: {esc(task.title[:300])}",
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
-                        f"<@{user}> gave you a task: *{esc(task.title[:300])}*. It is in your `/top5` list "
-                        "now, ranked by its score."}}]})
-        deps.background.submit(publish_home, deps, form.owner)
+        tell_new_owner(deps, task, user)
 
 
 def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
