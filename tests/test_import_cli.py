@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,12 +25,26 @@ def env(tmp_path):
     return {"HEADWORK_DB": str(tmp_path / "headwork.db"), "HEADWORK_CONFIG": str(config)}
 
 
-def count(env) -> int:
+@contextmanager
+def opened(env):
     store = TaskStore(env["HEADWORK_DB"])
     try:
-        return store.count_tasks()
+        yield store
     finally:
         store.close()
+
+
+def count(env) -> int:
+    with opened(env) as store:
+        return store.count_tasks()
+
+
+def usage_error(argv: list[str], env, capsys) -> str:
+    """What the command line says on stderr when it refuses these arguments (exit 2)."""
+    with pytest.raises(SystemExit) as done:
+        main(argv, environ=env)
+    assert done.value.code == 2
+    return capsys.readouterr().err
 
 
 @pytest.mark.parametrize("fmt, created", [("asana", 12), ("jira", 10), ("linear", 9)])
@@ -150,15 +165,9 @@ def test_dates_with_slashes_are_read_in_the_order_given_and_a_wrong_order_is_ref
     assert "could be month or day first: import again with --dates mdy" in capsys.readouterr().out
     assert main(["import", str(path), "--from", "csv", "--dates", "mdy"], environ=env) == 0
     assert "Dates with slashes were read month first (--dates mdy)." in capsys.readouterr().out
-    store = TaskStore(env["HEADWORK_DB"])
-    try:
+    with opened(env) as store:
         assert store.find_task("csv", "U-1").due.date().isoformat() == "2025-12-01"
-    finally:
-        store.close()
-    with pytest.raises(SystemExit) as done:
-        main(["import", str(path), "--from", "csv", "--dates", "ymd"], environ=env)
-    assert done.value.code == 2
-    assert "invalid choice: 'ymd'" in capsys.readouterr().err
+    assert "invalid choice: 'ymd'" in usage_error(["import", str(path), "--from", "csv", "--dates", "ymd"], env, capsys)
 
 
 def test_worker_processes_import_the_same_and_a_bad_count_is_refused(env, capsys, tmp_path):
@@ -170,16 +179,11 @@ def test_worker_processes_import_the_same_and_a_bad_count_is_refused(env, capsys
     assert (report["created"], report["rejected"]) == (3000, 0)
     assert main(["import", str(path), "--from", "csv", "--workers", "0"], environ=env) == 0
     assert "0 created, 0 updated, 3,000 unchanged" in capsys.readouterr().out
-    store = TaskStore(env["HEADWORK_DB"])
-    try:
+    with opened(env) as store:
         assert store.conn.execute("SELECT count(*) FROM scores").fetchone()[0] == 3000
         assert store.conn.execute("SELECT count(DISTINCT task_id) FROM bands").fetchone()[0] == 3000  # all judged
-    finally:
-        store.close()
-    with pytest.raises(SystemExit) as done:
-        main(["import", str(path), "--from", "csv", "--workers", "-1"], environ=env)
-    assert done.value.code == 2
-    assert "'-1' is not a number of processes (0 or more)" in capsys.readouterr().err
+    assert "'-1' is not a number of processes (0 or more)" in usage_error(
+        ["import", str(path), "--from", "csv", "--workers", "-1"], env, capsys)
 
 
 def _children(pid: int) -> set[int]:
