@@ -29,7 +29,7 @@ from scoring.engine import score_task
 from scoring.model import ValueModel
 from scoring.store import TaskStore
 
-from .blocks.agenda import AgendaView, ItemView, agenda_text, build_agenda, when_text
+from .blocks.agenda import AgendaView, ItemView, agenda_text, build_agenda, build_refused, refused_text, when_text
 from .calendars import Calendars, CalendarUnavailable
 from .meetings import Meeting, all_meetings
 from .outbox import Outbox
@@ -45,8 +45,11 @@ SKIP_LOOKBACK = timedelta(hours=12)     # how far back a missed occurrence is no
 REASONS = 2                             # top terms shown per item
 
 
+POST_PREFIX = "agenda:"
+
+
 def post_key(meeting_id: str, occ: Occurrence | str) -> str:
-    return f"agenda:{meeting_id}:{occ if isinstance(occ, str) else occ.key_iso}"
+    return f"{POST_PREFIX}{meeting_id}:{occ if isinstance(occ, str) else occ.key_iso}"
 
 
 def update_key(meeting_id: str, occ: Occurrence | str) -> str:
@@ -78,6 +81,8 @@ class AgendaService:
         self.outbox = outbox
         self.db = AgendaStore(store)
         self.calendars = calendars or Calendars(settings.config_path.parent)
+        if outbox is not None:
+            outbox.on_failure(POST_PREFIX, self._post_refused)
 
     # --- meetings and their occurrences --------------------------------------------------------------
 
@@ -200,20 +205,47 @@ class AgendaService:
              by: str | None = None) -> OccurrenceRow | None:
         """Claim and queue this occurrence's agenda; None when it was already claimed."""
         built = self.build(meeting, occ, now)
+        key = post_key(meeting.id, occ)
         with self.store.transaction():
             occ_id = self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "posted", late, now)
+            again = False
             if occ_id is None:
-                return None
+                # claimed before: nothing to do, unless Slack refused that post and someone asks again
+                # (`/agenda post` after inviting Headwork): then it goes out, once, under its key
+                refused = by is not None and (item := self.outbox.db.get(key)) is not None and item.state == "failed"
+                if not refused:
+                    return None
+                occ_id, again = self.db.occurrence(meeting.id, occ.key_iso).id, True
             self.db.replace_items(occ_id, built.order)
             row = self.db.occurrence_by_id(occ_id)
-            notes = [f"Posted ahead of schedule by <@{by}>."] if by else None
+            notes = [f"Posted ahead of schedule by <@{by}>."] if by and not again else None
             text, blocks = self.render(meeting, row, now, notes)
-            if not self.outbox.send(post_key(meeting.id, occ), "chat.postMessage", {
-                    "channel": meeting.channel, "text": text, "blocks": blocks,
-                    "unfurl_links": False, "unfurl_media": False}):
-                raise RuntimeError(f"outbox key {post_key(meeting.id, occ)} claimed without its occurrence")
+            args = {"channel": meeting.channel, "text": text, "blocks": blocks,
+                    "unfurl_links": False, "unfurl_media": False}
+            if not (self.outbox.send_again(key, args) if again else self.outbox.send(key, "chat.postMessage", args)):
+                if again:
+                    return None  # another process sent it again first
+                raise RuntimeError(f"outbox key {key} claimed without its occurrence")
         log.info("agenda %s for %s queued%s", meeting.id, occ.key_iso, " (late)" if late else "")
         return row
+
+    def _post_refused(self, item, error: str) -> None:
+        """Slack refused an agenda for good (not in the channel, archived ...): the meeting's owner
+        -- or, for a meeting from headwork.yml, each admin -- is told privately why and what to do,
+        once per occurrence. Nobody else is: a refusal is no channel's business."""
+        occurrence = item.key[len(POST_PREFIX):]
+        meeting = max((m for m in self.meetings() if occurrence.startswith(m.id + ":")),
+                      key=lambda m: len(m.id), default=None)
+        if meeting is None:
+            log.warning("agenda post %s refused (%s) for a meeting that is gone", item.key, error)
+            return
+        recipients = [meeting.owner] if meeting.owner else list(self.settings.config.org.admins)
+        text = refused_text(meeting, error)
+        for user in recipients:
+            self.outbox.send(f"agenda-refused:{occurrence}:{user}", "chat.postMessage",
+                             {"channel": user, "text": text, "blocks": build_refused(text)})
+        if not recipients:
+            log.error("agenda %s refused (%s) and no meeting owner or admin to tell", item.key, error)
 
     def posted_message(self, meeting_id: str, occurrence: str) -> tuple[str, str] | None:
         """(channel, ts) of a delivered agenda message."""

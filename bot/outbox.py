@@ -4,7 +4,8 @@
 Web API call; `Outbox.drain(now)` delivers what is due, pacing posts to about one per
 second per channel (Slack's limit for chat.postMessage). Transient failures (HTTP 5xx,
 connection errors, rate limits left over after the client's own retries) are retried with
-backoff; permanent Slack errors (channel_not_found, ...) are marked failed and logged.
+backoff; permanent Slack errors (channel_not_found, ...) are marked failed, logged, and handed to
+whoever registered for that kind of key (`on_failure`: an agenda's meeting owner is told why).
 A worker thread (`start()`) drains continuously in `headwork run`; tests call `drain`.
 
 Every chat.postMessage carries its idempotency key as Slack message metadata (`METADATA_EVENT`),
@@ -62,17 +63,35 @@ class Outbox:
         self._lock = threading.Lock()
         self._paused: str | None = None
         self._bot_id: str | None = None  # ours, from auth.test: whose messages count in a history
+        self._on_failure: list[tuple[str, Callable[[OutboxItem, str], None]]] = []
+        self._claims = 0  # calls queued by this process so far: a drain goes on for those queued meanwhile
 
     # --- queueing ---------------------------------------------------------------------------
 
     def send(self, key: str, method: str, args: dict, not_before: datetime | None = None) -> bool:
         """Queue a call under an idempotency key. False if that key was already claimed."""
-        if method == "chat.postMessage" and "metadata" not in args:  # a caller's own metadata wins
-            args = {**args, "metadata": key_metadata(key)}
-        claimed = self.db.claim(key, method, args, self.clock(), not_before)
+        claimed = self.db.claim(key, method, _with_key(key, method, args), self.clock(), not_before)
         if claimed:
+            self._claims += 1
             self._wake.set()
         return claimed
+
+    def on_failure(self, prefix: str, handler: Callable[[OutboxItem, str], None]) -> None:
+        """Call `handler(item, error)` when Slack refuses, for good, a call whose key starts with
+        `prefix` (after it is marked failed; the handler may queue calls of its own)."""
+        self._on_failure.append((prefix, handler))
+
+    def send_again(self, key: str, args: dict) -> bool:
+        """Queue again, with these args, a call Slack refused for good, under the same key (it never
+        arrived, so this sends it once); False when the key is not a refused call."""
+        item = self.db.get(key)
+        if item is None or item.state != "failed":
+            return False
+        again = self.db.requeue_failed(key, _with_key(key, item.method, args), self.clock())
+        if again:
+            self._claims += 1
+            self._wake.set()
+        return again
 
     def cancel(self, key: str, why: str = "cancelled") -> bool:
         """Withdraw a queued call before it is sent; False when it was sent (or is being sent)."""
@@ -87,17 +106,22 @@ class Outbox:
             log.error("outbox paused: %s; %d message(s) wait", reason, self.db.counts().get("pending", 0))
         self._paused = reason
 
-    def drain(self, now: datetime | None = None, limit: int = 100) -> int:
-        """Deliver every due item (one pass). Returns how many were sent."""
+    def drain(self, now: datetime | None = None, limit: int = 100, passes: int = 3) -> int:
+        """Deliver every due item, and then those queued meanwhile (a failure handler's notice),
+        in up to `passes` passes. Returns how many were sent."""
         if self._paused is not None:
             return 0
         with self._lock:  # one drainer per process; other processes are fenced by mark_sending
             sent = 0
-            for item in self.db.due(now or self.clock(), limit):
-                if self._paused is not None or self._stop.is_set():
-                    break  # stopping: what is left waits, queued, for the next start
-                if self._deliver(item):
-                    sent += 1
+            for _ in range(passes):
+                claims = self._claims
+                for item in self.db.due(now or self.clock(), limit):
+                    if self._paused is not None or self._stop.is_set():
+                        return sent  # stopping: what is left waits, queued, for the next start
+                    if self._deliver(item):
+                        sent += 1
+                if self._claims == claims:
+                    break
             return sent
 
     def _deliver(self, item: OutboxItem) -> bool:
@@ -117,12 +141,21 @@ class Outbox:
             else:
                 self.db.mark_failed(item.id, error)
                 log.error("Slack refused %s for %s: %s (not retried)", item.method, item.key, error)
+                self._failed(item, error)
             return False
         except (SlackClientError, OSError) as exc:
             self._retry(item, type(exc).__name__)
             return False
         self.db.mark_sent(item.id, _useful(response.data), self.clock())
         return True
+
+    def _failed(self, item: OutboxItem, error: str) -> None:
+        for prefix, handler in self._on_failure:
+            if item.key.startswith(prefix):
+                try:
+                    handler(item, error)
+                except Exception:  # noqa: BLE001 - a handler's fault must not stop the other deliveries
+                    log.exception("the failure handler for %s failed", item.key)
 
     def _retry(self, item: OutboxItem, error: str) -> None:
         delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(item.attempts + 1, 12)))
@@ -245,6 +278,13 @@ class Outbox:
                 log.exception("outbox drain failed")
             self._wake.wait(timeout=1.0)
             self._wake.clear()
+
+
+def _with_key(key: str, method: str, args: dict) -> dict:
+    """A post's args with its idempotency key in the message metadata (a caller's own metadata wins)."""
+    if method == "chat.postMessage" and "metadata" not in args:
+        return {**args, "metadata": key_metadata(key)}
+    return args
 
 
 def key_metadata(key: str) -> dict:

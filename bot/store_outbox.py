@@ -103,6 +103,14 @@ class OutboxStore(FeatureStore):
     def mark_failed(self, item_id: int, error: str) -> None:
         self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, item_id))
 
+    def requeue_failed(self, key: str, args: dict, now: datetime) -> bool:
+        """A call Slack refused (so never delivered) queued again under its key, with these args,
+        due now: after someone fixed what Slack objected to. False unless it is 'failed'."""
+        return self.store.conn.execute(
+            "UPDATE outbox SET state = 'pending', args = ?, channel = ?, attempts = 0, next_attempt_ts = ?, "
+            "last_error = 'queued again after: ' || coalesce(last_error, '') WHERE key = ? AND state = 'failed'",
+            (json.dumps(args, separators=(",", ":")), args.get("channel"), now.timestamp(), key)).rowcount == 1
+
     def cancel(self, key: str, why: str = "cancelled") -> bool:
         """Withdraw a call not sent yet (what it was about is gone). False once it is on its way."""
         return self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? "

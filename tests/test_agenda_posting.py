@@ -339,3 +339,51 @@ def test_a_press_right_after_the_pre_start_update_is_claimed_still_ends_marked(a
     final = updates[-1].json_arg("blocks")
     assert "Order updated" in str(final)
     assert f"marked by <@{CS2}>" in item_texts(final)[0]  # the second item, now first, stays marked
+
+
+# --- an agenda Slack refuses ------------------------------------------------------------------
+
+
+def dms(slack, user: str) -> list:
+    return [c for c in slack.fake.calls("chat.postMessage") if c.args.get("channel") == user]
+
+
+def test_an_agenda_slack_refuses_is_explained_to_the_admins_privately_once(agenda_slack):
+    slack = agenda_slack
+    slack.fake.fail("chat.postMessage", "not_in_channel")  # a private channel Headwork was never invited to
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    assert [c.failed for c in posts(slack)] == [True]  # tried once, not retried
+    admins = slack.settings.config.org.admins
+    assert admins
+    for admin in admins:
+        [dm] = dms(slack, admin)
+        assert "I couldn't post the agenda for *CS weekly*: I'm not a member of <#C0CSTEAM>" in dm.args["text"]
+        assert "`/invite @Headwork`" in dm.args["text"] and "`/agenda post CS weekly`" in dm.args["text"]
+    for minute in (31, 45):
+        run(slack, berlin(2026, 3, 2, 9, minute))
+    assert len(posts(slack)) == 1 and all(len(dms(slack, a)) == 1 for a in admins)  # told once
+    others = {c.args.get("channel") for c in slack.fake.calls("chat.postMessage")} - set(admins) - {CHANNEL}
+    assert others == set()  # nobody else hears of it
+    # invited now: /agenda post sends this occurrence's agenda, once, and it is kept up to date as usual
+    reply = slack.command(CS1, "/agenda", "post CS weekly", channel=CHANNEL)
+    assert "Posting the agenda for *CS weekly*" in reply.body["text"]
+    slack.settle()
+    assert [c.failed for c in posts(slack)] == [True, False]
+    assert "Posted ahead of schedule" not in str(posts(slack)[-1].json_arg("blocks"))
+    assert "already posted" in slack.command(CS1, "/agenda", "post CS weekly", channel=CHANNEL).body["text"]
+    assert slack.deps.agenda.posted_message("cs-weekly", "2026-03-02T09:00Z") is not None
+
+
+def test_the_owner_of_a_meeting_set_up_in_slack_is_told_when_its_channel_is_archived(agenda_slack):
+    from tests.test_agenda_slack import setup_values
+    from tests.agenda_support import ENG
+
+    slack = agenda_slack
+    slack.command(ENG, "/agenda", "setup", channel="C0ENG")
+    slack.submit(ENG, slack.last_view(), setup_values())
+    slack.fake.clear()
+    slack.fake.fail("chat.postMessage", "is_archived")
+    run(slack, berlin(2026, 3, 3, 10, 40))
+    [dm] = dms(slack, ENG)
+    assert "*Eng sync*: <#C0ENG> is archived. Set it up again with `/agenda setup`" in dm.args["text"]
+    assert not any(dms(slack, admin) for admin in slack.settings.config.org.admins if admin != ENG)

@@ -108,6 +108,36 @@ def test_a_permanent_refusal_is_failed_loudly_not_retried(store, fake, clock, ca
     assert box.db.counts() == {"failed": 1}
 
 
+def test_a_refusal_reaches_its_handler_whose_notice_goes_out_in_the_same_drain(store, fake, clock):
+    box = outbox(store, fake, clock)
+    refused = []
+    box.on_failure("agenda:", lambda item, error: (refused.append((item.key, error)),
+                                                   post(box, f"notice:{item.key}", channel="U1")))
+    box.on_failure("agenda:", lambda item, error: 1 / 0)  # a broken handler stops nothing
+    fake.fail("chat.postMessage", "not_in_channel")
+    post(box, "agenda:m1:2026-03-02T09:00Z")
+    post(box, "digest:U1:2026-W10")
+    assert box.drain() == 2  # the digest and the notice
+    assert refused == [("agenda:m1:2026-03-02T09:00Z", "not_in_channel")]
+    assert box.db.get("notice:agenda:m1:2026-03-02T09:00Z").state == "sent"
+
+
+def test_only_a_refused_call_is_sent_again_and_then_once(store, fake, clock):
+    box = outbox(store, fake, clock)
+    fake.fail("chat.postMessage", "not_in_channel")
+    post(box, "refused")
+    post(box, "delivered")
+    box.drain()
+    assert box.send_again("delivered", {"channel": "C1", "text": "twice?"}) is False
+    assert box.send_again("never queued", {"channel": "C1", "text": "?"}) is False
+    assert box.send_again("refused", {"channel": "C1", "text": "now"}) is True
+    assert box.send_again("refused", {"channel": "C1", "text": "now"}) is False  # queued already
+    assert box.drain() == 1 and box.drain() == 0
+    last = fake.calls("chat.postMessage")[-1]
+    assert last.args["text"] == "now" and last.json_arg("metadata")["event_payload"]["key"] == "refused"
+    assert box.db.get("refused").state == "sent"
+
+
 def test_a_revoked_token_pauses_sending_and_keeps_everything(store, fake, clock):
     fake.fail("chat.postMessage", error="token_revoked")
     box = outbox(store, fake, clock)

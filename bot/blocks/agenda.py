@@ -144,6 +144,32 @@ HELP = "\n".join([
 ])
 
 
+_REFUSED_WHY = {
+    "not_in_channel": "I'm not a member of <#{channel}>",
+    "channel_not_found": "I can't see <#{channel}>: it is private and I'm not in it, or it was deleted",
+    "is_archived": "<#{channel}> is archived",
+    "restricted_action": "this workspace's settings don't let apps post in <#{channel}>",
+    "msg_too_long": "the agenda was too long for one message",
+}
+
+
+def refused_text(meeting: Meeting, error: str) -> str:
+    """Why Slack refused a meeting's agenda and what to do, for its owner (or the admins)."""
+    why = _REFUSED_WHY.get(error, "Slack refused it ({error})").format(channel=meeting.channel, error=error)
+    if error in ("not_in_channel", "channel_not_found"):
+        fix = (f"Invite me there (`/invite @Headwork` in <#{meeting.channel}>); then `/agenda post {meeting.name}` "
+               "posts this one, and the next ones post on their own.")
+    elif meeting.from_config:
+        fix = f"Change its channel in headwork.yml (meetings → {meeting.id} → channel)."
+    else:
+        fix = "Set it up again with `/agenda setup` in the channel it should post to."
+    return f"I couldn't post the agenda for *{esc(meeting.name)}*: {why}. {fix}"
+
+
+def build_refused(text: str) -> list[dict]:
+    return [section(text)]
+
+
 def build_help() -> list[dict]:
     return [section(HELP)]
 
