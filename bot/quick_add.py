@@ -4,7 +4,8 @@
 a mention anywhere else is part of the title, as it reads ("Ask @priya about the renewal").
 Slack's markup is turned into what a person reads (`bot.slack_text`).
 
-**The due date** is read from the end of the line, and only these forms (any case, a final "." or "!" allowed):
+**The due date** is read from the end of the line, and only these forms (any case, a final ".", "!"
+or "?" allowed):
 
 - ``today``, ``tonight``, ``tomorrow`` (``tmrw``), alone at the end: "Ship the fix tomorrow";
 - ``in N days`` / ``in N weeks`` ("Follow up in 2 weeks");
@@ -48,7 +49,7 @@ _DAY_PHRASE = (rf"(?P<rel>{_RELATIVE})|(?P<wd>{_WEEKDAY})"
 _TRAILING = re.compile(
     rf"(?:^|\s)(?:(?:due\s+(?:by|on)|by|on|due)\s+(?:{_DAY_PHRASE})"
     rf"|(?P<bare>{_RELATIVE})"
-    r"|in\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?))[.!]?$",
+    r"|in\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?))[.!?]?$",
     re.IGNORECASE)
 # "Wait until tomorrow", "Plan the day after tomorrow": the day is not when the task is due
 _NOT_A_DUE_DATE = frozenset(("until", "till", "after", "since", "from", "of", "than", "the", "before"))
@@ -67,13 +68,14 @@ def read_quick_add(text: str, today: date, name_for: Callable[[str], str] = lamb
     the line itself as the title when it ends in no due date (or in an impossible one: "by 31 Feb"
     stays in the title). `name_for` names a mentioned user whose mention carries no name."""
     owner, rest = leading_mention(text)
-    read = _dated_line(" ".join(plain_text(rest, name_for).split()), today)
+    read = read_due_date(" ".join(plain_text(rest, name_for).split()), today)
     if owner is not None and not read.title:
         return QuickAdd(" ".join(plain_text(text, name_for).split()))  # only a mention: that is the title
     return QuickAdd(read.title, read.due, owner)
 
 
-def _dated_line(line: str, today: date) -> QuickAdd:
+def read_due_date(line: str, today: date) -> QuickAdd:
+    """The title and due date of plain text (a message's first line, for "Make this a task")."""
     m = _TRAILING.search(line)
     if m is None:
         return QuickAdd(line)

@@ -15,6 +15,7 @@ TUESDAY = date(2026, 12, 1)
     ("Send Brightline the contract by Friday", "Send Brightline the contract", date(2026, 12, 4)),
     ("Ship the fix tomorrow.", "Ship the fix", date(2026, 12, 2)),
     ("Ship the fix TMRW", "Ship the fix", date(2026, 12, 2)),
+    ("Can you send the deck by Friday?", "Can you send the deck", date(2026, 12, 4)),
     ("Reply to Kestrel today!", "Reply to Kestrel", date(2026, 12, 1)),
     ("Pay the invoice - due tomorrow", "Pay the invoice", date(2026, 12, 2)),
     ("Review the SOW on tue", "Review the SOW", TUESDAY),  # said on a Tuesday: today

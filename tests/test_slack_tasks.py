@@ -202,6 +202,16 @@ def test_make_this_a_task_from_a_message(slack):
     assert slack.store.score_of(task.id) is not None
 
 
+def test_make_this_a_task_sets_the_due_date_a_message_asks_for(slack):
+    message = {"type": "message", "user": PRIYA, "ts": "1772438400.001250",
+               "text": "Can you send Kestrel the SSO checklist by Thursday?\nThey asked twice."}
+    slack.shortcut(TOM, ids.SHORTCUT_MAKE_TASK, message)  # Monday 2 March
+    view = slack.last_view()
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks[ids.BLOCK_TASK_TITLE]["element"]["initial_value"] == "Can you send Kestrel the SSO checklist"
+    assert blocks[ids.BLOCK_TASK_DUE]["element"]["initial_date"] == "2026-03-05"
+
+
 def test_a_very_long_message_still_fits_the_modal(slack):
     message = {"type": "message", "user": PRIYA, "ts": "1772438400.001300", "text": "Ünïcödé " * 2000}
     slack.shortcut(TOM, ids.SHORTCUT_MAKE_TASK, message)
