@@ -98,14 +98,15 @@ class OpenTask:
     url: str
     due: datetime | None
     updated_at: datetime | None
+    due_all_day: bool = False
 
 
 _SEND_COLS = "key, user_id, week, channel, chart_state, chart_attempts, chart_file, chart_error"
-_OPEN_COLS = "s.task_id, s.total, s.assignee_id, t.title, t.url, t.due, t.updated_at"
+_OPEN_COLS = "s.task_id, s.total, s.assignee_id, t.title, t.url, t.due, t.updated_at, t.due_all_day"
 
 
 def _open_task(row) -> OpenTask:
-    return OpenTask(row[0], row[1], row[2], row[3], row[4], parse_iso(row[5]), parse_iso(row[6]))
+    return OpenTask(row[0], row[1], row[2], row[3], row[4], parse_iso(row[5]), parse_iso(row[6]), bool(row[7]))
 
 
 class DigestStore(FeatureStore):

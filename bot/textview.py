@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from scoring.engine import Score
-from scoring.tasks import Task
+from scoring.tasks import Task, all_day_date
 
 JUDGE_NAMES = {"ai": "Claude", "rules": "offline rules", "human": "a person", "": "not yet judged"}
 
@@ -17,8 +17,9 @@ def judge_label(judged_by: str) -> str:
 def format_due(task: Task, now: datetime) -> str:
     if task.due is None:
         return "no due date"
-    local = task.due.astimezone(now.tzinfo)
-    return f"{local:%a %d %b}" if task.due_all_day else f"{local:%a %d %b %H:%M}"
+    if task.due_all_day:  # the owner's calendar day, wherever it is read
+        return f"{all_day_date(task.due, now.tzinfo):%a %d %b}"
+    return f"{task.due.astimezone(now.tzinfo):%a %d %b %H:%M}"
 
 
 def ranking_lines(entries: list[tuple[Task, Score, str]], now: datetime, reasons: int = 3) -> list[str]:

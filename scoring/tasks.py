@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
 CLOSED_STATUSES = ("done", "cancelled")
@@ -50,3 +50,26 @@ class Task:
         due date must not cost tokens; rewording the task or starting it must."""
         parts = [self.title.strip(), self.notes.strip(), self.project.strip(), ",".join(sorted(self.tags)), self.status]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+_END_OF_DAY_MINUTES = 23 * 60 + 59
+
+
+def all_day_date(due: datetime, near: tzinfo | None = None) -> date:
+    """The calendar day of an all-day due date, the same for everyone who reads it.
+
+    An all-day due is stored as 23:59 of its day where it was set (the owner's zone for a Slack
+    task, the organisation's for an import), so read in a zone east of that one it would show the
+    next day. The zone it was set in is the one where that instant is 23:59: its offset is known
+    to the minute, up to a whole day, and of the offsets that exist (UTC-12 to UTC+14) the one
+    nearest `near`'s at that instant (the reader's zone; else UTC) is taken. The two can only be
+    confused between zones 24 hours apart (Samoa and New Zealand in summer, say), where `near`
+    decides."""
+    utc = due.astimezone(timezone.utc)
+    east = (_END_OF_DAY_MINUTES - utc.hour * 60 - utc.minute) % 1440  # minutes east of UTC, mod a day
+    reader = 0.0
+    if near is not None:
+        offset = due.astimezone(near).utcoffset()
+        reader = offset.total_seconds() / 60 if offset is not None else 0.0
+    best = min((o for o in (east, east - 1440) if -720 <= o <= 840), key=lambda o: (abs(o - reader), -o))
+    return (utc + timedelta(minutes=best)).date()

@@ -387,3 +387,13 @@ def test_the_owner_of_a_meeting_set_up_in_slack_is_told_when_its_channel_is_arch
     [dm] = dms(slack, ENG)
     assert "*Eng sync*: <#C0ENG> is archived. Set it up again with `/agenda setup`" in dm.args["text"]
     assert not any(dms(slack, admin) for admin in slack.settings.config.org.admins if admin != ENG)
+
+
+def test_an_item_due_on_its_london_owners_day_shows_that_day_in_a_berlin_meeting(agenda_slack):
+    slack = agenda_slack
+    # Tom is in London: Thursday 23:59 there is Friday 00:59 in Berlin, the meeting's zone
+    slack.command(CS2, "/task", "Run the onboarding kickoff with Brightline Logistics by Thursday")
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    [post] = posts(slack)
+    [item] = [t for t in item_texts(post.json_arg("blocks")) if "onboarding kickoff with Brightline" in t]
+    assert "due Thu 5 Mar" in item

@@ -72,6 +72,23 @@ def test_due_date_moves_to_the_viewers_local_day(slack):
     assert "due Wed 04 Mar, 11:59" in card
 
 
+def test_an_all_day_due_date_is_the_same_day_wherever_it_is_read(slack):
+    """Due Tuesday is due Tuesday in Auckland too (23:59 Berlin is Wednesday morning there)."""
+    slack.fake.add_user("U0FARAWAY", name="kim", tz="Pacific/Auckland")
+    slack.deps.directory.refresh("U0FARAWAY", slack.clock())
+    task = slack.store.top_tasks(TOM, 1, slack.clock())[0].task
+    give(slack, task.id, "U0FARAWAY", due_all_day=True, due=datetime(2026, 3, 3, 23, 59, tzinfo=ZoneInfo("Europe/Berlin")))
+    card = cards(slack.command("U0FARAWAY", "/top5").blocks)[0]
+    assert "due Tue 03 Mar" in card
+
+
+def test_a_manager_east_of_the_owner_sees_the_owners_due_day(slack):
+    sam, jonas = "U0DEMODV2", "U0DEMOENG"  # Los Angeles, and his manager in Berlin
+    slack.command(sam, "/task", "Fix the pricing page typo by Friday")  # Friday 23:59 in LA: Saturday in Berlin
+    card = [c for c in cards(slack.command(jonas, "/top5", f"<@{sam}|sam>").blocks) if "pricing page typo" in c]
+    assert card and "due Fri 06 Mar" in card[0]
+
+
 @pytest.mark.parametrize("text, count", [("", 5), ("3", 3), ("10", 7)])  # Tom has 7 open tasks
 def test_top5_n_shows_up_to_ten(slack, text, count):
     assert len(cards(slack.command(TOM, "/top5", text).blocks)) == count

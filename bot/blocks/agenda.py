@@ -8,10 +8,10 @@ blocks, and each section is clipped to 3,000 characters by `section`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from scoring.tasks import Task
+from scoring.tasks import Task, all_day_date
 
 from .. import ids
 from ..meetings import Meeting
@@ -39,7 +39,7 @@ class AgendaView:
     notes: list[str] = field(default_factory=list)
 
 
-def day_text(dt: datetime) -> str:
+def day_text(dt: datetime | date) -> str:
     """'Mon 2 Mar' (no leading zero: how people write it)."""
     return f"{dt:%a} {dt.day} {dt:%b}"
 
@@ -52,8 +52,10 @@ def when_text(dt: datetime, tz: ZoneInfo) -> str:
 def _due(task: Task, tz: ZoneInfo) -> str:
     if task.due is None:
         return "no due date"
+    if task.due_all_day:  # the owner's calendar day, not the meeting's zone's
+        return f"due {day_text(all_day_date(task.due, tz))}"
     local = task.due.astimezone(tz)
-    return f"due {day_text(local)}" if task.due_all_day else f"due {day_text(local)}, {local:%H:%M}"
+    return f"due {day_text(local)}, {local:%H:%M}"
 
 
 def item_block(rank: int, item: ItemView, view: AgendaView) -> dict:

@@ -8,6 +8,9 @@ Every list is cut to fit Slack's limits (3000 characters a section), saying how 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scoring.tasks import all_day_date
 
 from .. import ids
 from .common import SECTION_TEXT_MAX, button, clip, context, divider, esc, header, link, section
@@ -28,7 +31,7 @@ def build_digest_blocks(figures: dict) -> list[dict]:
         section(_adherence(value["top5"])),
         section(_task_list("*The organisation's top 10 open tasks*", figures["open_top"], None, numbered=True)),
         section(_task_list(f"*Overdue, worth {_pts(figures['overdue']['min_points'])} or more*",
-                           figures["overdue"]["tasks"], figures["overdue"]["count"], extra=_due)),
+                           figures["overdue"]["tasks"], figures["overdue"]["count"], extra=_due(figures))),
         section(_task_list(f"*Stuck: not updated for {figures['stuck']['days']} days or more, worth "
                            f"{_pts(figures['stuck']['min_points'])} or more*",
                            figures["stuck"]["tasks"], figures["stuck"]["count"], extra=_idle(figures))),
@@ -136,8 +139,17 @@ def _task_list(title: str, tasks: list[dict], count: int | None, numbered: bool 
     return _fit([head, *lines], more=more)
 
 
-def _due(t: dict) -> str:
-    return f" · due {datetime.fromisoformat(t['due']).date():%d %b}" if t.get("due") else ""
+def _due(figures: dict):
+    tz = ZoneInfo(figures["timezone"])
+
+    def due(t: dict) -> str:
+        if not t.get("due"):
+            return ""
+        at = datetime.fromisoformat(t["due"])
+        # an all-day due is its owner's calendar day (weeks frozen before the flag was kept: as then)
+        return f" · due {(all_day_date(at, tz) if t.get('due_all_day') else at.astimezone(tz).date()):%d %b}"
+
+    return due
 
 
 def _idle(figures: dict):

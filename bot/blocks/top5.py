@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from scoring.ranking import RankedTask
+from scoring.tasks import all_day_date
 
 from .. import ids
 from .common import (button, context, divider, esc, link, option, section)
@@ -22,9 +23,9 @@ def due_text(entry: RankedTask, now: datetime) -> str:
     due = entry.task.due
     if due is None:
         return "no due date"
-    local = due.astimezone(now.tzinfo)
-    stamp = f"{local:%a %d %b}" if entry.task.due_all_day else f"{local:%a %d %b, %H:%M}"
-    return f"due {stamp}"
+    if entry.task.due_all_day:  # the owner's calendar day, wherever it is read
+        return f"due {all_day_date(due, now.tzinfo):%a %d %b}"
+    return f"due {due.astimezone(now.tzinfo):%a %d %b, %H:%M}"
 
 
 def why_line(entry: RankedTask, count: int = 3) -> str:

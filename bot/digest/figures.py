@@ -130,4 +130,5 @@ def _top_reasons(store: TaskStore, model: ValueModel, tasks: list[OpenTask], now
 def _task_row(t: OpenTask, reasons: dict[int, str]) -> dict:
     return {"task_id": t.task_id, "title": t.title, "url": t.url, "owner": t.assignee_id, "score": t.total,
             "reason": reasons.get(t.task_id, ""), "due": t.due.isoformat() if t.due else None,
+            "due_all_day": t.due_all_day,
             "updated_at": t.updated_at.isoformat() if t.updated_at else None}

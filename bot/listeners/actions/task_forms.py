@@ -4,6 +4,7 @@ Add a task (App Home). The modal opens right after the ack; Slack allows 3 s per
 from __future__ import annotations
 
 from scoring.actions import can_act
+from scoring.tasks import all_day_date
 
 from ... import ids
 from ...blocks.common import modal, section
@@ -38,7 +39,7 @@ def handle_edit(ack, body: dict, action: dict, deps: Deps) -> None:
         view = _gone("Only the task's owner or an admin can edit it, and it must still exist.")
     else:
         tz = deps.directory.tz_for(task.assignee_id or user)
-        due = task.due.astimezone(tz).date() if task.due else None
+        due = None if task.due is None else all_day_date(task.due, tz) if task.due_all_day else task.due.astimezone(tz).date()
         estimate = task.estimate_hours if task.estimate_source == "human" else None
         view = build_task_modal(owner=task.assignee_id or user, title=task.title, due=due, estimate=estimate,
                                 metadata={"task_id": task.id, "url": task.url}, editing=True)
