@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .model import Signal, ValueModel
-from .tasks import Task
+from .tasks import Task, all_day_date
 
 DAY = 86_400.0
 
@@ -177,9 +177,13 @@ def _plural(n: int, word: str) -> str:
 
 
 def due_reason(due: datetime, all_day: bool, now: datetime) -> str:
-    """'due tomorrow', 'overdue by 3 days' ... in the time zone of `now` (the viewer's)."""
+    """'due tomorrow', 'overdue by 3 days' ... in the time zone of `now` (the viewer's); an all-day
+    due date counts as its own calendar day there (`all_day_date`: the owner's day, not the next)."""
     local_due = due.astimezone(now.tzinfo)
-    days = (local_due.date() - now.date()).days
+    day = all_day_date(due, now.tzinfo) if all_day else local_due.date()
+    days = (day - now.date()).days
+    if days < 0 and due > now:
+        days = 0  # the owner's day, west of here, has not ended yet: not overdue
     at = "" if all_day else f" at {local_due:%H:%M}"
     if days < 0:
         return f"overdue by {_plural(-days, 'day')}"
@@ -188,7 +192,7 @@ def due_reason(due: datetime, all_day: bool, now: datetime) -> str:
     if days == 1:
         return f"due tomorrow{at}"
     if days < 7:
-        return f"due {local_due:%A}{at}"
+        return f"due {day:%A}{at}"
     return f"due in {days} days"
 
 

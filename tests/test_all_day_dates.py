@@ -30,3 +30,13 @@ def test_zones_a_day_apart_are_told_apart_by_the_reader_nearby():
     assert all_day_date(auckland, ZoneInfo("Australia/Sydney")) == date(2026, 12, 1)
     honolulu = datetime(2026, 12, 1, 23, 59, tzinfo=ZoneInfo("Pacific/Honolulu"))  # -10: Kiribati's +14 too
     assert all_day_date(honolulu, ZoneInfo("America/Los_Angeles")) == date(2026, 12, 1)
+
+
+def test_the_reason_names_the_owners_day_and_is_never_overdue_before_the_deadline():
+    from scoring.engine import due_reason
+
+    berlin = ZoneInfo("Europe/Berlin")
+    friday_in_la = datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("America/Los_Angeles"))  # Sat 08:59 in Berlin
+    assert due_reason(friday_in_la, True, datetime(2026, 3, 2, 9, 0, tzinfo=berlin)) == "due Friday"
+    assert due_reason(friday_in_la, True, datetime(2026, 3, 7, 1, 0, tzinfo=berlin)) == "due today"
+    assert due_reason(friday_in_la, True, datetime(2026, 3, 7, 10, 0, tzinfo=berlin)) == "overdue by 1 day"
