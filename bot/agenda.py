@@ -36,6 +36,7 @@ from .outbox import Outbox
 from .recurrence import Occurrence, next_occurrence, occurrences
 from .settings import Settings
 from .store_agenda import AgendaStore, OccurrenceRow
+from .store_outbox import OutboxStore
 
 log = logging.getLogger("headwork.agenda")
 
@@ -246,6 +247,18 @@ class AgendaService:
                              {"channel": user, "text": text, "blocks": build_refused(text)})
         if not recipients:
             log.error("agenda %s refused (%s) and no meeting owner or admin to tell", item.key, error)
+
+    def last_post(self, meeting: Meeting) -> tuple[OccurrenceRow, str, str | None] | None:
+        """The meeting's latest agenda and how its delivery stands: (occurrence, 'sent' | 'pending' |
+        'failed' ..., Slack's refusal when it failed); None before the first."""
+        row = self.db.previous_posted(meeting.id, "\uffff")
+        if row is None:
+            return None
+        item = (self.outbox.db if self.outbox is not None else OutboxStore(self.store)).get(
+            post_key(meeting.id, row.occurrence))
+        if item is None:
+            return row, "unknown", None
+        return row, item.state, item.last_error if item.state == "failed" else None
 
     def posted_message(self, meeting_id: str, occurrence: str) -> tuple[str, str] | None:
         """(channel, ts) of a delivered agenda message."""

@@ -52,3 +52,29 @@ def test_an_unknown_meeting_and_an_invalid_config(tmp_path, capsys):
     assert main(["agenda", "list"], environ=env, clock=lambda: T0) == 2
     err = capsys.readouterr().err
     assert "headwork.yml: meetings[0]" in err and "need a `time`" in err
+
+
+def test_agenda_list_says_how_the_last_agenda_went(tmp_path, capsys):
+    from bot.agenda import AgendaService
+    from bot.devkit.fakeslack import FakeSlack
+    from bot.outbox import Outbox
+    from bot.settings import load_settings
+    from bot.slack_client import make_web_client
+    from scoring.model import load_model
+    from scoring.store import TaskStore
+
+    env = _env(tmp_path)
+    store = TaskStore(env["HEADWORK_DB"])
+    with FakeSlack() as fake:
+        outbox = Outbox(store, make_web_client("xoxb-test", fake.api_url), lambda: T0, sleep=lambda s: None,
+                        pace_seconds=0)
+        service = AgendaService(load_settings(env), store, load_model(None), outbox)
+        [meeting] = service.meetings()
+        fake.fail("chat.postMessage", "not_in_channel")
+        service.post(meeting, service.next_occurrence(meeting, T0), T0)
+        outbox.drain(T0)
+    store.close()
+    capsys.readouterr()
+    assert main(["agenda", "list"], environ=env, clock=lambda: T0) == 0
+    assert ("· last agenda (Mon 02 Mar) refused by Slack: not_in_channel (nobody was told: no org.admins in "
+            "headwork.yml)") in capsys.readouterr().out

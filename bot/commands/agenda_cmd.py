@@ -42,8 +42,22 @@ def run_list(args, runtime) -> int:
         except CalendarUnavailable as exc:
             nxt = f"calendar unavailable ({exc})"
         where = "headwork.yml" if m.from_config else f"Slack (owner {m.owner})"
-        print(f"{m.id}  {m.name} · #{m.channel} · {m.recurrence_text()} · {m.scope_text()} · {nxt} · {where}")
+        print(f"{m.id}  {m.name} · #{m.channel} · {m.recurrence_text()} · {m.scope_text()} · {nxt} · {where}"
+              + _last_post_text(service.last_post(m), m, runtime.settings.config.org.admins))
     return 0
+
+
+def _last_post_text(last, meeting, admins) -> str:
+    if last is None:
+        return ""
+    row, state, error = last
+    when = f"{row.starts_at.astimezone(meeting.tz):%a %d %b}"
+    if state == "failed":
+        told = (f"its owner {meeting.owner} was told what to do" if meeting.owner
+                else "the admins were told what to do" if admins
+                else "nobody was told: no org.admins in headwork.yml")
+        return f" · last agenda ({when}) refused by Slack: {error} ({told})"
+    return f" · last agenda ({when}) {'sent' if state == 'sent' else state}"
 
 
 def run_preview(args, runtime) -> int:
