@@ -14,6 +14,7 @@ from scoring.tasks import Task
 from .blocks.common import esc
 from .delivery import publish_home
 from .deps import Deps
+from .textview import format_due
 
 TITLE_MAX = 300
 
@@ -52,11 +53,12 @@ def create_task(deps: Deps, new: NewTask, now: datetime) -> int:
 def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
     """A DM to the person someone else gave a task (once per task, through the outbox), and
     their Home brought up to date."""
+    due = f", due {format_due(task, deps.now_for(task.assignee_id))}" if task.due is not None else ""
     deps.outbox.send(f"task-assigned:{task.id}", "chat.postMessage", {
         "channel": task.assignee_id,
-        "text": f"<@{giver}> gave you a task in Headwork: {esc(task.title[:300])}",
+        "text": f"<@{giver}> gave you a task in Headwork: {esc(task.title[:300])}{due}",
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
-                    f"<@{giver}> gave you a task: *{esc(task.title[:300])}*. It is in your `/top5` list "
+                    f"<@{giver}> gave you a task: *{esc(task.title[:300])}*{due}. It is in your `/top5` list "
                     "now, ranked by its score."}}]})
     deps.background.submit(publish_home, deps, task.assignee_id)
 

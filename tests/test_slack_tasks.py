@@ -128,10 +128,11 @@ def test_slash_task_starting_with_a_mention_gives_the_task_to_that_person_and_te
     assert task.due == datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("Europe/London"))
     assert task.extra["created_by"] == TOM
     text = reply.blocks[0]["text"]["text"]
-    assert ", due Fri 06 Mar — *" in text and f"in <@{PRIYA}>'s list" in text
+    assert ", due Fri 06 Mar — *" in text and f"in <@{PRIYA}>'s list. They get a message from me." in text
     slack.settle()
     [dm] = slack.fake.calls("chat.postMessage")
     assert dm.args["channel"] == PRIYA and f"<@{TOM}> gave you a task" in dm.args["text"]
+    assert dm.args["text"].endswith(", due Fri 06 Mar")
     assert "Review the R&amp;D renewal deck" in dm.args["text"]  # escaped again for Slack
     assert any(call.args["user_id"] == PRIYA for call in slack.fake.calls("views.publish"))
 

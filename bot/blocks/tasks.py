@@ -66,7 +66,9 @@ def build_task_added(task: Task, rank: int | None, total: float, viewer: str, no
     """The ephemeral answer to `/task <title>`: the task, its due date as the viewer's day (the
     line may have set one), its score and rank; Edit puts right a due date read wrongly."""
     due = f", due {format_due(task, now)}" if task.due is not None else ""
-    return [section(f"Added {link(task.url, task.title)}{due} — *{total:g} pts*, {_placement(task, rank, viewer)}."),
+    told = "" if task.assignee_id == viewer else " They get a message from me."
+    return [section(f"Added {link(task.url, task.title)}{due} — *{total:g} pts*, {_placement(task, rank, viewer)}."
+                    + told),
             {"type": "actions", "block_id": f"added:{task.id}",
              "elements": [button("Why?", ids.ACTION_WHY, str(task.id)), button("Edit", ids.ACTION_EDIT, str(task.id))]}]
 
