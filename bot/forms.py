@@ -32,7 +32,7 @@ def read_task_form(view: dict, today: date, editing: bool = False) -> TaskForm:
     form.title = " ".join(str(_value(values, ids.BLOCK_TASK_TITLE, ids.INPUT_TASK_TITLE).get("value") or "").split())
     if not form.title:
         form.errors[ids.BLOCK_TASK_TITLE] = "Give the task a title."
-    if not editing:
+    if not editing or ids.BLOCK_TASK_OWNER in values:  # an edit of a task whose owner may change
         form.owner = _value(values, ids.BLOCK_TASK_OWNER, ids.INPUT_TASK_OWNER).get("selected_user")
         if not form.owner:
             form.errors[ids.BLOCK_TASK_OWNER] = "Choose who owns this task."

@@ -51,10 +51,10 @@ def create_task(deps: Deps, new: NewTask, now: datetime) -> int:
 
 
 def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
-    """A DM to the person someone else gave a task (once per task, through the outbox), and
-    their Home brought up to date."""
+    """A DM to the person someone else gave a task (once per task and person, through the outbox),
+    and their Home brought up to date."""
     due = f", due {format_due(task, deps.now_for(task.assignee_id))}" if task.due is not None else ""
-    deps.outbox.send(f"task-assigned:{task.id}", "chat.postMessage", {
+    deps.outbox.send(f"task-assigned:{task.id}:{task.assignee_id}", "chat.postMessage", {
         "channel": task.assignee_id,
         "text": f"<@{giver}> gave you a task in Headwork: {esc(task.title[:300])}{due}",
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
@@ -64,13 +64,16 @@ def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
 
 
 def edit_task(deps: Deps, task_id: int, now: datetime, title: str, due: date | None,
-              estimate_hours: float | None) -> Task:
+              estimate_hours: float | None, owner: str | None = None) -> Task:
+    """Change a task from its form; `owner` (a Slack task's) hands it to someone else, whose
+    calendar day its due date then is."""
     current = deps.store.get_task(task_id)
-    tz = deps.directory.tz_for(current.assignee_id or "")
+    owner = owner or current.assignee_id
+    tz = deps.directory.tz_for(owner or "")
     deps.store.update_task(task_id, now, title=title.strip()[:TITLE_MAX],
                            due=end_of_day(due, tz) if due else None, due_all_day=due is not None,
                            estimate_hours=estimate_hours,
-                           estimate_source="human" if estimate_hours is not None else None)
+                           estimate_source="human" if estimate_hours is not None else None, assignee_id=owner)
     rescore_tasks(deps.store, [task_id], deps.model, now)
     return deps.store.get_task(task_id)
 

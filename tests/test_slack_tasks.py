@@ -175,7 +175,7 @@ def test_the_form_creates_a_task_for_someone_else_and_tells_them(slack):
     [dm] = slack.fake.calls("chat.postMessage")
     assert dm.args["channel"] == TOM and f"<@{PRIYA}> gave you a task" in dm.args["text"]
     # a second delivery attempt of the same notice is impossible: claimed once
-    assert slack.outbox.send(f"task-assigned:{task.id}", "chat.postMessage", {"channel": TOM}) is False
+    assert slack.outbox.send(f"task-assigned:{task.id}:{TOM}", "chat.postMessage", {"channel": TOM}) is False
 
 
 def test_the_form_says_what_is_wrong_next_to_the_field(slack):
@@ -235,6 +235,35 @@ def test_edit_from_home_changes_the_task_and_its_score(slack):
     task = slack.store.get_task(task_id)
     assert task.title == "Renamed and due tomorrow" and task.due.date().isoformat() == tomorrow
     assert slack.store.score_of(task_id)["total"] > before  # due tomorrow is more urgent
+
+
+def test_edit_hands_a_slack_task_to_someone_else_who_is_told(slack):
+    reply = slack.command(TOM, "/task", "Draft the SSO FAQ for Kestrel by Friday")
+    slack.settle()
+    slack.fake.clear()
+    slack.click(TOM, find_button(reply.blocks, "Edit"))
+    view = slack.last_view()
+    owner = [b for b in view["blocks"] if b.get("block_id") == ids.BLOCK_TASK_OWNER]
+    assert owner and owner[0]["element"]["initial_user"] == TOM
+    saved = slack.submit(TOM, view, form_values("Draft the SSO FAQ for Kestrel", owner=PRIYA, due="2026-03-06"))
+    assert f"<@{PRIYA}>'s list" in section_texts(saved.body["view"])
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Draft the SSO FAQ for Kestrel"]
+    assert task.assignee_id == PRIYA and slack.store.score_of(task.id) is not None
+    assert task.id in [r.task.id for r in slack.store.top_tasks(PRIYA, 50, slack.clock())]
+    assert task.id not in [r.task.id for r in slack.store.top_tasks(TOM, 50, slack.clock())]
+    slack.settle()
+    [dm] = slack.fake.calls("chat.postMessage")
+    assert dm.args["channel"] == PRIYA and f"<@{TOM}> gave you a task" in dm.args["text"]
+    assert {c.args["user_id"] for c in slack.fake.calls("views.publish")} >= {TOM, PRIYA}
+
+
+def test_a_synced_tasks_owner_is_not_changed_from_slack(slack):
+    task = [r.task for r in slack.store.top_tasks(TOM, 10, slack.clock()) if r.task.source == "asana"][0]
+    slack.click(TOM, {"type": "button", "action_id": ids.ACTION_EDIT, "block_id": f"home:{task.id}",
+                      "value": str(task.id)}, home=True)
+    view = slack.last_view()
+    assert view["callback_id"] == ids.VIEW_TASK_EDIT
+    assert ids.BLOCK_TASK_OWNER not in [b.get("block_id") for b in view["blocks"]]  # Asana assigns it
 
 
 def test_nobody_else_can_edit(slack):

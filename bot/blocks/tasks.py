@@ -13,7 +13,9 @@ from .common import PRIVATE_METADATA_MAX, button, context, link, modal, section
 
 
 def build_task_modal(owner: str, title: str = "", due: date | None = None, estimate: float | None = None,
-                     metadata: dict | None = None, editing: bool = False) -> dict:
+                     metadata: dict | None = None, editing: bool = False, owner_editable: bool = True) -> dict:
+    """The task form: new (owner, due date, estimate), or an edit; an edit changes the owner only
+    when Headwork owns the assignment (`owner_editable`: a Slack task, not one a sync would undo)."""
     title_el = {"type": "plain_text_input", "action_id": ids.INPUT_TASK_TITLE, "max_length": 300,
                 "multiline": False}
     if title:
@@ -29,7 +31,7 @@ def build_task_modal(owner: str, title: str = "", due: date | None = None, estim
         {"type": "input", "block_id": ids.BLOCK_TASK_TITLE, "label": {"type": "plain_text", "text": "Task"},
          "element": title_el},
     ]
-    if not editing:
+    if not editing or owner_editable:
         blocks.append({"type": "input", "block_id": ids.BLOCK_TASK_OWNER, "label": {"type": "plain_text", "text": "Owner"},
                        "element": {"type": "users_select", "action_id": ids.INPUT_TASK_OWNER, "initial_user": owner}})
     blocks += [

@@ -42,7 +42,8 @@ def handle_edit(ack, body: dict, action: dict, deps: Deps) -> None:
         due = None if task.due is None else all_day_date(task.due, tz) if task.due_all_day else task.due.astimezone(tz).date()
         estimate = task.estimate_hours if task.estimate_source == "human" else None
         view = build_task_modal(owner=task.assignee_id or user, title=task.title, due=due, estimate=estimate,
-                                metadata={"task_id": task.id, "url": task.url}, editing=True)
+                                metadata={"task_id": task.id, "url": task.url}, editing=True,
+                                owner_editable=task.source == "slack")  # a source's own tasks: its assignee
     deps.background.submit(open_modal, deps, body["trigger_id"], view)
 
 

@@ -61,8 +61,16 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
-    task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours)
+    before = task.assignee_id
+    handed = form.owner is not None and form.owner != before and task.source == "slack"
+    task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours,
+                     owner=form.owner if handed else None)
     score = deps.store.score_of(task.id)
     ack(response_action="update", view=build_task_saved_modal(
         task, deps.store.rank_of(task.id, now), score["total"] if score else 0.0, user, edited=True))
     deps.background.submit(publish_home, deps, user)
+    if handed:
+        if before and before != user:
+            deps.background.submit(publish_home, deps, before)  # it left their list
+        if task.assignee_id != user:
+            tell_new_owner(deps, task, user)
