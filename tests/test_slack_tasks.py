@@ -145,6 +145,15 @@ def test_slash_task_with_a_mention_inside_stays_yours_and_reads_as_typed(slack):
     assert slack.fake.calls("chat.postMessage") == []
 
 
+def test_slash_task_longer_than_a_title_keeps_every_word_in_the_notes(slack):
+    line = "Write up what Kestrel asked " + "and what we promised " * 30 + "by Friday"
+    reply = slack.command(TOM, "/task", line)
+    assert reply.status == 200
+    [task] = [t for t in slack.store.iter_tasks() if t.title.startswith("Write up what Kestrel asked")]
+    assert len(task.title) <= 300 and task.title.endswith("…") and task.title[:-1] in task.notes
+    assert task.notes == line[:-len(" by Friday")] and task.due is not None
+
+
 def test_slash_task_keeps_a_title_that_only_mentions_a_day(slack):
     reply = slack.command(TOM, "/task", "Plan tomorrow's standup")
     [task] = [t for t in slack.store.iter_tasks() if t.title == "Plan tomorrow's standup"]

@@ -8,7 +8,7 @@ from ...blocks.tasks import build_task_added, build_task_modal
 from ...delivery import open_modal, publish_home
 from ...deps import Deps
 from ...quick_add import read_quick_add
-from ...tasks_service import NewTask, create_task, tell_new_owner
+from ...tasks_service import TITLE_MAX, NewTask, create_task, tell_new_owner
 
 HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
@@ -34,10 +34,13 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
     owner = line.owner or user
     # "tomorrow" is the day after the typist's today; like a date picked in the form, that day
     # ends at 23:59 where the owner is, and is shown as the owner's date
-    task_id = create_task(deps, NewTask(title=line.title, owner=owner, created_by=user, due=line.due), now)
+    title, notes = line.title, ""
+    if len(title) > TITLE_MAX:  # nothing typed is lost: the whole line goes to the notes
+        title, notes = title[:TITLE_MAX - 1].rsplit(" ", 1)[0] + "…", line.title
+    task_id = create_task(deps, NewTask(title=title, owner=owner, created_by=user, due=line.due, notes=notes), now)
     task = deps.store.get_task(task_id)
     score = deps.store.score_of(task_id)
-    ack(response_type="ephemeral", text=f"Added: {line.title}", blocks=build_task_added(
+    ack(response_type="ephemeral", text=f"Added: {title}", blocks=build_task_added(
         task, deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user,
         now if owner == user else deps.now_for(owner)))
     deps.background.submit(publish_home, deps, user)
