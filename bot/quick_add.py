@@ -4,6 +4,9 @@
 a mention anywhere else is part of the title, as it reads ("Ask @priya about the renewal").
 Slack's markup is turned into what a person reads (`bot.slack_text`).
 
+**An estimate** in hours or minutes at the end, in brackets or after a tilde ("(30m)", "(1.5 h)",
+"~2h"), is the person's own: two hours or less makes a quick win, as in the form.
+
 **The due date** is read from the end of the line, and only these forms (any case, a final ".", "!"
 or "?" allowed):
 
@@ -61,17 +64,42 @@ class QuickAdd:
     title: str
     due: date | None = None
     owner: str | None = None  # the Slack user the line gives the task to (None: the person typing)
+    estimate_hours: float | None = None  # the person's own estimate: "(30m)", "~2h"
 
 
 def read_quick_add(text: str, today: date, name_for: Callable[[str], str] = lambda user_id: user_id) -> QuickAdd:
-    """The owner, title and due date of a `/task` line (Slack's markup, as the command sends it);
+    """The owner, title, estimate and due date of a `/task` line (Slack's markup, as the command sends it);
     the line itself as the title when it ends in no due date (or in an impossible one: "by 31 Feb"
     stays in the title). `name_for` names a mentioned user whose mention carries no name."""
     owner, rest = leading_mention(text)
-    read = read_due_date(" ".join(plain_text(rest, name_for).split()), today)
-    if owner is not None and not read.title:
-        return QuickAdd(" ".join(plain_text(text, name_for).split()))  # only a mention: that is the title
-    return QuickAdd(read.title, read.due, owner)
+    line = " ".join(plain_text(rest, name_for).split())
+    hours, line = _estimate(line)
+    read = read_due_date(line, today)
+    if hours is None and read.due is not None:  # "… by Friday (30m)" and "… (30m) by Friday" alike
+        hours, title = _estimate(read.title)
+        read = QuickAdd(title, read.due) if title else read
+    if not read.title:
+        return QuickAdd(" ".join(plain_text(text, name_for).split()))  # nothing but a mention: the title
+    return QuickAdd(read.title, read.due, owner, hours)
+
+
+# "(30m)", "(1.5 h)", "(90 min)", "~2h", "~ 45 minutes" at the end of a line
+_ESTIMATE = re.compile(r"\s*(?:\(\s*~?\s*(?P<a>\d{1,3}(?:[.,]\d{1,2})?)\s*(?P<au>h|hrs?|hours?|m|mins?|minutes?)\s*\)"
+                       r"|~\s*(?P<b>\d{1,3}(?:[.,]\d{1,2})?)\s*(?P<bu>h|hrs?|hours?|m|mins?|minutes?))[.!?]?$",
+                       re.IGNORECASE)
+ESTIMATE_HOURS = (0.25, 400.0)  # what the task form accepts
+
+
+def _estimate(line: str) -> tuple[float | None, str]:
+    """(hours, the line without them) when the line ends in an estimate the form would accept."""
+    m = _ESTIMATE.search(line)
+    if m is None:
+        return None, line
+    value = float((m["a"] or m["b"]).replace(",", "."))
+    hours = value if (m["au"] or m["bu"]).lower().startswith("h") else value / 60
+    if not ESTIMATE_HOURS[0] <= hours <= ESTIMATE_HOURS[1] or not line[:m.start()].strip():
+        return None, line
+    return round(hours, 2), _DANGLING.sub("", line[:m.start()])
 
 
 def read_due_date(line: str, today: date) -> QuickAdd:

@@ -74,3 +74,20 @@ def test_a_mention_elsewhere_and_slack_markup_read_as_a_person_reads_them():
 def test_a_line_that_is_only_a_mention_is_its_own_title():
     read = read_quick_add("<@U0PRIYA|priya>", TUESDAY)
     assert (read.owner, read.title) == (None, "@priya")
+
+
+@pytest.mark.parametrize("line, title, due, hours", [
+    ("Reply to Kestrel (30m)", "Reply to Kestrel", None, 0.5),
+    ("Reply to Kestrel (30m) by Friday", "Reply to Kestrel", date(2026, 12, 4), 0.5),
+    ("Reply to Kestrel by Friday (30 min)", "Reply to Kestrel", date(2026, 12, 4), 0.5),
+    ("Fix the export ~2h", "Fix the export", None, 2.0),
+    ("Fix the export ~ 1,5 h tomorrow", "Fix the export", date(2026, 12, 2), 1.5),
+    ("Call the venue (2 hours).", "Call the venue", None, 2.0),
+    ("Book a 30m slot", "Book a 30m slot", None, None),  # not at the end, not marked
+    ("Plan the offsite (500h)", "Plan the offsite (500h)", None, None),  # beyond what the form takes
+    ("Plan the offsite (10 min)", "Plan the offsite (10 min)", None, None),
+    ("(30m)", "(30m)", None, None),
+])
+def test_an_estimate_at_the_end_is_the_persons_own(line, title, due, hours):
+    read = read_quick_add(line, TUESDAY)
+    assert (read.title, read.due, read.estimate_hours) == (title, due, hours)

@@ -154,6 +154,14 @@ def test_slash_task_longer_than_a_title_keeps_every_word_in_the_notes(slack):
     assert task.notes == line[:-len(" by Friday")] and task.due is not None
 
 
+def test_slash_task_with_an_estimate_is_a_quick_win(slack):
+    reply = slack.command(TOM, "/task", "Reply to Harbor Bank's export question (30m) tomorrow")
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Reply to Harbor Bank's export question"]
+    assert (task.estimate_hours, task.estimate_source) == (0.5, "human")
+    assert "quick_win" in [term["id"] for term in slack.store.score_of(task.id)["terms"]]
+    assert ", due Tue 03 Mar, about 0.5 h — *" in reply.blocks[0]["text"]["text"]
+
+
 def test_slash_task_keeps_a_title_that_only_mentions_a_day(slack):
     reply = slack.command(TOM, "/task", "Plan tomorrow's standup")
     [task] = [t for t in slack.store.iter_tasks() if t.title == "Plan tomorrow's standup"]

@@ -15,6 +15,7 @@ HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Send Brightline the contract by Friday` — with a due date: end the line with _today_, "
         "_tomorrow_, _in 3 days_, or _by_/_on_/_due_ and a weekday or a date (_by 4 Dec_, _on 2026-12-04_)\n"
         "`/task @priya Review the renewal deck` — a task for someone else; they get a message\n"
+        "`/task Reply to Kestrel (30m)` — with your estimate (_(1.5 h)_, _~2h_): two hours or less is a quick win\n"
         "`/task` — the full form: owner, due date, your estimate in hours\n"
         "On any message: *⋯ More actions → Make this a task*")
 
@@ -37,7 +38,8 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
     title, notes = line.title, ""
     if len(title) > TITLE_MAX:  # nothing typed is lost: the whole line goes to the notes
         title, notes = title[:TITLE_MAX - 1].rsplit(" ", 1)[0] + "…", line.title
-    task_id = create_task(deps, NewTask(title=title, owner=owner, created_by=user, due=line.due, notes=notes), now)
+    task_id = create_task(deps, NewTask(title=title, owner=owner, created_by=user, due=line.due, notes=notes,
+                                        estimate_hours=line.estimate_hours), now)
     task = deps.store.get_task(task_id)
     score = deps.store.score_of(task_id)
     ack(response_type="ephemeral", text=f"Added: {title}", blocks=build_task_added(
