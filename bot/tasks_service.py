@@ -31,6 +31,14 @@ class NewTask:
     external_id: str | None = None
 
 
+def fit_title(text: str) -> str:
+    """A title of at most TITLE_MAX characters: a longer text is cut at a word, with "…"."""
+    if len(text) <= TITLE_MAX:
+        return text
+    cut = text[:TITLE_MAX - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59), tz)
 

@@ -8,7 +8,7 @@ from ...blocks.tasks import build_task_added, build_task_modal
 from ...delivery import open_modal, publish_home
 from ...deps import Deps
 from ...quick_add import read_quick_add
-from ...tasks_service import TITLE_MAX, NewTask, create_task, tell_new_owner
+from ...tasks_service import NewTask, create_task, fit_title, tell_new_owner
 
 HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
@@ -35,9 +35,8 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
     owner = line.owner or user
     # "tomorrow" is the day after the typist's today; like a date picked in the form, that day
     # ends at 23:59 where the owner is, and is shown as the owner's date
-    title, notes = line.title, ""
-    if len(title) > TITLE_MAX:  # nothing typed is lost: the whole line goes to the notes
-        title, notes = title[:TITLE_MAX - 1].rsplit(" ", 1)[0] + "…", line.title
+    title = fit_title(line.title)
+    notes = line.title if title != line.title else ""  # nothing typed is lost: the whole line goes to the notes
     task_id = create_task(deps, NewTask(title=title, owner=owner, created_by=user, due=line.due, notes=notes,
                                         estimate_hours=line.estimate_hours), now)
     task = deps.store.get_task(task_id)

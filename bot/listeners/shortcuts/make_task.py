@@ -9,12 +9,11 @@ from ...delivery import open_modal
 from ...deps import Deps
 from ...quick_add import read_due_date
 from ...slack_text import plain_text
-from ...tasks_service import TITLE_MAX, message_permalink
+from ...tasks_service import fit_title, message_permalink
 
 
 def title_from(text: str) -> str:
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
+    return fit_title(next((line.strip() for line in text.splitlines() if line.strip()), ""))
 
 
 def handle_make_task_shortcut(ack, shortcut: dict, deps: Deps) -> None:
