@@ -85,7 +85,7 @@ def task_card(entry: RankedTask, now: datetime, actionable: bool, where: str = "
 def empty_state(whose: str = "You") -> list[dict]:
     return [section(
         f"*{whose} have no open tasks in Headwork yet.* Here is how to add some:\n"
-        "• `/task Write the launch email` — a task for yourself\n"
+        "• `/task Write the launch email by Friday` — a task for yourself, due Friday\n"
         "• On any message: *⋯ More actions → Make this a task*\n"
         "• An admin can import from Asana, Jira or Linear: `headwork import export.csv --from asana`")]
 
