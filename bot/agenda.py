@@ -233,7 +233,8 @@ class AgendaService:
     def _post_refused(self, item, error: str) -> None:
         """Slack refused an agenda for good (not in the channel, archived ...): the meeting's owner
         -- or, for a meeting from headwork.yml, each admin -- is told privately why and what to do,
-        once per occurrence. Nobody else is: a refusal is no channel's business."""
+        once per refusal (a post sent again and refused again is told again). Nobody else is: a
+        refusal is no channel's business."""
         occurrence = item.key[len(POST_PREFIX):]
         meeting = max((m for m in self.meetings() if occurrence.startswith(m.id + ":")),
                       key=lambda m: len(m.id), default=None)
@@ -243,7 +244,7 @@ class AgendaService:
         recipients = [meeting.owner] if meeting.owner else list(self.settings.config.org.admins)
         text = refused_text(meeting, error)
         for user in recipients:
-            self.outbox.send(f"agenda-refused:{occurrence}:{user}", "chat.postMessage",
+            self.outbox.send(f"agenda-refused:{occurrence}:{user}:{item.attempts}", "chat.postMessage",
                              {"channel": user, "text": text, "blocks": build_refused(text)})
         if not recipients:
             log.error("agenda %s refused (%s) and no meeting owner or admin to tell", item.key, error)

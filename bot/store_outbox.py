@@ -107,7 +107,7 @@ class OutboxStore(FeatureStore):
         """A call Slack refused (so never delivered) queued again under its key, with these args,
         due now: after someone fixed what Slack objected to. False unless it is 'failed'."""
         return self.store.conn.execute(
-            "UPDATE outbox SET state = 'pending', args = ?, channel = ?, attempts = 0, next_attempt_ts = ?, "
+            "UPDATE outbox SET state = 'pending', args = ?, channel = ?, next_attempt_ts = ?, "
             "last_error = 'queued again after: ' || coalesce(last_error, '') WHERE key = ? AND state = 'failed'",
             (json.dumps(args, separators=(",", ":")), args.get("channel"), now.timestamp(), key)).rowcount == 1
 

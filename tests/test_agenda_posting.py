@@ -374,6 +374,19 @@ def test_an_agenda_slack_refuses_is_explained_to_the_admins_privately_once(agend
     assert slack.deps.agenda.posted_message("cs-weekly", "2026-03-02T09:00Z") is not None
 
 
+
+def test_an_agenda_sent_again_and_refused_again_is_told_again(agenda_slack):
+    slack = agenda_slack
+    admins = slack.settings.config.org.admins
+    slack.fake.fail("chat.postMessage", "not_in_channel")
+    run(slack, berlin(2026, 3, 2, 9, 30))
+    slack.fake.fail("chat.postMessage", "not_in_channel")  # not invited yet
+    slack.command(CS1, "/agenda", "post CS weekly", channel=CHANNEL)
+    slack.settle()
+    assert [c.failed for c in posts(slack)] == [True, True]
+    assert all(len(dms(slack, a)) == 2 for a in admins)
+
+
 def test_the_owner_of_a_meeting_set_up_in_slack_is_told_when_its_channel_is_archived(agenda_slack):
     from tests.test_agenda_slack import setup_values
     from tests.agenda_support import ENG
