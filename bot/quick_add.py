@@ -10,7 +10,8 @@ Slack's markup is turned into what a person reads (`bot.slack_text`).
 **The due date** is read from the end of the line, and only these forms (any case, a final ".", "!"
 or "?" allowed):
 
-- ``today``, ``tonight``, ``tomorrow`` (``tmrw``), alone at the end: "Ship the fix tomorrow";
+- ``today``, ``tonight``, ``tomorrow`` (``tmrw``), ``EOD`` (today), ``EOW`` or ``end of week`` (the
+  coming Friday), ``next week`` (its Monday), alone at the end: "Ship the fix tomorrow";
 - ``in N days`` / ``in N weeks`` ("Follow up in 2 weeks");
 - ``by``, ``on``, ``due`` or ``due by``/``due on`` before one of: those words, a weekday
   ("by Friday", "on thu"), a date ("by 2026-12-04", "due 4 Dec", "on Dec 4", "by 4.12.",
@@ -41,7 +42,7 @@ _MONTHS = {name: i for i, names in enumerate((
     ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
     ("december", "dec")), start=1) for name in names}
 
-_RELATIVE = r"today|tonight|tomorrow|tmrw"
+_RELATIVE = r"today|tonight|tomorrow|tmrw|eod|end of (?:the )?day|eow|end of (?:the )?week|next week"
 _WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_PHRASE = (rf"(?P<rel>{_RELATIVE})|(?P<wd>{_WEEKDAY})"
@@ -124,7 +125,14 @@ def _day(m: re.Match, today: date) -> date | None:
     g = m.groupdict()
     relative = g["rel"] or g["bare"]
     if relative:
-        return today + timedelta(days=1) if relative.lower() in ("tomorrow", "tmrw") else today
+        word = " ".join(relative.lower().split())
+        if word in ("tomorrow", "tmrw"):
+            return today + timedelta(days=1)
+        if word == "next week":  # its Monday
+            return today + timedelta(days=7 - today.weekday())
+        if word in ("eow", "end of week", "end of the week"):  # the coming Friday (said at the weekend: next one)
+            return today + timedelta(days=(4 - today.weekday()) % 7)
+        return today
     if g["n"]:
         n = int(g["n"])
         return today + timedelta(days=n * (7 if g["unit"].lower().startswith("week") else 1))

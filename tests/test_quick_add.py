@@ -32,6 +32,11 @@ TUESDAY = date(2026, 12, 1)
     ("Launch by 2026-12-24", "Launch", date(2026, 12, 24)),
     ("Leap-day party by 29 Feb", "Leap-day party", date(2028, 2, 29)),
     ("Prepare the slides for tomorrow", "Prepare the slides for tomorrow", date(2026, 12, 2)),
+    ("Send the numbers by EOD", "Send the numbers", TUESDAY),
+    ("Send the numbers by end of day", "Send the numbers", TUESDAY),
+    ("Close the quarter by EOW", "Close the quarter", date(2026, 12, 4)),
+    ("Close the quarter by end of the week", "Close the quarter", date(2026, 12, 4)),
+    ("Plan the offsite next week", "Plan the offsite", date(2026, 12, 7)),
 ])
 def test_a_line_ending_in_a_due_date_gives_the_date_and_a_title_without_it(line, title, due):
     read = read_quick_add(line, TUESDAY)
@@ -91,3 +96,8 @@ def test_a_line_that_is_only_a_mention_is_its_own_title():
 def test_an_estimate_at_the_end_is_the_persons_own(line, title, due, hours):
     read = read_quick_add(line, TUESDAY)
     assert (read.title, read.due, read.estimate_hours) == (title, due, hours)
+
+
+def test_end_of_week_said_on_a_saturday_is_the_next_friday():
+    assert read_quick_add("Close the quarter by EOW", date(2026, 12, 5)).due == date(2026, 12, 11)
+    assert read_quick_add("Close the quarter by EOW", date(2026, 12, 4)).due == date(2026, 12, 4)  # a Friday
