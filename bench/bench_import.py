@@ -20,6 +20,8 @@ database pages SQLite reads through mmap. `cpu_us_per_row` is the importing proc
 time, `workers_cpu_us_per_row` its workers' together, `worker_peak_rss_mb` the largest
 worker's peak RSS. `--breakdown N` instead times the pieces of one import of N rows in one
 process (each SQL statement by its first words, the final WAL checkpoint included).
+`calibration_loop_s` is a fixed pure-Python loop's time just before and after the imports: the
+machine's speed drifts up to twofold within an hour, and this says how fast it was.
 """
 
 from __future__ import annotations
@@ -262,6 +264,23 @@ def breakdown(rows: int, workdir: Path) -> dict:
     return out
 
 
+def calibration_loop_s(repeat: int = 3) -> float:
+    """Seconds (best of `repeat`) of a fixed loop of what an import's Python does most: lowering and
+    splitting text, building small sets, looking up dicts. The same code every run: a slower time
+    means a slower machine at that moment, not a slower import."""
+    words = {f"w{i}": i for i in range(500)}
+    text = " ".join(f"Word{i % 700} of THE task" for i in range(40))
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        hits = 0
+        for i in range(20_000):
+            runs = frozenset(text.lower().split())
+            hits += sum(1 for r in runs if r in words) + len(str(i))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the large file (default 100,000)")
@@ -281,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(breakdown(args.breakdown, Path(tmp)), indent=2))
         return 0
     results = []
+    speed_before = calibration_loop_s()
     with tempfile.TemporaryDirectory(prefix="headwork-bench-import-") as tmp:
         for rows, workers in ((args.small, None), (args.rows, None), (args.rows, 0)):
             command = [sys.executable, "-m", "bench.bench_import", "--child", str(rows), "--workdir", tmp]
@@ -289,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             out = subprocess.run(command, check=True, capture_output=True, text=True)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         pair = _side_by_side(args.rows, Path(tmp))
+    speed_after = calibration_loop_s()
     small, large, one_process = results
     print(json.dumps({
         "benchmark": "import an Asana CSV export (parse, upsert, rules judgement, score)",
@@ -308,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         "worker_peak_rss_mb": large["worker_peak_rss_mb"],
         # private memory: RSS grows with the database file through mmap (see _PrivatePeak)
         "memory_flat": large["private_delta_mb"] <= small["private_delta_mb"] * 1.5 + 5,
+        # this machine's speed drifts up to 2x within an hour: a fixed pure-Python loop's seconds just
+        # before and after, so runs at different moments can be read against each other
+        "calibration_loop_s": {"before": speed_before, "after": speed_after},
     }, indent=2))
     return 0
 
