@@ -4,7 +4,7 @@ time, late with a note or skipped, updated in place, carried forward."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bot.agenda import AgendaService, post_key

@@ -8,7 +8,6 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
 
 from bot import ids
-from bot.app import create_app
 from bot.bolt_matchers import BodyMatcher
 from bot.devkit.slack_requests import (block_actions, button, event_callback, message_shortcut, slash_command,
                                        view_submission)

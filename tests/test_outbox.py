@@ -8,7 +8,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from slack_sdk import WebClient
 
 from bot.devkit.fakeslack import FakeSlack
 from bot.outbox import Outbox

@@ -16,7 +16,6 @@ from bot.devkit.fakeanthropic import FakeClaude
 from bot.runtime import Runtime
 from bot.scheduler import JobSpec, build_scheduler, categorize_job, rescore_job, run_job, scoring_jobs
 from scoring.model import load_model
-from scoring.store import TaskStore
 from scoring.tasks import Task
 
 NOW = datetime(2025, 3, 28, 9, 0, tzinfo=timezone.utc)  # the Friday before Europe's clocks change

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from urllib.parse import parse_qsl
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.workslop.author_notes import author_notes_job
 from bot.workslop.tally import tally_rows, tally_weeks, week_bounds
 from tests.workslop_helpers import (CEO, GENERAL, LUCIA, MEI, PRIYA, SALES, SAM, SECRET, TOM, click_dm, dms_to,
-                                    next_ts, prompt_of, react, text_of, time_values, unreact, workslop_slack)
+                                    next_ts, prompt_of, react, time_values, unreact, workslop_slack)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
