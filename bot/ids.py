@@ -73,6 +73,10 @@ BLOCK_AGENDA_TAGS = "agenda_tags"
 INPUT_AGENDA_TAGS = "agenda_tags_input"
 BLOCK_AGENDA_MAX = "agenda_max"
 INPUT_AGENDA_MAX = "agenda_max_input"
+BLOCK_AGENDA_REPEAT = "agenda_repeat"          # every week, or every 2nd, 3rd, 4th week
+INPUT_AGENDA_REPEAT = "agenda_repeat_input"
+BLOCK_AGENDA_STARTS = "agenda_starts"          # the first meeting's date: which weeks are on
+INPUT_AGENDA_STARTS = "agenda_starts_input"
 
 # What the manifest must declare, and what must have a listener (tests/test_manifest.py).
 SLASH_COMMANDS = (CMD_TOP5, CMD_TASK)

@@ -18,6 +18,10 @@ from zoneinfo import ZoneInfo
 from .settings import WEEKDAYS, MeetingConfig, Settings
 
 SLACK_PREFIX = "slack."
+# A series with no first date counts its weeks from here (a Monday): "every other week" and
+# FREQ=WEEKLY;INTERVAL=2 need some anchor, and a fixed one keeps every process and every restart
+# agreeing on which weeks are "on".
+SERIES_ANCHOR = date(2024, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,21 @@ class Meeting:
     max_items: int = 7
     owner: str | None = None
     from_config: bool = True
+    every_weeks: int = 1  # weekly days: every week, or every 2nd, 3rd, 4th -- counted from `starts`' week
+
+    @property
+    def anchor(self) -> date:
+        """The Monday of the week the series counts from: `starts`' week, else a fixed Monday (so
+        that every process agrees which weeks are on)."""
+        first = self.starts or SERIES_ANCHOR
+        return first - timedelta(days=first.weekday())
+
+    def on_week_of(self, day: date) -> bool:
+        """Whether the meeting meets in the week of `day` (always, for a weekly one)."""
+        if self.every_weeks <= 1:
+            return True
+        weeks = ((day - timedelta(days=day.weekday())) - self.anchor).days // 7
+        return weeks >= 0 and weeks % self.every_weeks == 0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -60,8 +79,12 @@ class Meeting:
             return "from a calendar"
         if self.rrule:
             return f"RRULE {self.rrule}" + (f" at {self.time:%H:%M}" if self.time else "")
-        names = [WEEKDAYS[d].capitalize()[:3] for d in self.days]
-        return f"every {', '.join(names)} at {self.time:%H:%M}" if self.time else "weekly"
+        names = ", ".join(WEEKDAYS[d].capitalize()[:3] for d in self.days)
+        if self.every_weeks > 1:
+            weeks = "every other week" if self.every_weeks == 2 else f"every {self.every_weeks} weeks"
+            since = f", from the week of {self.starts:%d %b %Y}" if self.starts else ""
+            return f"{weeks} on {names} at {self.time:%H:%M}{since}" if self.time else weeks
+        return f"every {names} at {self.time:%H:%M}" if self.time else "weekly"
 
     def scope_text(self) -> str:
         parts = []

@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .meetings import Meeting
+from .meetings import SERIES_ANCHOR, Meeting
 
-# An RRULE without `starts` is anchored here (a Monday): FREQ=WEEKLY;INTERVAL=2 needs some anchor,
-# and a fixed one keeps every process and every restart agreeing on which weeks are "on".
-RRULE_ANCHOR = date(2024, 1, 1)
+RRULE_ANCHOR = SERIES_ANCHOR  # an RRULE without `starts` counts from there too
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,8 @@ def _weekly(meeting: Meeting, tz: ZoneInfo, start: datetime, end: datetime) -> l
     last = end.astimezone(tz).date() + timedelta(days=1)
     out = []
     while day <= last:
-        if day.weekday() in meeting.days:
+        if day.weekday() in meeting.days and meeting.on_week_of(day) and (meeting.starts is None
+                                                                           or day >= meeting.starts):
             at = wall(day, meeting.time, tz)
             out.append(Occurrence(at.astimezone(timezone.utc), at))
         day += timedelta(days=1)

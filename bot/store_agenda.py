@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlite_utils.migrations import Migrations
 
@@ -71,6 +71,13 @@ def m001_agenda(db) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS agenda_tasks_project ON tasks (project) WHERE project != ''")
 
 
+@migrations()
+def m002_meetings_every_n_weeks(db) -> None:
+    """A Slack-made meeting may meet every 2nd, 3rd or 4th week, counted from its first week."""
+    db.execute("ALTER TABLE agenda_meetings ADD COLUMN every_weeks INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE agenda_meetings ADD COLUMN starts TEXT")
+
+
 @dataclass(frozen=True)
 class OccurrenceRow:
     id: int
@@ -98,14 +105,16 @@ def _occ(row) -> OccurrenceRow:
     return OccurrenceRow(row[0], row[1], row[2], parse_iso(row[3]), row[4], bool(row[5]), int(row[6]))
 
 
-_MEETING = ("id, name, channel, days, at, timezone, lead_minutes, attendees, project, tags, max_items, owner")
+_MEETING = ("id, name, channel, days, at, timezone, lead_minutes, attendees, project, tags, max_items, owner, "
+            "every_weeks, starts")
 
 
 def _meeting(row) -> Meeting:
     return Meeting(id=f"{SLACK_PREFIX}{row[0]}", name=row[1], channel=row[2], days=tuple(json.loads(row[3])),
                    time=time.fromisoformat(row[4]), timezone=row[5], lead_minutes=row[6],
                    attendees=tuple(json.loads(row[7])), project=row[8] or None, tags=tuple(json.loads(row[9])),
-                   max_items=row[10], owner=row[11], from_config=False)
+                   max_items=row[10], owner=row[11], from_config=False, every_weeks=row[12] or 1,
+                   starts=date.fromisoformat(row[13]) if row[13] else None)
 
 
 class AgendaStore(FeatureStore):
@@ -123,17 +132,19 @@ class AgendaStore(FeatureStore):
         """Insert (meeting.db_id None) or update; returns the stored meeting with its id."""
         values = (meeting.name, meeting.channel, json.dumps(list(meeting.days)), meeting.time.isoformat("minutes"),
                   meeting.timezone, meeting.lead_minutes, json.dumps(list(meeting.attendees)), meeting.project,
-                  json.dumps(list(meeting.tags)), meeting.max_items)
+                  json.dumps(list(meeting.tags)), meeting.max_items, meeting.every_weeks,
+                  meeting.starts.isoformat() if meeting.starts else None)
         if meeting.db_id is None:
             cur = self.conn.execute(
                 "INSERT INTO agenda_meetings (name, channel, days, at, timezone, lead_minutes, attendees, project, "
-                "tags, max_items, owner, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "tags, max_items, every_weeks, starts, owner, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (*values, meeting.owner or by, iso(now), iso(now)))
             new_id = cur.lastrowid
         else:
             self.conn.execute(
                 "UPDATE agenda_meetings SET name=?, channel=?, days=?, at=?, timezone=?, lead_minutes=?, "
-                "attendees=?, project=?, tags=?, max_items=?, updated_at=? WHERE id = ?",
+                "attendees=?, project=?, tags=?, max_items=?, every_weeks=?, starts=?, updated_at=? WHERE id = ?",
                 (*values, iso(now), meeting.db_id))
             new_id = meeting.db_id
         row = self.conn.execute(f"SELECT {_MEETING} FROM agenda_meetings WHERE id = ?", (new_id,)).fetchone()

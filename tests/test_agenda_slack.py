@@ -206,3 +206,55 @@ def test_a_tags_only_meeting_is_built_after_the_ack(demo, model):
         assert later["replace_original"] is True
         assert sorted(item_titles(later["blocks"])) == ["Quarterly business review deck for Acme Retail renewal",
                                                         "Send renewal quote to Acme Retail"]
+
+
+def test_a_meeting_every_other_week_posts_on_its_weeks_only(agenda_slack):
+    slack = agenda_slack
+    slack.command(ENG, "/agenda", "setup", channel="C0ENG")
+    values = setup_values(name="Sprint planning", days=("tuesday",))
+    values[ids.BLOCK_AGENDA_REPEAT] = {ids.INPUT_AGENDA_REPEAT: {"type": "static_select",
+                                                                 "selected_option": {"value": "2"}}}
+    values[ids.BLOCK_AGENDA_STARTS] = {ids.INPUT_AGENDA_STARTS: {"type": "datepicker",
+                                                                 "selected_date": "2026-03-10"}}
+    saved = slack.submit(ENG, slack.last_view(), values)
+    confirmation = saved.body["view"]["blocks"][0]["text"]["text"]
+    assert "every other week on Tue at 11:00, from the week of 10 Mar 2026" in confirmation
+    assert "Tue 10 Mar, 11:00" in confirmation  # not 3 March: before the first meeting
+    for day in (berlin(2026, 3, d, 10, 40) for d in (3, 10, 17, 24, 31)):
+        slack.deps.agenda.run(day)
+    slack.deps.agenda.run(berlin(2026, 4, 7, 10, 40))  # after the clocks went forward: still 11:00 local
+    slack.settle()
+    posted = [p.json_arg("blocks")[1]["elements"][0]["text"] for p in posts(slack, "C0ENG")]
+    assert [t.split(",")[0] for t in posted] == ["*Tue 10 Mar", "*Tue 24 Mar", "*Tue 7 Apr"]
+    # editing it keeps the rhythm: the form comes back with it
+    slack.click(ENG, find_button(slack.command(ENG, "/agenda", "list", channel="C0ENG").blocks, "Edit"))
+    form = slack.last_view()
+    blocks = {b.get("block_id"): b for b in form["blocks"]}
+    assert blocks[ids.BLOCK_AGENDA_REPEAT]["element"]["initial_option"]["value"] == "2"
+    assert blocks[ids.BLOCK_AGENDA_STARTS]["element"]["initial_date"] == "2026-03-10"
+
+
+def test_the_first_meeting_must_be_on_one_of_its_days(agenda_slack):
+    slack = agenda_slack
+    slack.command(ENG, "/agenda", "setup", channel="C0ENG")
+    values = setup_values(days=("tuesday",))
+    values[ids.BLOCK_AGENDA_STARTS] = {ids.INPUT_AGENDA_STARTS: {"type": "datepicker",
+                                                                 "selected_date": "2026-03-11"}}
+    reply = slack.submit(ENG, slack.last_view(), values)
+    assert reply.body["response_action"] == "errors"
+    assert "Wed 11 Mar is not one of the days picked above" in reply.body["errors"][ids.BLOCK_AGENDA_STARTS]
+
+
+def test_every_other_week_without_a_first_date_starts_with_the_next_meeting_day(agenda_slack):
+    slack = agenda_slack  # Monday 2 March
+    slack.command(ENG, "/agenda", "setup", channel="C0ENG")
+    values = setup_values(name="Retro", days=("tuesday",))
+    values[ids.BLOCK_AGENDA_REPEAT] = {ids.INPUT_AGENDA_REPEAT: {"type": "static_select",
+                                                                 "selected_option": {"value": "2"}}}
+    saved = slack.submit(ENG, slack.last_view(), values)
+    assert "from the week of 03 Mar 2026" in saved.body["view"]["blocks"][0]["text"]["text"]
+    for d in (3, 10, 17):
+        slack.deps.agenda.run(berlin(2026, 3, d, 10, 40))
+    slack.settle()
+    assert [p.json_arg("blocks")[1]["elements"][0]["text"].split(",")[0] for p in posts(slack, "C0ENG")] == [
+        "*Tue 3 Mar", "*Tue 17 Mar"]

@@ -179,9 +179,13 @@ def build_help() -> list[dict]:
 # --- the setup modal ------------------------------------------------------------------------------
 
 
+REPEATS = {1: "Every week", 2: "Every other week", 3: "Every 3 weeks", 4: "Every 4 weeks"}
+
+
 def build_setup_modal(channel: str, tz: str, meeting: Meeting | None = None) -> dict:
-    """A new meeting in `channel` (or `meeting`, to edit). Weekly days + time: what most team
-    meetings are; RRULEs and calendars are for headwork.yml."""
+    """A new meeting in `channel` (or `meeting`, to edit). Days + time, every week or every 2nd,
+    3rd or 4th week from a first date: what most team meetings are; RRULEs and calendars are for
+    headwork.yml."""
     import json
 
     def inp(block_id, label, element, optional=False, hint=None):
@@ -203,6 +207,10 @@ def build_setup_modal(channel: str, tz: str, meeting: Meeting | None = None) -> 
     tags = {"type": "plain_text_input", "action_id": ids.INPUT_AGENDA_TAGS, "max_length": 300}
     most = {"type": "number_input", "action_id": ids.INPUT_AGENDA_MAX, "is_decimal_allowed": False,
             "min_value": "1", "max_value": "20", "initial_value": "7"}
+    repeats = [option(REPEATS[n], str(n)) for n in sorted(REPEATS)]
+    repeat = {"type": "static_select", "action_id": ids.INPUT_AGENDA_REPEAT, "options": repeats,
+              "initial_option": repeats[0]}
+    starts = {"type": "datepicker", "action_id": ids.INPUT_AGENDA_STARTS}
     if meeting is not None:
         name["initial_value"] = meeting.name
         chosen = [option(WEEKDAYS[d].capitalize(), WEEKDAYS[d]) for d in meeting.days]
@@ -219,9 +227,17 @@ def build_setup_modal(channel: str, tz: str, meeting: Meeting | None = None) -> 
         if meeting.tags:
             tags["initial_value"] = ", ".join(meeting.tags)
         most["initial_value"] = str(meeting.max_items)
+        if meeting.every_weeks in REPEATS:
+            repeat["initial_option"] = option(REPEATS[meeting.every_weeks], str(meeting.every_weeks))
+        if meeting.starts:
+            starts["initial_date"] = meeting.starts.isoformat()
     blocks = [
         inp(ids.BLOCK_AGENDA_NAME, "Meeting name", name),
         inp(ids.BLOCK_AGENDA_DAYS, "Every", days),
+        inp(ids.BLOCK_AGENDA_REPEAT, "Repeats", repeat),
+        inp(ids.BLOCK_AGENDA_STARTS, "First meeting", starts, optional=True,
+            hint="For every other week and longer: the date of one meeting, so I know which weeks are on. "
+                 "Empty: the next of the days above."),
         inp(ids.BLOCK_AGENDA_TIME, "Starts at", at),
         inp(ids.BLOCK_AGENDA_TZ, "Time zone", zone, hint="An IANA name such as Europe/Berlin: the meeting stays "
                                                          "at this local time across daylight-saving changes."),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ... import ids
-from ...blocks.agenda import parse_time, when_text
+from ...blocks.agenda import REPEATS, parse_time, when_text
 from ...blocks.common import context, esc, modal, section
 from ...deps import Deps
 from ...meetings import Meeting, find_meeting
@@ -62,8 +63,23 @@ def read_setup(view: dict) -> tuple[dict, dict]:
             .split(",") if t.strip()]
     if not (attendees or project or tags):
         errors[ids.BLOCK_AGENDA_ATTENDEES] = "Pick the attendees (or give a project or tags) so I know whose tasks."
+    raw_repeat = str((_value(values, ids.BLOCK_AGENDA_REPEAT, ids.INPUT_AGENDA_REPEAT).get("selected_option")
+                      or {}).get("value") or "1")
+    every = int(raw_repeat) if raw_repeat.isdigit() and int(raw_repeat) in REPEATS else 1
+    picked = _value(values, ids.BLOCK_AGENDA_STARTS, ids.INPUT_AGENDA_STARTS).get("selected_date")
+    starts = None
+    if picked:
+        try:
+            starts = date.fromisoformat(picked)
+        except ValueError:
+            errors[ids.BLOCK_AGENDA_STARTS] = "That is not a date I understand."
+        else:
+            if days and starts.weekday() not in days:
+                errors[ids.BLOCK_AGENDA_STARTS] = (f"{starts:%a %d %b} is not one of the days picked above: pick "
+                                                   "the date of one of its meetings.")
     fields = {"name": name, "days": tuple(days), "time": at, "timezone": tz, "lead_minutes": lead,
-              "max_items": most, "attendees": tuple(attendees), "project": project or None, "tags": tuple(tags)}
+              "max_items": most, "attendees": tuple(attendees), "project": project or None, "tags": tuple(tags),
+              "every_weeks": every, "starts": starts}
     return fields, errors
 
 
@@ -85,6 +101,10 @@ def handle_setup_submission(ack, body: dict, view: dict, deps: Deps) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
+    if fields["every_weeks"] > 1 and fields["starts"] is None:  # the weeks count from the next meeting day
+        today = deps.clock().astimezone(ZoneInfo(fields["timezone"])).date()
+        fields["starts"] = next(today + timedelta(days=n) for n in range(7)
+                                if (today + timedelta(days=n)).weekday() in fields["days"])
     # "new" has no database id, so save_meeting inserts; an edit keeps its id, channel and owner
     draft = Meeting(id=existing.id if existing else "new", channel=existing.channel if existing else channel,
                     owner=existing.owner if existing else user, from_config=False, **fields)
