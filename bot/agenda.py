@@ -211,12 +211,17 @@ class AgendaService:
             occ_id = self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "posted", late, now)
             again = False
             if occ_id is None:
-                # claimed before: nothing to do, unless Slack refused that post and someone asks again
-                # (`/agenda post` after inviting Headwork): then it goes out, once, under its key
-                refused = by is not None and (item := self.outbox.db.get(key)) is not None and item.state == "failed"
-                if not refused:
+                # claimed before: nothing to do, unless someone asks for it (`/agenda post`) and it was
+                # skipped (then it is posted after all) or Slack refused it (after inviting Headwork:
+                # then it goes out again, once, under its key)
+                existing = self.db.occurrence(meeting.id, occ.key_iso) if by is not None else None
+                if existing is not None and existing.state == "skipped" and self.db.unskip(existing.id):
+                    occ_id = existing.id
+                elif (existing is not None and (item := self.outbox.db.get(key)) is not None
+                      and item.state == "failed"):
+                    occ_id, again = existing.id, True
+                else:
                     return None
-                occ_id, again = self.db.occurrence(meeting.id, occ.key_iso).id, True
             self.db.replace_items(occ_id, built.order)
             row = self.db.occurrence_by_id(occ_id)
             notes = [f"Posted ahead of schedule by <@{by}>."] if by and not again else None
@@ -229,6 +234,15 @@ class AgendaService:
                 raise RuntimeError(f"outbox key {key} claimed without its occurrence")
         log.info("agenda %s for %s queued%s", meeting.id, occ.key_iso, " (late)" if late else "")
         return row
+
+    def skip(self, meeting: Meeting, occ: Occurrence, now: datetime) -> bool:
+        """No agenda for this occurrence (the meeting is cancelled); False when it was already
+        posted or skipped. `/agenda post` still posts it afterwards."""
+        with self.store.transaction():
+            skipped = self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "skipped", False, now) is not None
+        if skipped:
+            log.info("agenda %s for %s skipped by a person", meeting.id, occ.key_iso)
+        return skipped
 
     def _post_refused(self, item, error: str) -> None:
         """Slack refused an agenda for good (not in the channel, archived ...): the meeting's owner

@@ -174,6 +174,11 @@ class AgendaStore(FeatureStore):
             "VALUES (?,?,?,?,?,?)", (meeting_id, occurrence, iso(starts_at), state, int(late), iso(now)))
         return cur.lastrowid if cur.rowcount == 1 else None
 
+    def unskip(self, occurrence_id: int) -> bool:
+        """A skipped occurrence becomes posted (someone posts it after all); False if it was not skipped."""
+        return self.conn.execute("UPDATE agenda_occurrences SET state = 'posted' WHERE id = ? AND state = 'skipped'",
+                                 (occurrence_id,)).rowcount == 1
+
     def claim_refresh(self, occurrence_id: int) -> bool:
         """The pre-start re-check, once per occurrence (whoever flips the flag does it)."""
         cur = self.conn.execute("UPDATE agenda_occurrences SET refreshed = 1 WHERE id = ? AND refreshed = 0",

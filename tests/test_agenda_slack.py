@@ -258,3 +258,20 @@ def test_every_other_week_without_a_first_date_starts_with_the_next_meeting_day(
     slack.settle()
     assert [p.json_arg("blocks")[1]["elements"][0]["text"].split(",")[0] for p in posts(slack, "C0ENG")] == [
         "*Tue 3 Mar", "*Tue 17 Mar"]
+
+
+def test_an_admin_skips_the_next_agenda_and_it_can_still_be_posted(agenda_slack):
+    slack = agenda_slack  # CS weekly: Mondays 10:00 Berlin, from headwork.yml
+    assert "Only admins can skip" in slack.command(CS1, "/agenda", "skip", channel=CHANNEL).body["text"]
+    reply = slack.command(CEO, "/agenda", "skip CS weekly", channel=CHANNEL)
+    assert "Skipped: no agenda for *CS weekly* on Mon 2 Mar, 10:00 (Europe/Berlin)" in reply.body["text"]
+    assert "already posted or skipped" in slack.command(CEO, "/agenda", "skip", channel=CHANNEL).body["text"]
+    slack.deps.agenda.run(berlin(2026, 3, 2, 9, 30))
+    slack.settle()
+    assert posts(slack) == []  # skipped: the scheduler leaves it
+    assert "Posting the agenda" in slack.command(CS1, "/agenda", "post", channel=CHANNEL).body["text"]
+    slack.settle()
+    assert len(posts(slack)) == 1  # posted after all, once
+    slack.deps.agenda.run(berlin(2026, 3, 9, 9, 30))  # the next week as usual
+    slack.settle()
+    assert len(posts(slack)) == 2

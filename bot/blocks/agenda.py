@@ -137,6 +137,7 @@ HELP = "\n".join([
     "*Headwork — `/agenda`*",
     "`/agenda` — preview the next meeting's agenda in this channel (only you see it)",
     "`/agenda post` — post it to the channel now (once per meeting; the scheduled post then is skipped)",
+    "`/agenda skip` — no agenda for the next meeting (it is cancelled); admins and the meeting's owner",
     "`/agenda list` — this channel's meetings, when the next one is, and who may change them",
     "`/agenda setup` — set up a meeting here: days, time, time zone, attendees, project, tags",
     "With several meetings in a channel, name one: `/agenda post Weekly sync`.",

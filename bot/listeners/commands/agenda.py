@@ -1,4 +1,4 @@
-"""/agenda, /agenda post, /agenda list, /agenda setup, /agenda help — in a channel.
+"""/agenda, /agenda post, /agenda skip, /agenda list, /agenda setup, /agenda help — in a channel.
 
 Preview and list are answered inside the ack from the store (an agenda for 50 attendees is
 a few milliseconds: bench/bench_agenda.py). The slow things — reading an ICS feed for the first
@@ -14,7 +14,7 @@ from ...delivery import open_modal, respond_to
 from ...deps import Deps
 from ...meetings import Meeting
 
-SUBCOMMANDS = ("post", "list", "setup", "help")
+SUBCOMMANDS = ("post", "skip", "list", "setup", "help")
 
 
 def pick_meeting(meetings: list[Meeting], name: str, service, now) -> Meeting | None:
@@ -65,7 +65,7 @@ def handle_agenda(ack, command: dict, deps: Deps) -> None:
             rows.append((m, occ.start if occ else None, m.may_edit(user, deps.is_admin(user))))
         ack(response_type="ephemeral", text="Meetings in this channel", blocks=build_list(channel, rows, now.tzinfo))
         return
-    name = " ".join(words[1:] if verb == "post" else words)
+    name = " ".join(words[1:] if verb in ("post", "skip") else words)
     if not meetings:
         ack(response_type="ephemeral", text="No meeting in this channel has an agenda yet. `/agenda setup` sets "
                                             "one up; `/agenda help` says more.")
@@ -75,6 +75,9 @@ def handle_agenda(ack, command: dict, deps: Deps) -> None:
         names = ", ".join(f"*{m.name}*" for m in meetings[:10])
         ack(response_type="ephemeral", text=f"I couldn't find a meeting called “{name}” here. This channel has: "
                                             f"{names}.")
+        return
+    if verb == "skip":
+        ack(**skip_answer(deps, meeting, user))
         return
     if service.needs_fetch(meeting) or service.slow_scope(meeting):
         ack(response_type="ephemeral", text=f"Reading the calendar of *{meeting.name}*…" if meeting.ics
@@ -108,6 +111,27 @@ def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: boo
                         "It won't be posted again for this meeting."}
     text, blocks = service.preview(meeting, occ, deps.clock(), now.tzinfo)
     return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+
+
+def skip_answer(deps: Deps, meeting: Meeting, user: str) -> dict:
+    """`/agenda skip`: no agenda for the meeting's next occurrence (admins and its owner)."""
+    if not (deps.is_admin(user) or (meeting.owner is not None and user == meeting.owner)):
+        who = f"admins and <@{meeting.owner}>" if meeting.owner else "admins"
+        return {"response_type": "ephemeral", "text": f"Only {who} can skip *{meeting.name}*'s agenda."}
+    now = deps.now_for(user)
+    try:
+        occ = deps.agenda.next_occurrence(meeting, now, cached_only=bool(meeting.ics))
+    except CalendarUnavailable:
+        occ = None
+    if occ is None:
+        return {"response_type": "ephemeral", "text": f"*{meeting.name}* has no upcoming meeting I know of."}
+    when = when_text(occ.start, now.tzinfo)
+    if not deps.agenda.skip(meeting, occ, deps.clock()):
+        return {"response_type": "ephemeral",
+                "text": f"The agenda for *{meeting.name}* ({when}) is already posted or skipped."}
+    return {"response_type": "ephemeral",
+            "text": f"Skipped: no agenda for *{meeting.name}* on {when}. `/agenda post {meeting.name}` posts it "
+                    "after all; the next one is posted as usual."}
 
 
 def _answer_later(deps: Deps, meeting: Meeting, user: str, post: bool, response_url: str | None) -> None:
