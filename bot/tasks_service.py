@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scoring.intake import add_task
 from scoring.rescore import rescore_tasks
-from scoring.tasks import Task
+from scoring.tasks import END_OF_DAY, Task
 
 from .blocks.common import esc
 from .delivery import publish_home
@@ -40,7 +40,7 @@ def fit_title(text: str) -> str:
 
 
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(23, 59), tz)
+    return datetime.combine(day, END_OF_DAY, tz)
 
 
 def create_task(deps: Deps, new: NewTask, now: datetime) -> int:
@@ -56,6 +56,12 @@ def create_task(deps: Deps, new: NewTask, now: datetime) -> int:
     provisional = deps.settings.env.anthropic_api_key is not None
     task_id, _ = add_task(deps.store, deps.model, task, now, provisional=provisional)
     return task_id
+
+
+def owner_editable(task: Task) -> bool:
+    """Whether Headwork may hand this task to someone else: a Slack task, yes; one from Asana, Jira
+    or Linear keeps the owner its tool gives it (the next sync or import would undo a change)."""
+    return task.source == "slack"
 
 
 def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:

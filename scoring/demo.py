@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
 import yaml
 
-from .tasks import Task
+from .tasks import END_OF_DAY, Task
 
 _URLS = {
     "asana": "https://app.asana.com/0/1200000000000/{n}",
@@ -57,7 +57,7 @@ def load_demo_org(now: datetime) -> DemoOrg:
         due = None
         if item.get("due_in_days") is not None:
             day = (now.astimezone(org_tz) + timedelta(days=item["due_in_days"])).date()
-            due = datetime.combine(day, time(23, 59), org_tz)
+            due = datetime.combine(day, END_OF_DAY, org_tz)
         estimate = item.get("estimate_hours")
         owner = item.get("owner")
         tasks.append(Task(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .model import Signal, ValueModel
-from .tasks import Task, all_day_date
+from .tasks import Task, due_date
 
 DAY = 86_400.0
 
@@ -180,7 +180,7 @@ def due_reason(due: datetime, all_day: bool, now: datetime) -> str:
     """'due tomorrow', 'overdue by 3 days' ... in the time zone of `now` (the viewer's); an all-day
     due date counts as its own calendar day there (`all_day_date`: the owner's day, not the next)."""
     local_due = due.astimezone(now.tzinfo)
-    day = all_day_date(due, now.tzinfo) if all_day else local_due.date()
+    day = due_date(due, all_day, now.tzinfo)
     days = (day - now.date()).days
     if days < 0 and due > now:
         days = 0  # the owner's day, west of here, has not ended yet: not overdue

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
 CLOSED_STATUSES = ("done", "cancelled")
 STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 ESTIMATE_SOURCES = ("human", "ai")
+# An all-day due date is stored as this time of its day, in the zone it was set in (the owner's
+# for a Slack task, the organisation's for an import): `all_day_date` reads the day back from it.
+END_OF_DAY = time(23, 59)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ class Task:
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
-_END_OF_DAY_MINUTES = 23 * 60 + 59
+_END_OF_DAY_MINUTES = END_OF_DAY.hour * 60 + END_OF_DAY.minute
 
 
 def all_day_date(due: datetime, near: tzinfo | None = None) -> date:
@@ -73,3 +76,9 @@ def all_day_date(due: datetime, near: tzinfo | None = None) -> date:
         reader = offset.total_seconds() / 60 if offset is not None else 0.0
     best = min((o for o in (east, east - 1440) if -720 <= o <= 840), key=lambda o: (abs(o - reader), -o))
     return (utc + timedelta(minutes=best)).date()
+
+
+def due_date(due: datetime, all_day: bool, tz: tzinfo) -> date:
+    """The calendar day a due date is read as in `tz`: an all-day one its own day
+    (`all_day_date`), a timed one the day it falls on there."""
+    return all_day_date(due, tz) if all_day else due.astimezone(tz).date()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scoring.tasks import all_day_date
+from scoring.tasks import due_date
 
 from .. import ids
 from .common import SECTION_TEXT_MAX, button, clip, context, divider, esc, header, link, section
@@ -147,7 +147,7 @@ def _due(figures: dict):
             return ""
         at = datetime.fromisoformat(t["due"])
         # an all-day due is its owner's calendar day (weeks frozen before the flag was kept: as then)
-        return f" · due {(all_day_date(at, tz) if t.get('due_all_day') else at.astimezone(tz).date()):%d %b}"
+        return f" · due {due_date(at, bool(t.get('due_all_day')), tz):%d %b}"
 
     return due
 

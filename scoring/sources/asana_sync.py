@@ -41,8 +41,7 @@ from urllib3.util.retry import Retry
 
 from ..model import ValueModel
 from ..store import TaskStore, iso
-from ..tasks import Task
-from .dates import END_OF_DAY
+from ..tasks import END_OF_DAY, Task
 from .ingest import ingest
 
 log = logging.getLogger(__name__)

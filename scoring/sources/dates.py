@@ -25,7 +25,8 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-END_OF_DAY = time(23, 59)
+from ..tasks import END_OF_DAY
+
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 # Jira's export: "21/Nov/25 3:04 PM", "21/Nov/25 15:04", "21/Nov/2025", "21/Nov/25 12:00 AM"
@@ -58,6 +59,25 @@ def _iso(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     return _aware(datetime.fromisoformat(text), tz), False
 
 
+def _full_year(year: str) -> int:
+    """'25' -> 2025; a four-digit year as it is."""
+    return int(year) + (2000 if len(year) == 2 else 0)
+
+
+def _moment(text: str, tz: ZoneInfo, year: str, month: int | str, day: str, hour: str | None, minute: str | None,
+            second: str | None, ampm: str | None = None) -> tuple[datetime, bool]:
+    """(moment, date_only) from a date's parts as matched; the hour is on a 12-hour clock when
+    `ampm` is given. ValueError when there is no such day (31.02.) or hour (13 PM)."""
+    if hour is None:
+        return datetime(_full_year(year), int(month), int(day), tzinfo=tz), True
+    h = int(hour)
+    if ampm:
+        if not 1 <= h <= 12:
+            raise ValueError(text)
+        h = h % 12 + (12 if ampm.lower() == "pm" else 0)
+    return datetime(_full_year(year), int(month), int(day), h, int(minute), int(second or 0), tzinfo=tz), False
+
+
 def _jira(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     m = _JIRA.match(text)
     if not m:
@@ -66,15 +86,7 @@ def _jira(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     month = _MONTHS.get(mon.lower())
     if month is None:
         raise ValueError(text)
-    year_n = int(year) + (2000 if len(year) == 2 else 0)
-    if hour is None:
-        return datetime(year_n, month, int(day), tzinfo=tz), True
-    h = int(hour)
-    if ampm:
-        if not 1 <= h <= 12:
-            raise ValueError(text)
-        h = h % 12 + (12 if ampm.lower() == "pm" else 0)
-    return datetime(year_n, month, int(day), h, int(minute), int(second or 0), tzinfo=tz), False
+    return _moment(text, tz, year, month, day, hour, minute, second, ampm)
 
 
 def _dotted(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
@@ -82,27 +94,16 @@ def _dotted(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     if not m:
         raise ValueError(text)
     day, month, year, hour, minute, second = m.groups()
-    year_n = int(year) + (2000 if len(year) == 2 else 0)
-    if hour is None:
-        return datetime(year_n, int(month), int(day), tzinfo=tz), True  # ValueError for 31.02.
-    return datetime(year_n, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=tz), False
+    return _moment(text, tz, year, month, day, hour, minute, second)
 
 
 def _slashed(text: str, tz: ZoneInfo, order: str) -> tuple[datetime, bool]:
     m = _SLASHED.match(text)
     if not m:
         raise ValueError(text)
-    first, second, year, hour, minute, second_s, ampm = m.groups()
-    month, day = (int(first), int(second)) if order == "mdy" else (int(second), int(first))
-    year_n = int(year) + (2000 if len(year) == 2 else 0)
-    if hour is None:
-        return datetime(year_n, month, day, tzinfo=tz), True  # ValueError for 2/31
-    h = int(hour)
-    if ampm:
-        if not 1 <= h <= 12:
-            raise ValueError(text)
-        h = h % 12 + (12 if ampm.lower() == "pm" else 0)
-    return datetime(year_n, month, day, h, int(minute), int(second_s or 0), tzinfo=tz), False
+    first, second, year, hour, minute, seconds, ampm = m.groups()
+    month, day = (first, second) if order == "mdy" else (second, first)
+    return _moment(text, tz, year, month, day, hour, minute, seconds, ampm)
 
 
 def slash_order_of(cells: Iterable[str]) -> str | None:
@@ -115,12 +116,12 @@ def slash_order_of(cells: Iterable[str]) -> str | None:
         m = _SLASHED.match(cell.strip()) if "/" in cell else None
         if m is None:
             continue
-        first, second, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        first, second = int(m.group(1)), int(m.group(2))
         order = "dmy" if first > 12 >= second else "mdy" if second > 12 >= first else None
         if order is not None:
             month, day = (first, second) if order == "mdy" else (second, first)
             try:
-                date(year + (2000 if year < 100 else 0), month, day)
+                date(_full_year(m.group(3)), month, day)
             except ValueError:
                 continue  # no day either way ("2/31/2025"): no evidence
             seen.add(order)

@@ -4,7 +4,7 @@ Add a task (App Home). The modal opens right after the ack; Slack allows 3 s per
 from __future__ import annotations
 
 from scoring.actions import can_act
-from scoring.tasks import all_day_date
+from scoring.tasks import due_date
 
 from ... import ids
 from ...blocks.common import modal, section
@@ -12,6 +12,7 @@ from ...blocks.tasks import build_task_modal
 from ...delivery import open_modal
 from ...deps import Deps
 from ...screens import Origin, why_view
+from ...tasks_service import owner_editable
 from .task_buttons import task_id_of
 
 
@@ -39,11 +40,11 @@ def handle_edit(ack, body: dict, action: dict, deps: Deps) -> None:
         view = _gone("Only the task's owner or an admin can edit it, and it must still exist.")
     else:
         tz = deps.directory.tz_for(task.assignee_id or user)
-        due = None if task.due is None else all_day_date(task.due, tz) if task.due_all_day else task.due.astimezone(tz).date()
+        due = due_date(task.due, task.due_all_day, tz) if task.due else None
         estimate = task.estimate_hours if task.estimate_source == "human" else None
         view = build_task_modal(owner=task.assignee_id or user, title=task.title, due=due, estimate=estimate,
                                 metadata={"task_id": task.id, "url": task.url}, editing=True,
-                                owner_editable=task.source == "slack")  # a source's own tasks: its assignee
+                                owner_editable=owner_editable(task))
     deps.background.submit(open_modal, deps, body["trigger_id"], view)
 
 

@@ -14,7 +14,7 @@ from ...blocks.tasks import build_task_saved_modal
 from ...delivery import publish_home
 from ...deps import Deps
 from ...forms import read_task_form
-from ...tasks_service import NewTask, create_task, edit_task, tell_new_owner
+from ...tasks_service import NewTask, create_task, edit_task, owner_editable, tell_new_owner
 
 log = logging.getLogger("headwork.tasks")
 
@@ -62,7 +62,7 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
         ack(response_action="errors", errors=form.errors)
         return
     before = task.assignee_id
-    handed = form.owner is not None and form.owner != before and task.source == "slack"
+    handed = form.owner is not None and form.owner != before and owner_editable(task)
     task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours,
                      owner=form.owner if handed else None)
     score = deps.store.score_of(task.id)
