@@ -51,8 +51,11 @@ class Meeting:
         first = self.starts or SERIES_ANCHOR
         return first - timedelta(days=first.weekday())
 
-    def on_week_of(self, day: date) -> bool:
-        """Whether the meeting meets in the week of `day` (always, for a weekly one)."""
+    def meets_on(self, day: date) -> bool:
+        """Whether a days-of-the-week meeting meets on `day`: one of its days, not before its first
+        meeting, and in one of its weeks (every week, or every 2nd, 3rd ... from `starts`' week)."""
+        if day.weekday() not in self.days or (self.starts is not None and day < self.starts):
+            return False
         if self.every_weeks <= 1:
             return True
         weeks = ((day - timedelta(days=day.weekday())) - self.anchor).days // 7
@@ -72,7 +75,12 @@ class Meeting:
 
     def may_edit(self, user_id: str, is_admin: bool) -> bool:
         """Admins and the meeting's owner, and only for meetings made in Slack."""
-        return not self.from_config and (is_admin or (self.owner is not None and user_id == self.owner))
+        return not self.from_config and self.may_skip(user_id, is_admin)
+
+    def may_skip(self, user_id: str, is_admin: bool) -> bool:
+        """Admins and the meeting's owner, wherever the meeting was defined (skipping one agenda
+        changes no definition)."""
+        return is_admin or (self.owner is not None and user_id == self.owner)
 
     def recurrence_text(self) -> str:
         if self.ics:

@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 
 from .meetings import SERIES_ANCHOR, Meeting
 
-RRULE_ANCHOR = SERIES_ANCHOR  # an RRULE without `starts` counts from there too
-
 
 @dataclass(frozen=True)
 class Occurrence:
@@ -70,8 +68,7 @@ def _weekly(meeting: Meeting, tz: ZoneInfo, start: datetime, end: datetime) -> l
     last = end.astimezone(tz).date() + timedelta(days=1)
     out = []
     while day <= last:
-        if day.weekday() in meeting.days and meeting.on_week_of(day) and (meeting.starts is None
-                                                                           or day >= meeting.starts):
+        if meeting.meets_on(day):
             at = wall(day, meeting.time, tz)
             out.append(Occurrence(at.astimezone(timezone.utc), at))
         day += timedelta(days=1)
@@ -83,7 +80,7 @@ def _from_rrule(meeting: Meeting, tz: ZoneInfo, start: datetime, end: datetime) 
 
     at = meeting.time or time(0, 0)
     # naive wall-clock times: the rule counts days and hours as people do, the zone comes after
-    dtstart = datetime.combine(meeting.starts or RRULE_ANCHOR, at)
+    dtstart = datetime.combine(meeting.starts or SERIES_ANCHOR, at)  # no `starts`: counted from there too
     rule = rrulestr(meeting.rrule, dtstart=dtstart, ignoretz=True)
     lo = start.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
     hi = end.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)

@@ -67,11 +67,11 @@ def _placement(task: Task, rank: int | None, viewer: str) -> str:
 def build_task_added(task: Task, rank: int | None, total: float, viewer: str, now: datetime) -> list[dict]:
     """The ephemeral answer to `/task <title>`: the task, its due date as the viewer's day (the
     line may have set one), its score and rank; Edit puts right a due date read wrongly."""
-    due = f", due {format_due(task, now)}" if task.due is not None else ""
+    details = f", due {format_due(task, now)}" if task.due is not None else ""
     if task.estimate_hours is not None and task.estimate_source == "human":
-        due += f", about {task.estimate_hours:g} h"
+        details += f", about {task.estimate_hours:g} h"
     told = "" if task.assignee_id == viewer else " They get a message from me."
-    return [section(f"Added {link(task.url, task.title)}{due} — *{total:g} pts*, {_placement(task, rank, viewer)}."
+    return [section(f"Added {link(task.url, task.title)}{details} — *{total:g} pts*, {_placement(task, rank, viewer)}."
                     + told),
             {"type": "actions", "block_id": f"added:{task.id}",
              "elements": [button("Why?", ids.ACTION_WHY, str(task.id)), button("Edit", ids.ACTION_EDIT, str(task.id))]}]

@@ -265,10 +265,9 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             hint = f" -- this looks like a {other.label} export (--from {other.name})"
         raise ImportFileError(f"{path}: not {_a(fmt.label)} export: missing column(s) {', '.join(missing)}{hint}")
 
-    report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run, dates=dates)
-    if dates is None:
-        report.dates = slash_order_of(source.sample_cells())
-        report.dates_from_file = report.dates is not None
+    order = dates if dates is not None else slash_order_of(source.sample_cells())
+    report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run, dates=order,
+                          dates_from_file=dates is None and order is not None)
     owners = _Owners(store)
     created = _IdRuns()  # the tasks this import created
 

@@ -115,7 +115,7 @@ def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: boo
 
 def skip_answer(deps: Deps, meeting: Meeting, user: str) -> dict:
     """`/agenda skip`: no agenda for the meeting's next occurrence (admins and its owner)."""
-    if not (deps.is_admin(user) or (meeting.owner is not None and user == meeting.owner)):
+    if not meeting.may_skip(user, deps.is_admin(user)):
         who = f"admins and <@{meeting.owner}>" if meeting.owner else "admins"
         return {"response_type": "ephemeral", "text": f"Only {who} can skip *{meeting.name}*'s agenda."}
     now = deps.now_for(user)

@@ -34,10 +34,10 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
     now = deps.now_for(user)
     line = read_quick_add(title, now.date(), deps.directory.name_for)
     owner = line.owner or user
-    # "tomorrow" is the day after the typist's today; like a date picked in the form, that day
-    # ends at 23:59 where the owner is, and is shown as the owner's date
     title = fit_title(line.title)
     notes = line.title if title != line.title else ""  # nothing typed is lost: the whole line goes to the notes
+    # "tomorrow" is the day after the typist's today; like a date picked in the form, that day
+    # ends at 23:59 where the owner is, and is shown as the owner's date
     task_id = create_task(deps, NewTask(title=title, owner=owner, created_by=user, due=line.due, notes=notes,
                                         estimate_hours=line.estimate_hours), now)
     task = deps.store.get_task(task_id)
