@@ -71,8 +71,8 @@ def build_task_added(task: Task, rank: int | None, total: float, viewer: str, no
     if task.estimate_hours is not None and task.estimate_source == "human":
         details += f", about {task.estimate_hours:g} h"
     told = "" if task.assignee_id == viewer else " They get a message from me."
-    return [section(f"Added {link(task.url, task.title)}{details} — *{total:g} pts*, {_placement(task, rank, viewer)}."
-                    + told),
+    placement = _placement(task, rank, viewer)
+    return [section(f"Added {link(task.url, task.title)}{details} — *{total:g} pts*, {placement}.{told}"),
             {"type": "actions", "block_id": f"added:{task.id}",
              "elements": [button("Why?", ids.ACTION_WHY, str(task.id)), button("Edit", ids.ACTION_EDIT, str(task.id))]}]
 
