@@ -162,7 +162,7 @@ class AgendaService:
             if task is None:
                 continue  # deleted upstream since
             score = score_task(task, bands.get(task_id, (frozenset(), ""))[0], self.model, now)
-            reasons = tuple(f"{t.reason} (+{t.points:g})" for t in score.top_terms[:REASONS])
+            reasons = tuple(t.text for t in score.summary_terms(REASONS))
             out.append(ItemView(task, score.total, reasons, carried, by, at))
         return out
 

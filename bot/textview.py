@@ -25,7 +25,8 @@ def format_due(task: Task, now: datetime) -> str:
 def ranking_lines(entries: list[tuple[Task, Score, str]], now: datetime, reasons: int = 3) -> list[str]:
     lines = []
     for rank, (task, score, judged_by) in enumerate(entries, start=1):
-        why = "; ".join(f"{t.reason} (+{t.points:g})" for t in score.top_terms[:reasons]) or "no value bands yet"
+        why = "; ".join(([] if score.top_terms else ["no value bands yet"])
+                        + [t.text for t in score.summary_terms(reasons)])
         lines.append(f"  {rank}. {task.title}  [{score.total:g} pts]")
         lines.append(f"     why: {why}")
         lines.append(f"     due: {format_due(task, now)} · bands judged by {judge_label(judged_by)}")

@@ -32,6 +32,11 @@ class Term:
     points: float
     reason: str
 
+    @property
+    def text(self) -> str:
+        """The term as a one-line summary names it: "due Friday (+37.15)", "blocked (-40)"."""
+        return f"{self.reason} ({self.points:+g})"
+
     def to_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "points": self.points, "reason": self.reason}
 
@@ -45,6 +50,14 @@ class Score:
     def top_terms(self) -> tuple[Term, ...]:
         """The terms that put the task where it is, strongest first (for one-line summaries)."""
         return tuple(sorted((t for t in self.terms if t.points > 0), key=lambda t: (-t.points, t.id)))
+
+    def summary_terms(self, count: int) -> tuple[Term, ...]:
+        """What a one-line summary shows: the `count` strongest terms for the task, then every
+        term against it ("waiting on someone else"), largest first. Without those the line's
+        numbers would add up to more than the total, and a waiting task would not say why it
+        sits lower."""
+        against = sorted((t for t in self.terms if t.points < 0), key=lambda t: (t.points, t.id))
+        return self.top_terms[:count] + tuple(against)
 
     def to_dict(self) -> dict:
         return {"total": self.total, "terms": [t.to_dict() for t in self.terms]}

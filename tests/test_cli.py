@@ -93,6 +93,15 @@ def test_top5_text_and_a_person_given_by_email(demo_db, capsys):
     assert "why: customer in onboarding (+200)" in out
 
 
+def test_top5_text_says_what_holds_a_task_down(demo_db, capsys):
+    code, out, _ = run(["top5", "U0DEMOCS3"], demo_db, capsys)  # Lucía: one task waits on legal
+    assert code == 0
+    waiting = out.split("Waiting on legal: Polaris Media contract amendment  [", 1)[1].splitlines()
+    total = float(waiting[0].split(" pts]")[0])
+    assert waiting[1].endswith("; waiting on someone else (-40)")
+    assert sum(float(n) for n in re.findall(r"\(([+-][\d.]+)\)", waiting[1])) == pytest.approx(total)
+
+
 @pytest.mark.parametrize("argv, code, message", [
     (["top5", "nobody@nowhere.example"], 1, "no Slack user is known for 'nobody@nowhere.example'"),
     (["top5", "U0DEMOCS2", "-n", "0"], 2, "-n must be between 1 and 50"),

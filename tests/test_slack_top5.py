@@ -83,6 +83,20 @@ def test_a_manager_east_of_the_owner_sees_the_owners_due_day(slack):
     assert card and "due Fri 06 Mar" in card[0]
 
 
+@pytest.mark.parametrize("status, says", [("waiting", "waiting on someone else (-40)"), ("blocked", "blocked (-40)")])
+def test_a_task_held_up_says_so_and_its_line_adds_up(slack, status, says):
+    """A waiting task's line used to show only what counts for it: "+200 · +39.44" on a card worth
+    199.44 points. What counts against it is shown too."""
+    slack.command(TOM, "/task", "Send Brightline the onboarding plan by Thursday")
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Send Brightline the onboarding plan"]
+    give(slack, task.id, TOM, status=status)
+    [card] = [c for c in cards(slack.command(TOM, "/top5", "10").blocks) if "onboarding plan" in c]
+    assert says in card
+    total = float(re.search(r"(-?[\d.]+) pts", card).group(1))
+    shown = [float(n) for n in re.findall(r"\(([+-][\d.]+)\)", card)]
+    assert len(shown) >= 2 and sum(shown) == pytest.approx(total)
+
+
 @pytest.mark.parametrize("text, count", [("", 5), ("3", 3), ("10", 7)])  # Tom has 7 open tasks
 def test_top5_n_shows_up_to_ten(slack, text, count):
     assert len(cards(slack.command(TOM, "/top5", text).blocks)) == count

@@ -29,10 +29,10 @@ def due_text(entry: RankedTask, now: datetime) -> str:
 
 
 def why_line(entry: RankedTask, count: int = 3) -> str:
-    terms = entry.score.top_terms[:count]
-    if not terms:
-        return "no value bands yet — open *Why?* to set them"
-    return " · ".join(f"{esc(t.reason)} (+{t.points:g})" for t in terms)
+    parts = [esc(t.text) for t in entry.score.summary_terms(count)]
+    if not entry.score.top_terms:
+        parts.insert(0, "no value bands yet — open *Why?* to set them")
+    return " · ".join(parts)
 
 
 def list_tag(owner_id: str, n: int) -> str:
