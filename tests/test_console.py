@@ -58,3 +58,8 @@ def test_snooze_and_advance_the_clock(tmp_path, capsys, monkeypatch):
     last = out.rsplit("Your top 5", 1)[1]
     assert snoozed not in last  # 08:00 in London: still asleep until 09:00
     assert "I don't know" not in out
+
+
+def test_a_channel_is_named_as_slack_shows_it(tmp_path, capsys, monkeypatch):
+    out = console("/agenda list\nquit\n", tmp_path, capsys, monkeypatch)
+    assert "No meetings have an agenda in #general yet." in out and "<#" not in out

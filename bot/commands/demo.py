@@ -61,14 +61,15 @@ def run(args, runtime) -> int:
 def run_console(store, org, runtime, person: str) -> None:
     """The real app and listeners against a loopback Slack that knows the sample people."""
     from ..devkit.console import Console
-    from ..devkit.harness import SlackHarness
+    from ..devkit.harness import GENERAL, SlackHarness
 
     config = {"org": {"timezone": org.timezone, "admins": list(org.admins), "teams": [dict(t) for t in org.teams]}}
     with SlackHarness(store, config=config, now=runtime.clock(), model=runtime.model) as slack:
         for p in org.people:
             slack.add_user(p.id, name=p.name.split()[0].lower(), real_name=p.name, tz=p.tz, email=p.email)
             slack.deps.directory.refresh(p.id, slack.clock())  # as after their first contact
+        slack.fake.add_channel(GENERAL, "general")
         slack.fake.clear()
         start = org.person(person) or org.people[0]
         print("Headwork console: the Slack app itself, talking to a loopback Slack instead of slack.com.")
-        Console(slack, list(org.people), start.id).run(echo=not sys.stdin.isatty())
+        Console(slack, list(org.people), start.id, channels={GENERAL: "general"}).run(echo=not sys.stdin.isatty())

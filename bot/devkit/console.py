@@ -25,10 +25,11 @@ HELP = """Commands:
 
 
 class Console:
-    def __init__(self, harness: SlackHarness, people: list, start_as: str, out: Callable[[str], None] = print):
+    def __init__(self, harness: SlackHarness, people: list, start_as: str, out: Callable[[str], None] = print,
+                 channels: dict[str, str] | None = None):
         self.h = harness
         self.people = people
-        self.names = {p.id: p.name for p in people}
+        self.names = {p.id: p.name for p in people} | (channels or {})  # channels: {id: name}
         self.out = out
         self.user = start_as
         self.screen: Screen | None = None

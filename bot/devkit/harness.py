@@ -36,6 +36,9 @@ SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 BOT_TOKEN = "xoxb-0000000000-loopback-test-token"
 
 
+
+GENERAL = "C0GENERAL"  # the channel commands are typed in, unless a test names another
+
 class ManualClock:
     """`now` only moves when told to."""
 
@@ -158,14 +161,14 @@ class SlackHarness:
             assert not problems, f"the acknowledgement breaks Block Kit: {problems}"
         return reply
 
-    def command(self, user: str, command: str, text: str = "", channel: str = "C0GENERAL",
+    def command(self, user: str, command: str, text: str = "", channel: str = GENERAL,
                 tag: str | None = None) -> Reply:
         """A slash command; `tag` names the response_url sink its later replies go to."""
         return self.send(slash_command(command, text, user_id=user, channel_id=channel,
                                        response_url=self.fake.response_url(tag or f"cmd-{command.strip('/')}-{user}")))
 
     def click(self, user: str, action: dict, *, tag: str | None = None, home: bool = False,
-              channel: str = "C0GENERAL", message: dict | None = None) -> Reply:
+              channel: str = GENERAL, message: dict | None = None) -> Reply:
         """Press a button found with `find_button`: on an ephemeral message (its replies go to
         the response_url sink `tag`) or, with `home=True`, on the App Home tab."""
         if home:
@@ -185,7 +188,7 @@ class SlackHarness:
                                          private_metadata=view.get("private_metadata", ""),
                                          blocks=view.get("blocks", [])))
 
-    def shortcut(self, user: str, callback_id: str, message: dict, channel: str = "C0GENERAL") -> Reply:
+    def shortcut(self, user: str, callback_id: str, message: dict, channel: str = GENERAL) -> Reply:
         return self.send(message_shortcut(user, callback_id, message, channel))
 
     def event(self, event: dict, **envelope) -> Reply:
