@@ -175,3 +175,10 @@ def test_every_command_has_help_text(capsys):
             assert own.startswith(f"usage: headwork {name}")
             for sub in _subcommands(parser):
                 assert re.search(rf"^ +{sub}\s+\w", own, re.M), f"`headwork {name} {sub}` has no help line"
+
+
+def test_a_kept_demo_database_names_its_people(demo_db, capsys):
+    """The digest preview of a kept demo names each owner, as it does once Slack has told the app."""
+    code, out, _ = run(["digest", "--preview"], demo_db, capsys)
+    assert code == 0
+    assert "— @Tom Okafor · " in out and "@U0DEMO" not in out

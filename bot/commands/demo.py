@@ -11,6 +11,7 @@ from scoring.demo import seed_demo
 from scoring.ranking import top_for
 from scoring.store import TaskStore
 
+from ..store_people import PeopleStore
 from ..textview import ranking_lines
 
 
@@ -25,9 +26,17 @@ def register(sub) -> None:
 
 
 def build_demo_store(path: Path, runtime):
-    """Load the sample organisation into a store, judge its bands offline and score it."""
+    """Load the sample organisation into a store, judge its bands offline and score it. Its people
+    are known by name and zone, as Slack would have told a running app, so that what the CLI
+    prints from a kept demo database (`headwork digest --preview`, `agenda`) names them."""
     store = TaskStore(path)
-    return seed_demo(store, runtime.model, runtime.clock()), store
+    now = runtime.clock()
+    org = seed_demo(store, runtime.model, now)
+    people = PeopleStore(store)
+    with store.transaction():
+        for p in org.people:
+            people.put(p.id, p.name, p.tz, is_bot=False, deleted=False, now=now)
+    return org, store
 
 
 def run(args, runtime) -> int:
