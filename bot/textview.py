@@ -7,6 +7,9 @@ from datetime import datetime
 from scoring.engine import Score
 from scoring.tasks import Task, all_day_date
 
+from .blocks.agenda import ItemView
+from .meetings import Meeting
+
 JUDGE_NAMES = {"ai": "Claude", "rules": "offline rules", "human": "a person", "": "not yet judged"}
 
 
@@ -30,4 +33,23 @@ def ranking_lines(entries: list[tuple[Task, Score, str]], now: datetime, reasons
         lines.append(f"  {rank}. {task.title}  [{score.total:g} pts]")
         lines.append(f"     why: {why}")
         lines.append(f"     due: {format_due(task, now)} · bands judged by {judge_label(judged_by)}")
+    return lines
+
+
+def agenda_lines(meeting: Meeting, start: datetime, items: list[ItemView], names: dict[str, str],
+                 channel: str | None = None) -> list[str]:
+    """A meeting's next agenda: when it meets and where it is posted, then each item with its
+    owner (by name where known) and the reasons it is there. `channel`: the channel's name, if known."""
+    lines = [f"{meeting.name} — {start:%a %d %b %H:%M} ({meeting.timezone}), posted at {start - meeting.lead:%H:%M} "
+             f"in #{channel or meeting.channel}"]
+    if not items:
+        lines.append("  nothing open in this meeting's scope")
+    for rank, item in enumerate(items, start=1):
+        owner = item.task.assignee_id
+        carried = (f"  [carried over from {item.carried_from.astimezone(meeting.tz):%a %d %b}]"
+                   if item.carried_from else "")
+        lines.append(f"{rank:>3}. {item.task.title}  ·  {item.total:g} pts  ·  "
+                     f"{names.get(owner, owner) if owner else 'no owner'}{carried}")
+        if item.reasons:
+            lines.append(f"     {' · '.join(item.reasons)}")
     return lines

@@ -19,6 +19,9 @@ _URLS = {
 }
 
 
+DEMO_ORG = "data/demo_org.yml"  # in the scoring package
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
@@ -37,6 +40,8 @@ class DemoOrg:
     people: tuple[Person, ...]
     teams: tuple[dict, ...]
     tasks: tuple[Task, ...]
+    channels: dict[str, str]  # {channel id: name}
+    meetings: tuple[dict, ...]  # as in headwork.yml's `meetings:`
 
     def person(self, key: str) -> Person | None:
         key = key.lower().lstrip("@")
@@ -47,7 +52,7 @@ class DemoOrg:
 
 
 def load_demo_org(now: datetime) -> DemoOrg:
-    raw = yaml.safe_load(resources.files("scoring").joinpath("data/demo_org.yml").read_text("utf-8"))
+    raw = yaml.safe_load(resources.files("scoring").joinpath(DEMO_ORG).read_text("utf-8"))
     org_tz = ZoneInfo(raw["org"]["timezone"])
     people = tuple(Person(**p) for p in raw["people"])
     emails = {p.id: p.email for p in people}
@@ -70,7 +75,8 @@ def load_demo_org(now: datetime) -> DemoOrg:
             updated_at=now,
         ))
     return DemoOrg(raw["org"]["name"], raw["org"]["timezone"], tuple(raw["org"].get("admins", ())), people,
-                   tuple(raw.get("teams", ())), tuple(tasks))
+                   tuple(raw.get("teams", ())), tuple(tasks), dict(raw.get("channels", {})),
+                   tuple(raw.get("meetings", ())))
 
 
 def seed_demo(store, model, now: datetime) -> DemoOrg:

@@ -93,6 +93,16 @@ def test_top5_text_and_a_person_given_by_email(demo_db, capsys):
     assert "why: customer in onboarding (+200)" in out
 
 
+def test_the_demo_shows_its_meetings_next_agenda(env, capsys):
+    """T0 is Monday 09:00 in Berlin: the CS weekly meets at 10:00, its agenda posted at 09:30."""
+    assert main(["demo"], environ=env, clock=Clock(T0)) == 0
+    agenda = capsys.readouterr().out.split("Next agenda: ", 1)[1]
+    assert agenda.startswith("CS weekly — Mon 02 Mar 10:00 (Europe/Berlin), posted at 09:30 in #general\n")
+    first = agenda.splitlines()[1]
+    assert first.startswith("  1. ") and first.endswith("  ·  Tom Okafor")  # the owner by name
+    assert agenda.splitlines()[2].strip().startswith("customer in onboarding (+200)")
+
+
 def test_top5_text_says_what_holds_a_task_down(demo_db, capsys):
     code, out, _ = run(["top5", "U0DEMOCS3"], demo_db, capsys)  # Lucía: one task waits on legal
     assert code == 0

@@ -62,4 +62,14 @@ def test_snooze_and_advance_the_clock(tmp_path, capsys, monkeypatch):
 
 def test_a_channel_is_named_as_slack_shows_it(tmp_path, capsys, monkeypatch):
     out = console("/agenda list\nquit\n", tmp_path, capsys, monkeypatch)
-    assert "No meetings have an agenda in #general yet." in out and "<#" not in out
+    assert "Meetings with an agenda in #general" in out and "<#" not in out
+
+
+def test_the_demo_meeting_posts_its_agenda_in_the_channel_and_discussed_marks_an_item(tmp_path, capsys,
+                                                                                      monkeypatch):
+    out = console("/agenda post\n1\nquit\n", tmp_path, capsys, monkeypatch)
+    posted, pressed = out.split("tom> 1", 1)
+    assert "#general · posted in the channel, for everyone there" in posted
+    assert "AGENDA · CS WEEKLY" in posted and "[1 Discussed]" in posted
+    assert "#general · updated in the channel" in pressed and "✅ discussed · marked by @Tom Okafor" in pressed
+    assert "INFO" not in out  # Headwork's own log lines stay out of the screens

@@ -9,6 +9,8 @@ from datetime import datetime
 
 from ..agenda import AgendaService
 from ..calendars import CalendarUnavailable
+from ..store_people import PeopleStore
+from ..textview import agenda_lines
 
 
 def register(sub) -> None:
@@ -88,14 +90,12 @@ def run_preview(args, runtime) -> int:
                                      "carried_from": i.carried_from.isoformat() if i.carried_from else None}
                                     for i in items]}, indent=2))
         return 0
-    start = occ.start
-    print(f"{meeting.name} — {start:%a %d %b %H:%M} ({meeting.timezone}), posted at {start - meeting.lead:%H:%M} "
-          f"in #{meeting.channel}")
-    if not items:
-        print("  nothing open in this meeting's scope")
-    for rank, item in enumerate(items, start=1):
-        carried = f"  [carried over from {item.carried_from.astimezone(meeting.tz):%a %d %b}]" if item.carried_from else ""
-        print(f"{rank:>3}. {item.task.title}  ·  {item.total:g} pts  ·  {item.task.assignee_id or 'no owner'}{carried}")
-        if item.reasons:
-            print(f"     {' · '.join(item.reasons)}")
+    print("\n".join(agenda_lines(meeting, occ.start, items, _names(runtime.store, items))))
     return 0
+
+
+def _names(store, items) -> dict[str, str]:
+    """The owners' names, where Slack has told the app them."""
+    people = PeopleStore(store)
+    owners = {i.task.assignee_id for i in items if i.task.assignee_id}
+    return {u: record.name for u in owners if (record := people.get(u)) is not None and record.name}

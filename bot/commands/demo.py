@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scoring.demo import seed_demo
+from scoring.demo import DEMO_ORG, seed_demo
 from scoring.ranking import top_for
 from scoring.store import TaskStore
 
+from ..agenda import AgendaService
+from ..settings import parse_config
 from ..store_people import PeopleStore
-from ..textview import ranking_lines
+from ..textview import agenda_lines, ranking_lines
 
 
 def register(sub) -> None:
@@ -28,7 +31,7 @@ def register(sub) -> None:
 def build_demo_store(path: Path, runtime):
     """Load the sample organisation into a store, judge its bands offline and score it. Its people
     are known by name and zone, as Slack would have told a running app, so that what the CLI
-    prints from a kept demo database (`headwork digest --preview`, `agenda`) names them."""
+    prints from a kept demo database (`headwork digest --preview`) names them."""
     store = TaskStore(path)
     now = runtime.clock()
     org = seed_demo(store, runtime.model, now)
@@ -37,6 +40,30 @@ def build_demo_store(path: Path, runtime):
         for p in org.people:
             people.put(p.id, p.name, p.tz, is_bot=False, deleted=False, now=now)
     return org, store
+
+
+def demo_config(org) -> dict:
+    """The sample organisation's headwork.yml: its zone, admins, teams and meeting. Only the demo
+    reads it: a kept demo database run with `headwork run` posts no sample agenda anywhere."""
+    return {"org": {"timezone": org.timezone, "admins": list(org.admins), "teams": [dict(t) for t in org.teams]},
+            "meetings": [dict(m) for m in org.meetings]}
+
+
+def agenda_preview(org, store, runtime) -> list[str]:
+    """The next agenda of each of the demo's meetings, as it would be posted now."""
+    settings = runtime.settings.model_copy(update={"config": parse_config(demo_config(org), Path(DEMO_ORG))})
+    service = AgendaService(settings, store, runtime.model, outbox=None)
+    names = {p.id: p.name for p in org.people}
+    now = runtime.clock()
+    lines = []
+    for meeting in service.meetings():
+        occ = service.next_occurrence(meeting, now)
+        if occ is None:
+            continue
+        items = service.items_view([(t, c, None, None) for t, c in service.build(meeting, occ, now).order], now)
+        lines += ["Next agenda: " + "\n".join(agenda_lines(meeting, occ.start, items, names,
+                                                          org.channels.get(meeting.channel))), ""]
+    return lines
 
 
 def run(args, runtime) -> int:
@@ -56,29 +83,39 @@ def run(args, runtime) -> int:
             else:
                 print("  no open tasks")
             print()
+        print("\n".join(agenda_preview(org, store, runtime)))
         unowned = store.unowned_open_count()
         if unowned:
             print(f"{unowned} open task(s) have no Slack owner yet: {', '.join(store.emails_without_owner())}")
         if args.console:
-            run_console(store, org, runtime, args.person)
+            run_console(store, org, runtime, args.person, args.verbose)
         store.close()
         if args.db:
             print(f"Demo database kept at {args.db}")
     return 0
 
 
-def run_console(store, org, runtime, person: str) -> None:
-    """The real app and listeners against a loopback Slack that knows the sample people."""
+def run_console(store, org, runtime, person: str, verbose: bool = False) -> None:
+    """The real app and listeners against a loopback Slack that knows the sample people. Headwork's
+    own log lines (an agenda queued, a DM sent) would interleave with the screens: only its
+    warnings show, unless -v."""
     from ..devkit.console import Console
-    from ..devkit.harness import GENERAL, SlackHarness
+    from ..devkit.harness import SlackHarness
 
-    config = {"org": {"timezone": org.timezone, "admins": list(org.admins), "teams": [dict(t) for t in org.teams]}}
-    with SlackHarness(store, config=config, now=runtime.clock(), model=runtime.model) as slack:
-        for p in org.people:
-            slack.add_user(p.id, name=p.name.split()[0].lower(), real_name=p.name, tz=p.tz, email=p.email)
-            slack.deps.directory.refresh(p.id, slack.clock())  # as after their first contact
-        slack.fake.add_channel(GENERAL, "general")
-        slack.fake.clear()
-        start = org.person(person) or org.people[0]
-        print("Headwork console: the Slack app itself, talking to a loopback Slack instead of slack.com.")
-        Console(slack, list(org.people), start.id, channels={GENERAL: "general"}).run(echo=not sys.stdin.isatty())
+    own_log = logging.getLogger("headwork")
+    level = own_log.level
+    if not verbose:
+        own_log.setLevel(logging.WARNING)
+    try:
+        with SlackHarness(store, config=demo_config(org), now=runtime.clock(), model=runtime.model) as slack:
+            for p in org.people:
+                slack.add_user(p.id, name=p.name.split()[0].lower(), real_name=p.name, tz=p.tz, email=p.email)
+                slack.deps.directory.refresh(p.id, slack.clock())  # as after their first contact
+            for channel_id, name in org.channels.items():
+                slack.fake.add_channel(channel_id, name)
+            slack.fake.clear()
+            start = org.person(person) or org.people[0]
+            print("Headwork console: the Slack app itself, talking to a loopback Slack instead of slack.com.")
+            Console(slack, list(org.people), start.id, channels=org.channels).run(echo=not sys.stdin.isatty())
+    finally:
+        own_log.setLevel(level)

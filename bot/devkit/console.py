@@ -29,10 +29,12 @@ class Console:
                  channels: dict[str, str] | None = None):
         self.h = harness
         self.people = people
-        self.names = {p.id: p.name for p in people} | (channels or {})  # channels: {id: name}
+        self.channels = dict(channels or {})  # {id: name}
+        self.names = {p.id: p.name for p in people} | self.channels
         self.out = out
         self.user = start_as
         self.screen: Screen | None = None
+        self.posted: tuple[str, dict] | None = None
         self.on_home = False
         self.modal: dict | None = None
         self.form: dict[str, dict] = {}
@@ -97,7 +99,7 @@ class Console:
         key = who.strip().lstrip("@").lower()
         for p in self.people:
             if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower()):
-                self.user, self.screen, self.modal, self.on_home = p.id, None, None, False
+                self.user, self.screen, self.modal, self.on_home, self.posted = p.id, None, None, False, None
                 self.out(f"You are now {p.name} ({p.title}, {p.tz}).")
                 return
         self.out(f"Nobody called {who!r} here — type `people`.")
@@ -133,6 +135,9 @@ class Console:
         self.turn += 1
         if self.on_home:
             self.h.click(self.user, control.action, home=True)
+        elif self.posted is not None:
+            channel, message = self.posted
+            self.h.click(self.user, control.action, channel=channel, message=message)
         else:
             self.h.click(self.user, control.action, tag=getattr(self, "tag", "console"))
         self.follow_up(show_home=self.on_home)
@@ -186,10 +191,11 @@ class Console:
 
     def show(self, blocks: list[dict], title: str) -> None:
         self.screen = render(blocks, self.names, title=title)
+        self.posted = None  # (channel, message) when the screen is a message in a channel
         self.out(self.screen.text())
 
     def open_modal(self, view: dict) -> None:
-        self.modal = view
+        self.modal, self.posted = view, None
         title = (view.get("title") or {}).get("text", "Form")
         self.screen = render(view.get("blocks", []), self.names, title=f"[{title}]")
         self.form = {c.block_id: {c.action_id: value} for c in self.screen.controls
@@ -216,13 +222,24 @@ class Console:
                 self.open_modal(call.json_arg("view"))
             elif call.method == "chat.postMessage" and call.args.get("channel") in (self.user, "D" + self.user):
                 self.out("— a DM from Headwork —")
-                blocks = call.json_arg("blocks") or [{"type": "section",
-                                                      "text": {"type": "mrkdwn", "text": call.args.get("text", "")}}]
-                self.out(render(blocks, self.names).text())
+                self.out(self._message(call))
+            elif call.method in ("chat.postMessage", "chat.update") and call.args.get("channel") in self.channels:
+                # shown as the screen: its buttons (an agenda's Discussed) are pressed on the message itself
+                channel = call.args["channel"]
+                verb = "posted in" if call.method == "chat.postMessage" else "updated in"
+                blocks = call.json_arg("blocks") or []
+                self.show(blocks, f"#{self.channels[channel]} · {verb} the channel, for everyone there")
+                self.posted = (channel, {"type": "message", "ts": call.args.get("ts") or call.response.get("ts"),
+                                         "blocks": blocks})
         if show_home and self.modal is None:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
                 self.show(published[-1].json_arg("view")["blocks"], "Headwork · Home")
+
+    def _message(self, call) -> str:
+        blocks = call.json_arg("blocks") or [{"type": "section",
+                                              "text": {"type": "mrkdwn", "text": call.args.get("text", "")}}]
+        return render(blocks, self.names).text()
 
     def first_name(self, user_id: str) -> str:
         return self.names.get(user_id, user_id).split()[0].lower()
