@@ -64,6 +64,26 @@ def owner_editable(task: Task) -> bool:
     return task.source == "slack"
 
 
+def owner_problem(deps: Deps, owner: str, giver: str, now: datetime) -> str | None:
+    """Why `owner` cannot be given a task, or None: an app (a bot user) or a deactivated account
+    would never do it, and the DM telling them would go nowhere. Someone not seen lately is asked
+    about once (users.info); when Slack does not answer, they are taken for a person."""
+    if owner == giver:
+        return None
+    directory = deps.directory
+    if not directory.is_fresh(owner, now):
+        directory.refresh(owner, now)
+    person = directory.person(owner)
+    if person is None:
+        return None
+    name = person.name or f"<@{owner}>"
+    if person.is_bot:
+        return f"{name} is an app, not a person: give the task to someone who will do it."
+    if person.deleted:
+        return f"{name}'s account is deactivated: give the task to someone still here."
+    return None
+
+
 def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
     """A DM to the person someone else gave a task (once per task and person, through the outbox),
     and their Home brought up to date."""

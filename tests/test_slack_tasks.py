@@ -195,6 +195,50 @@ def test_the_form_creates_a_task_for_someone_else_and_tells_them(slack):
     assert slack.outbox.send(f"task-assigned:{task.id}:{TOM}", "chat.postMessage", {"channel": TOM}) is False
 
 
+BOT_USER, GONE = "U0BUILDBOT", "U0LEFTCO"
+
+
+def someone_who_cannot_take_tasks(slack) -> None:
+    slack.add_user(BOT_USER, name="buildbot", real_name="Build Bot", is_bot=True)
+    slack.add_user(GONE, name="ola", real_name="Ola Berg", deleted=True)
+
+
+def test_slash_task_for_an_app_or_a_deactivated_account_is_refused_and_says_why(slack):
+    someone_who_cannot_take_tasks(slack)
+    before = slack.store.count_tasks()
+    bot = slack.command(TOM, "/task", f"<@{BOT_USER}|buildbot> Deploy the SSO fix by Friday")
+    assert bot.text.startswith("Not added: Build Bot is an app, not a person")
+    assert "What you typed: `/task @buildbot Deploy the SSO fix by Friday`" in bot.text
+    gone = slack.command(TOM, "/task", f"<@{GONE}> Hand over the Kestrel notes")
+    assert gone.text.startswith("Not added: Ola Berg's account is deactivated")
+    assert slack.store.count_tasks() == before
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []  # nobody told, nothing queued
+    # a person is still asked once and then taken at their word
+    slack.add_user("U0NEWHIRE", name="noor", real_name="Noor Haddad")
+    slack.command(TOM, "/task", "<@U0NEWHIRE|noor> Read the onboarding guide")
+    slack.command(TOM, "/task", "<@U0NEWHIRE|noor> Shadow a kickoff call")
+    assert [c.args["user"] for c in slack.fake.calls("users.info")].count("U0NEWHIRE") == 1
+    assert slack.store.count_tasks() == before + 2
+
+
+def test_the_form_and_edit_refuse_an_app_as_owner_next_to_the_field(slack):
+    someone_who_cannot_take_tasks(slack)
+    slack.command(PRIYA, "/task")
+    reply = slack.submit(PRIYA, slack.last_view(), form_values("Rotate the deploy keys", owner=BOT_USER))
+    assert reply.body["response_action"] == "errors"
+    assert reply.body["errors"] == {ids.BLOCK_TASK_OWNER: "Build Bot is an app, not a person: give the task to "
+                                                          "someone who will do it."}
+    assert not [t for t in slack.store.iter_tasks() if t.title == "Rotate the deploy keys"]
+    added = slack.command(TOM, "/task", "Draft the SSO FAQ for Kestrel")
+    slack.click(TOM, find_button(added.blocks, "Edit"))
+    saved = slack.submit(TOM, slack.last_view(), form_values("Draft the SSO FAQ for Kestrel", owner=GONE))
+    assert saved.body["errors"] == {ids.BLOCK_TASK_OWNER: "Ola Berg's account is deactivated: give the task to "
+                                                          "someone still here."}
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Draft the SSO FAQ for Kestrel"]
+    assert task.assignee_id == TOM
+
+
 def test_the_form_says_what_is_wrong_next_to_the_field(slack):
     slack.command(TOM, "/task")
     view = slack.last_view()

@@ -4,11 +4,13 @@ task to that person (`bot.quick_add`). `/task` alone opens the form."""
 
 from __future__ import annotations
 
+from ...blocks.common import esc
 from ...blocks.tasks import build_task_added, build_task_modal
 from ...delivery import open_modal, publish_home
 from ...deps import Deps
 from ...quick_add import read_quick_add
-from ...tasks_service import NewTask, create_task, fit_title, tell_new_owner
+from ...slack_text import plain_text
+from ...tasks_service import NewTask, create_task, fit_title, owner_problem, tell_new_owner
 
 HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
@@ -34,6 +36,11 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
     now = deps.now_for(user)
     line = read_quick_add(title, now.date(), deps.directory.name_for)
     owner = line.owner or user
+    problem = owner_problem(deps, owner, user, now)
+    if problem:  # nothing is added; what was typed comes back, to correct and send again
+        typed = plain_text(title, deps.directory.name_for)
+        ack(response_type="ephemeral", text=f"Not added: {esc(problem)}\nWhat you typed: `/task {esc(typed)}`")
+        return
     title = fit_title(line.title)
     notes = line.title if title != line.title else ""  # nothing typed is lost: the whole line goes to the notes
     # "tomorrow" is the day after the typist's today; like a date picked in the form, that day

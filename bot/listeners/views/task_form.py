@@ -14,7 +14,7 @@ from ...blocks.tasks import build_task_saved_modal
 from ...delivery import publish_home
 from ...deps import Deps
 from ...forms import read_task_form
-from ...tasks_service import NewTask, create_task, edit_task, owner_editable, tell_new_owner
+from ...tasks_service import NewTask, create_task, edit_task, owner_editable, owner_problem, tell_new_owner
 
 log = logging.getLogger("headwork.tasks")
 
@@ -31,6 +31,8 @@ def handle_make_task(ack, body: dict, view: dict, deps: Deps) -> None:
     user = body["user"]["id"]
     now = deps.now_for(user)
     form = read_task_form(view, now.date())
+    if not form.errors and (problem := owner_problem(deps, form.owner, user, now)):
+        form.errors[ids.BLOCK_TASK_OWNER] = problem
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
@@ -63,6 +65,9 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
         return
     before = task.assignee_id
     handed = form.owner is not None and form.owner != before and owner_editable(task)
+    if handed and (problem := owner_problem(deps, form.owner, user, now)):
+        ack(response_action="errors", errors={ids.BLOCK_TASK_OWNER: problem})
+        return
     task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours,
                      owner=form.owner if handed else None)
     score = deps.store.score_of(task.id)
