@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.commands.demo import demo_config as headwork_demo_config
 from scoring.model import ValueModel, load_model
 from scoring.store import TaskStore
 
@@ -39,9 +40,11 @@ DEMO_T0 = datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, 09:00 
 
 
 def demo_config(org) -> dict:
-    """headwork.yml for the sample organisation: its admins and teams."""
-    return {"org": {"timezone": org.timezone, "admins": list(org.admins),
-                    "teams": [dict(t) for t in org.teams]}}
+    """headwork.yml for the sample organisation: the demo's, without its meeting (the agenda tests
+    set up their own)."""
+    config = headwork_demo_config(org)
+    del config["meetings"]
+    return config
 
 
 @pytest.fixture

@@ -73,3 +73,13 @@ def test_the_demo_meeting_posts_its_agenda_in_the_channel_and_discussed_marks_an
     assert "AGENDA · CS WEEKLY" in posted and "[1 Discussed]" in posted
     assert "#general · updated in the channel" in pressed and "✅ discussed · marked by @Tom Okafor" in pressed
     assert "INFO" not in out  # Headwork's own log lines stay out of the screens
+
+
+def test_react_flags_a_colleagues_message_and_the_private_prompt_takes_an_answer(tmp_path, capsys, monkeypatch):
+    out = console("react @priya\n2\n/workslop\nquit\n", tmp_path, capsys, monkeypatch)
+    reacted, answered = out.split("tom> 2", 1)
+    assert "(you reacted :workslop: to a message Priya Raman posted in #general" in reacted
+    assert "— a DM from Headwork —" in reacted and "How much time did it cost you?" in reacted
+    assert "[2 30 min]" in reacted
+    assert "— the DM, updated —" in answered and "So far — time: 30 min." in " ".join(answered.split())
+    assert "1 flag · 30 min reported" in answered.split("tom> /workslop", 1)[1]

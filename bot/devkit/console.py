@@ -10,6 +10,7 @@ from collections.abc import Callable
 from scoring.rescore import rescore_all
 
 from .harness import SlackHarness
+from .slack_requests import reaction_added
 from .render import Control, Screen, field_value, initial_value, render
 
 HELP = """Commands:
@@ -18,6 +19,7 @@ HELP = """Commands:
   N  or  press N             press button N of what is on screen
   N some value               in a form: fill field N (bands: comma-separated ids)
   submit | cancel            send or close the open form
+  react [@name]              react with the workslop emoji to AI output a colleague posted in #general
   as NAME                    become another sample person (first name or id)
   people                     who is in the sample organisation
   advance 1d | 3h            move the clock (the hourly rescore runs) — snoozed tasks come back
@@ -81,6 +83,8 @@ class Console:
             self.command(word, rest)
         elif word == "advance":
             self.advance(rest)
+        elif word == "react":
+            self.react(rest)
         elif self.modal is not None and word in ("submit", "cancel"):
             self.submit() if word == "submit" else self.close_modal()
         elif word == "press" and rest.strip().isdigit():
@@ -103,6 +107,24 @@ class Console:
                 self.out(f"You are now {p.name} ({p.title}, {p.tz}).")
                 return
         self.out(f"Nobody called {who!r} here — type `people`.")
+
+    def react(self, who: str) -> None:
+        """The workslop emoji on a message someone else posted in the console's channel: Headwork
+        records it and asks, privately, what it cost."""
+        others = [p for p in self.people if p.id != self.user]
+        key = who.strip().lstrip("@").lower()
+        author = next((p for p in others if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower())),
+                      None) if key else others[0]
+        if author is None or not self.channels:
+            self.out(f"Nobody else called {who!r} here — type `people`." if author is None else "No channel here.")
+            return
+        channel = next(iter(self.channels))
+        emoji = self.h.deps.settings.config.workslop.reactions[0]
+        self.turn += 1
+        self.h.send(reaction_added(self.user, emoji, item_user=author.id, channel=channel))
+        self.out(f"(you reacted :{emoji}: to a message {author.name} posted in #{self.channels[channel]}; "
+                 "nobody else sees who reacted)")
+        self.follow_up()
 
     def command(self, command: str, text: str) -> None:
         text = self.mentions(text)
@@ -220,26 +242,25 @@ class Console:
         for call in calls:
             if call.method in ("views.open", "views.push", "views.update"):
                 self.open_modal(call.json_arg("view"))
-            elif call.method == "chat.postMessage" and call.args.get("channel") in (self.user, "D" + self.user):
-                self.out("— a DM from Headwork —")
-                self.out(self._message(call))
-            elif call.method in ("chat.postMessage", "chat.update") and call.args.get("channel") in self.channels:
-                # shown as the screen: its buttons (an agenda's Discussed) are pressed on the message itself
+            elif call.method in ("chat.postMessage", "chat.update") and call.args.get("channel") in (
+                    self.user, "D" + self.user, *self.channels):
+                # shown as the screen: its buttons (an agenda's Discussed, a workslop prompt's answers)
+                # are pressed on the message itself
                 channel = call.args["channel"]
-                verb = "posted in" if call.method == "chat.postMessage" else "updated in"
-                blocks = call.json_arg("blocks") or []
-                self.show(blocks, f"#{self.channels[channel]} · {verb} the channel, for everyone there")
-                self.posted = (channel, {"type": "message", "ts": call.args.get("ts") or call.response.get("ts"),
-                                         "blocks": blocks})
+                blocks = call.json_arg("blocks") or [{"type": "section", "text": {"type": "mrkdwn",
+                                                                                  "text": call.args.get("text", "")}}]
+                if channel in self.channels:
+                    verb = "posted in" if call.method == "chat.postMessage" else "updated in"
+                    title = f"#{self.channels[channel]} · {verb} the channel, for everyone there"
+                else:
+                    title = "— a DM from Headwork —" if call.method == "chat.postMessage" else "— the DM, updated —"
+                self.show(blocks, title)
+                self.posted = (call.response.get("channel") or channel,
+                               {"type": "message", "ts": call.args.get("ts") or call.response.get("ts"), "blocks": blocks})
         if show_home and self.modal is None:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
                 self.show(published[-1].json_arg("view")["blocks"], "Headwork · Home")
-
-    def _message(self, call) -> str:
-        blocks = call.json_arg("blocks") or [{"type": "section",
-                                              "text": {"type": "mrkdwn", "text": call.args.get("text", "")}}]
-        return render(blocks, self.names).text()
 
     def first_name(self, user_id: str) -> str:
         return self.names.get(user_id, user_id).split()[0].lower()
