@@ -42,7 +42,8 @@ def test_agenda_list_and_preview(tmp_path, capsys):
     assert totals == sorted(totals, reverse=True) and all(i["reasons"] for i in data["items"])
     assert main(["agenda", "preview", "cs-weekly"], environ=env, clock=lambda: T0) == 0
     first = capsys.readouterr().out.splitlines()[1]
-    owner = {"U0DEMOCS1": "Priya Raman", "U0DEMOCS2": "Tom Okafor", "U0DEMOCS3": "Lucía Fernández"}[data["items"][0]["owner"]]
+    names = {"U0DEMOCS1": "Priya Raman", "U0DEMOCS2": "Tom Okafor", "U0DEMOCS3": "Lucía Fernández"}
+    owner = names[data["items"][0]["owner"]]
     assert first.startswith(f"  1. {data['items'][0]['title']}  ·  ") and first.endswith(f"  ·  {owner}")
 
 

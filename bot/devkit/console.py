@@ -10,8 +10,8 @@ from collections.abc import Callable
 from scoring.rescore import rescore_all
 
 from .harness import SlackHarness
-from .slack_requests import reaction_added
 from .render import Control, Screen, field_value, initial_value, render
+from .slack_requests import reaction_added
 
 HELP = """Commands:
   /top5 [N] [@name] [help]   your top tasks (any slash command of the app works: /task, ...)
@@ -249,14 +249,15 @@ class Console:
                 channel = call.args["channel"]
                 blocks = call.json_arg("blocks") or [{"type": "section", "text": {"type": "mrkdwn",
                                                                                   "text": call.args.get("text", "")}}]
+                new = call.method == "chat.postMessage"
                 if channel in self.channels:
-                    verb = "posted in" if call.method == "chat.postMessage" else "updated in"
-                    title = f"#{self.channels[channel]} · {verb} the channel, for everyone there"
+                    title = f"#{self.channels[channel]} · {'posted in' if new else 'updated in'} the channel, " \
+                            "for everyone there"
                 else:
-                    title = "— a DM from Headwork —" if call.method == "chat.postMessage" else "— the DM, updated —"
+                    title = "— a DM from Headwork —" if new else "— the DM, updated —"
                 self.show(blocks, title)
-                self.posted = (call.response.get("channel") or channel,
-                               {"type": "message", "ts": call.args.get("ts") or call.response.get("ts"), "blocks": blocks})
+                ts = call.args.get("ts") or call.response.get("ts")
+                self.posted = (call.response.get("channel") or channel, {"type": "message", "ts": ts, "blocks": blocks})
         if show_home and self.modal is None:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
