@@ -83,3 +83,12 @@ def test_react_flags_a_colleagues_message_and_the_private_prompt_takes_an_answer
     assert "[2 30 min]" in reacted
     assert "— the DM, updated —" in answered and "So far — time: 30 min." in " ".join(answered.split())
     assert "1 flag · 30 min reported" in answered.split("tom> /workslop", 1)[1]
+
+
+def test_the_weeks_flags_reach_the_leaders_digest_as_totals_only(tmp_path, capsys, monkeypatch):
+    out = console("react\n3\nas priya\nreact @tom\n4\nadvance 7d\nas hanna\n/digest preview\nquit\n",
+                  tmp_path, capsys, monkeypatch)
+    digest = " ".join(out.split("hanna> /digest preview", 1)[1].split())
+    assert "WEEKLY DIGEST · MON 02 MAR – SUN 08 MAR 2026" in digest
+    assert "2 flag(s) from 2 people · 3.0 h lost" in digest  # 1 h from Tom, 2 h from Priya
+    assert "Tom" not in digest.split("Priorities")[0] and "Priya" not in digest.split("Priorities")[0]

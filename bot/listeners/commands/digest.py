@@ -17,7 +17,7 @@ ADMIN_ONLY = ("list", "add", "remove")
 HELP = ("*The weekly digest* — a DM each week (on the configured day and time, in your own time zone) "
         "with what workslop cost the team and whether effort went where the value is. Aggregates only: "
         "nobody who flagged or was flagged is named.\n"
-        "• `/digest preview` — see this week's digest now (recipients and admins)\n"
+        "• `/digest preview` — the digest now, as it is sent: the last full week (recipients and admins)\n"
         "• `/digest stop` — stop getting it · `/digest start` — get it again\n"
         "• `/digest list` · `/digest add @someone` · `/digest remove @someone` — who gets it (admins)")
 
