@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scoring.intake import add_task
 from scoring.rescore import rescore_tasks
-from scoring.tasks import END_OF_DAY, Task
+from scoring.tasks import END_OF_DAY, Task, due_date
 
 from .blocks.common import esc
 from .delivery import publish_home
 from .deps import Deps
+from .store_people import PersonRecord
 from .textview import format_due
 
 TITLE_MAX = 300
@@ -64,24 +66,51 @@ def owner_editable(task: Task) -> bool:
     return task.source == "slack"
 
 
-def owner_problem(deps: Deps, owner: str, giver: str, now: datetime) -> str | None:
-    """Why `owner` cannot be given a task, or None: an app (a bot user) or a deactivated account
-    would never do it, and the DM telling them would go nowhere. Someone not seen lately is asked
-    about once (users.info); when Slack does not answer, they are taken for a person."""
-    if owner == giver:
-        return None
-    directory = deps.directory
-    if not directory.is_fresh(owner, now):
-        directory.refresh(owner, now)
-    person = directory.person(owner)
+def owner_problem(deps: Deps, owner: str, giver: str) -> str | None:
+    """Why `owner` cannot be given a task, as far as the app already knows (before an ack, Slack is
+    never asked): an app (a bot user) or a deactivated account would never do it, and the DM telling
+    them would go nowhere. `hand_over` asks Slack after the ack about someone not seen lately."""
+    person = deps.directory.person(owner) if owner != giver else None
+    return _problem(person)
+
+
+def _problem(person: PersonRecord | None) -> str | None:
     if person is None:
         return None
-    name = person.name or f"<@{owner}>"
+    name = person.name or f"<@{person.slack_id}>"
     if person.is_bot:
         return f"{name} is an app, not a person: give the task to someone who will do it."
     if person.deleted:
         return f"{name}'s account is deactivated: give the task to someone still here."
     return None
+
+
+def hand_over(deps: Deps, task_id: int, giver: str, now: datetime, back_to: str | None = None,
+              reply: Callable[[str], bool] | None = None) -> None:
+    """After the ack of a task given to someone else: Slack is asked who they are if the app has not
+    seen them lately. A person is told (`tell_new_owner`). An app or a deactivated account is not:
+    the task goes back to `back_to` (its owner before an edit; the giver for a new task) and the
+    giver hears why, through `reply` (the slash command's response_url) or else a DM."""
+    task = deps.store.get_task(task_id)
+    if task is None or task.assignee_id in (None, giver):
+        return
+    owner = task.assignee_id
+    if not deps.directory.is_fresh(owner, now):
+        deps.directory.refresh(owner, now)
+    problem = _problem(deps.directory.person(owner))
+    if problem is None:
+        tell_new_owner(deps, task, giver)
+        return
+    back_to = back_to or giver
+    due = due_date(task.due, task.due_all_day, deps.directory.tz_for(owner)) if task.due is not None else None
+    task = edit_task(deps, task.id, now, title=task.title, due=due, owner=back_to,
+                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
+    whose = "your list" if back_to == giver else f"<@{back_to}>'s list"
+    text = f"{esc(problem)} So *{esc(task.title[:300])}* stays in {whose}: *Edit* it to give it to someone else."
+    if reply is None or not reply(text):
+        deps.outbox.send(f"task-owner-refused:{task.id}:{owner}", "chat.postMessage", {"channel": giver, "text": text})
+    for user in {giver, back_to}:
+        deps.background.submit(publish_home, deps, user)
 
 
 def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:

@@ -198,13 +198,18 @@ def test_the_form_creates_a_task_for_someone_else_and_tells_them(slack):
 BOT_USER, GONE = "U0BUILDBOT", "U0LEFTCO"
 
 
-def someone_who_cannot_take_tasks(slack) -> None:
+def someone_who_cannot_take_tasks(slack, known: bool) -> None:
+    """An app and a deactivated account in the workspace; `known`: the app has asked Slack about them."""
     slack.add_user(BOT_USER, name="buildbot", real_name="Build Bot", is_bot=True)
     slack.add_user(GONE, name="ola", real_name="Ola Berg", deleted=True)
+    if known:
+        for user in (BOT_USER, GONE):
+            slack.deps.directory.refresh(user, slack.clock())
+        slack.fake.clear()
 
 
-def test_slash_task_for_an_app_or_a_deactivated_account_is_refused_and_says_why(slack):
-    someone_who_cannot_take_tasks(slack)
+def test_slash_task_for_a_known_app_or_deactivated_account_is_refused_at_once(slack):
+    someone_who_cannot_take_tasks(slack, known=True)
     before = slack.store.count_tasks()
     bot = slack.command(TOM, "/task", f"<@{BOT_USER}|buildbot> Deploy the SSO fix by Friday")
     assert bot.text.startswith("Not added: Build Bot is an app, not a person")
@@ -213,30 +218,58 @@ def test_slash_task_for_an_app_or_a_deactivated_account_is_refused_and_says_why(
     assert gone.text.startswith("Not added: Ola Berg's account is deactivated")
     assert slack.store.count_tasks() == before
     slack.settle()
-    assert slack.fake.calls("chat.postMessage") == []  # nobody told, nothing queued
-    # a person is still asked once and then taken at their word
+    assert slack.fake.calls("chat.postMessage") == [] and slack.fake.calls("users.info") == []
+
+
+def test_slash_task_for_an_app_not_seen_before_comes_back_to_you_after_the_ack(slack):
+    """Slack is never asked before the ack: the app is found out just after, and the task is yours."""
+    someone_who_cannot_take_tasks(slack, known=False)
+    reply = slack.command(TOM, "/task", f"<@{BOT_USER}|buildbot> Deploy the SSO fix by Friday", tag="bot")
+    assert reply.status == 200 and reply.blocks  # added, as far as the ack knew
+    slack.settle()
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Deploy the SSO fix"]
+    assert task.assignee_id == TOM and task.due == datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("Europe/London"))
+    [said] = slack.fake.responses("bot")
+    assert said["text"].startswith("Build Bot is an app, not a person") and said["replace_original"] is False
+    assert "*Deploy the SSO fix* stays in your list" in said["text"]
+    assert slack.fake.calls("chat.postMessage") == []  # no DM to the app
+    assert task.id in [r.task.id for r in slack.store.top_tasks(TOM, 50, slack.clock())]
+
+
+def test_slash_task_for_a_person_not_seen_before_asks_slack_once_and_tells_them(slack):
     slack.add_user("U0NEWHIRE", name="noor", real_name="Noor Haddad")
     slack.command(TOM, "/task", "<@U0NEWHIRE|noor> Read the onboarding guide")
-    slack.command(TOM, "/task", "<@U0NEWHIRE|noor> Shadow a kickoff call")
+    slack.settle()
+    slack.command(TOM, "/task", "<@U0NEWHIRE|noor> Shadow a kickoff call")  # known now: not asked again
+    slack.settle()
     assert [c.args["user"] for c in slack.fake.calls("users.info")].count("U0NEWHIRE") == 1
-    assert slack.store.count_tasks() == before + 2
+    assert [c.args["channel"] for c in slack.fake.calls("chat.postMessage")] == ["U0NEWHIRE", "U0NEWHIRE"]
+    assert {t.title for t in slack.store.iter_tasks() if t.assignee_id == "U0NEWHIRE"} == {
+        "Read the onboarding guide", "Shadow a kickoff call"}
 
 
-def test_the_form_and_edit_refuse_an_app_as_owner_next_to_the_field(slack):
-    someone_who_cannot_take_tasks(slack)
+def test_the_form_refuses_a_known_app_next_to_the_owner_field(slack):
+    someone_who_cannot_take_tasks(slack, known=True)
     slack.command(PRIYA, "/task")
     reply = slack.submit(PRIYA, slack.last_view(), form_values("Rotate the deploy keys", owner=BOT_USER))
     assert reply.body["response_action"] == "errors"
     assert reply.body["errors"] == {ids.BLOCK_TASK_OWNER: "Build Bot is an app, not a person: give the task to "
                                                           "someone who will do it."}
     assert not [t for t in slack.store.iter_tasks() if t.title == "Rotate the deploy keys"]
+
+
+def test_edit_handing_a_task_to_an_unseen_deactivated_account_gives_it_back_and_says_so(slack):
+    someone_who_cannot_take_tasks(slack, known=False)
     added = slack.command(TOM, "/task", "Draft the SSO FAQ for Kestrel")
     slack.click(TOM, find_button(added.blocks, "Edit"))
     saved = slack.submit(TOM, slack.last_view(), form_values("Draft the SSO FAQ for Kestrel", owner=GONE))
-    assert saved.body["errors"] == {ids.BLOCK_TASK_OWNER: "Ola Berg's account is deactivated: give the task to "
-                                                          "someone still here."}
+    assert saved.body["response_action"] == "update"
+    slack.settle()
     [task] = [t for t in slack.store.iter_tasks() if t.title == "Draft the SSO FAQ for Kestrel"]
     assert task.assignee_id == TOM
+    [dm] = slack.fake.calls("chat.postMessage")
+    assert dm.args["channel"] == TOM
+    assert dm.args["text"].startswith("Ola Berg's account is deactivated: give the task to someone still here.")
 
 
 def test_the_form_says_what_is_wrong_next_to_the_field(slack):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from ...blocks.common import esc
 from ...blocks.tasks import build_task_added, build_task_modal
-from ...delivery import open_modal, publish_home
+from ...delivery import open_modal, publish_home, respond_to
 from ...deps import Deps
 from ...quick_add import read_quick_add
 from ...slack_text import plain_text
-from ...tasks_service import NewTask, create_task, fit_title, owner_problem, tell_new_owner
+from ...tasks_service import NewTask, create_task, fit_title, hand_over, owner_problem
 
 HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
@@ -36,7 +36,7 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
     now = deps.now_for(user)
     line = read_quick_add(title, now.date(), deps.directory.name_for)
     owner = line.owner or user
-    problem = owner_problem(deps, owner, user, now)
+    problem = owner_problem(deps, owner, user)
     if problem:  # nothing is added; what was typed comes back, to correct and send again
         typed = plain_text(title, deps.directory.name_for)
         ack(response_type="ephemeral", text=f"Not added: {esc(problem)}\nWhat you typed: `/task {esc(typed)}`")
@@ -54,4 +54,6 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
         now if owner == user else deps.now_for(owner)))
     deps.background.submit(publish_home, deps, user)
     if owner != user:
-        tell_new_owner(deps, task, user)
+        url = command.get("response_url")
+        deps.background.submit(hand_over, deps, task_id, user, now, reply=lambda text: respond_to(
+            url, {"response_type": "ephemeral", "replace_original": False, "text": text}))

@@ -14,7 +14,7 @@ from ...blocks.tasks import build_task_saved_modal
 from ...delivery import publish_home
 from ...deps import Deps
 from ...forms import read_task_form
-from ...tasks_service import NewTask, create_task, edit_task, owner_editable, owner_problem, tell_new_owner
+from ...tasks_service import NewTask, create_task, edit_task, hand_over, owner_editable, owner_problem
 
 log = logging.getLogger("headwork.tasks")
 
@@ -31,7 +31,7 @@ def handle_make_task(ack, body: dict, view: dict, deps: Deps) -> None:
     user = body["user"]["id"]
     now = deps.now_for(user)
     form = read_task_form(view, now.date())
-    if not form.errors and (problem := owner_problem(deps, form.owner, user, now)):
+    if not form.errors and (problem := owner_problem(deps, form.owner, user)):
         form.errors[ids.BLOCK_TASK_OWNER] = problem
     if form.errors:
         ack(response_action="errors", errors=form.errors)
@@ -47,7 +47,7 @@ def handle_make_task(ack, body: dict, view: dict, deps: Deps) -> None:
         task, deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user))
     deps.background.submit(publish_home, deps, user)
     if form.owner != user:
-        tell_new_owner(deps, task, user)
+        deps.background.submit(hand_over, deps, task_id, user, now)
 
 
 def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
@@ -65,7 +65,7 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
         return
     before = task.assignee_id
     handed = form.owner is not None and form.owner != before and owner_editable(task)
-    if handed and (problem := owner_problem(deps, form.owner, user, now)):
+    if handed and (problem := owner_problem(deps, form.owner, user)):
         ack(response_action="errors", errors={ids.BLOCK_TASK_OWNER: problem})
         return
     task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours,
@@ -78,4 +78,4 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
         if before and before != user:
             deps.background.submit(publish_home, deps, before)  # it left their list
         if task.assignee_id != user:
-            tell_new_owner(deps, task, user)
+            deps.background.submit(hand_over, deps, task.id, user, now, back_to=before)
