@@ -92,3 +92,15 @@ def test_the_weeks_flags_reach_the_leaders_digest_as_totals_only(tmp_path, capsy
     assert "WEEKLY DIGEST · MON 02 MAR – SUN 08 MAR 2026" in digest
     assert "2 flag(s) from 2 people · 3.0 h lost" in digest  # 1 h from Tom, 2 h from Priya
     assert "Tom" not in digest.split("Priorities")[0] and "Priya" not in digest.split("Priorities")[0]
+
+
+def test_advance_posts_the_agenda_when_its_time_comes(tmp_path, capsys, monkeypatch):
+    """09:00 in Berlin; the CS weekly meets at 10:00 and its agenda is posted 30 minutes before."""
+    out = console("advance 20m\nadvance 1h\n/agenda post\nquit\n", tmp_path, capsys, monkeypatch)
+    early, rest = out.split("tom> advance 1h", 1)
+    assert "Say how long" in early and "AGENDA" not in early  # minutes are not a unit: nothing moved
+    posted, again = rest.split("tom> /agenda post", 1)
+    assert "#general · posted in the channel, for everyone there" in posted and "AGENDA · CS WEEKLY" in posted
+    assert posted.count("AGENDA · CS WEEKLY") == 1
+    assert "Mon 2 Mar, 10:00 (Europe/Berlin)" in posted
+    assert "Posting the agenda for CS weekly (Mon 9 Mar" in again  # today's is done: the next one

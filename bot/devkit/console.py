@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
+from datetime import timedelta
 from scoring.rescore import rescore_all
 
 from .harness import SlackHarness
 from .render import Control, Screen, field_value, initial_value, render
 from .slack_requests import reaction_added
+
+STEP = timedelta(minutes=5)  # `advance` moves the clock this much at a time, running what is due
 
 HELP = """Commands:
   /top5 [N] [@name] [help]   your top tasks (any slash command of the app works: /task, ...)
@@ -22,7 +25,8 @@ HELP = """Commands:
   react [@name]              react with the workslop emoji to AI output a colleague posted in #general
   as NAME                    become another sample person (first name or id)
   people                     who is in the sample organisation
-  advance 1d | 3h            move the clock (the hourly rescore runs) — snoozed tasks come back
+  advance 1d | 3h            move the clock: agendas post when their time comes, the hourly rescore
+                             runs, snoozed tasks come back
   help | quit"""
 
 
@@ -197,10 +201,17 @@ class Console:
             self.out("Say how long: `advance 1d` or `advance 3h`.")
             return
         amount, unit = int(match.group(1)), match.group(2)
-        now = self.h.clock.advance(**({"days": amount} if unit == "d" else {"hours": amount}))
-        stats = rescore_all(self.h.store, self.h.deps.model, now)
+        end = self.h.clock() + timedelta(**({"days": amount} if unit == "d" else {"hours": amount}))
+        # what `headwork run`'s scheduler would have done meanwhile: an agenda is posted when its
+        # time comes (its lead time is at least 5 minutes: a step never jumps over it); the hourly
+        # rescore runs once at the end, which gives the same scores as every hour on the way
+        while self.h.clock() < end:
+            now = self.h.clock.advance(seconds=min(STEP.total_seconds(), (end - self.h.clock()).total_seconds()))
+            self.h.deps.agenda.run(now)
+        stats = rescore_all(self.h.store, self.h.deps.model, end)
         local = self.h.deps.now_for(self.user)
         self.out(f"(it is now {local:%a %d %b, %H:%M} for you; the hourly rescore moved {stats.written} scores)")
+        self.follow_up()
 
     # --- what Slack shows -------------------------------------------------------------------------
 
