@@ -42,6 +42,7 @@ class DemoOrg:
     tasks: tuple[Task, ...]
     channels: dict[str, str]  # {channel id: name}
     meetings: tuple[dict, ...]  # as in headwork.yml's `meetings:`
+    digest: dict  # as in headwork.yml's `digest:`
 
     def person(self, key: str) -> Person | None:
         key = key.lower().lstrip("@")
@@ -76,7 +77,7 @@ def load_demo_org(now: datetime) -> DemoOrg:
         ))
     return DemoOrg(raw["org"]["name"], raw["org"]["timezone"], tuple(raw["org"].get("admins", ())), people,
                    tuple(raw.get("teams", ())), tuple(tasks), dict(raw.get("channels", {})),
-                   tuple(raw.get("meetings", ())))
+                   tuple(raw.get("meetings", ())), dict(raw.get("digest", {})))
 
 
 def seed_demo(store, model, now: datetime) -> DemoOrg:

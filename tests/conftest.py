@@ -40,10 +40,10 @@ DEMO_T0 = datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, 09:00 
 
 
 def demo_config(org) -> dict:
-    """headwork.yml for the sample organisation: the demo's, without its meeting (the agenda tests
-    set up their own)."""
+    """headwork.yml for the sample organisation: the demo's, without its meeting and digest
+    recipient (the agenda and digest tests set up their own)."""
     config = headwork_demo_config(org)
-    del config["meetings"]
+    del config["meetings"], config["digest"]
     return config
 
 

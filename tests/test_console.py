@@ -104,3 +104,13 @@ def test_advance_posts_the_agenda_when_its_time_comes(tmp_path, capsys, monkeypa
     assert posted.count("AGENDA · CS WEEKLY") == 1
     assert "Mon 2 Mar, 10:00 (Europe/Berlin)" in posted
     assert "Posting the agenda for CS weekly (Mon 9 Mar" in again  # today's is done: the next one
+
+
+def test_the_leader_gets_the_weekly_digest_by_dm_on_monday_morning_and_nobody_else_sees_it(tmp_path, capsys,
+                                                                                           monkeypatch):
+    out = console("advance 1h\nas hanna\nadvance 7d\nquit\n", tmp_path, capsys, monkeypatch)
+    as_tom, as_hanna = out.split("You are now Hanna Vogel", 1)
+    assert "WEEKLY DIGEST" not in as_tom  # Tom is no recipient: Hanna's DM is hers
+    dm = as_hanna.split("— a DM from Headwork —", 1)[1]
+    assert "WEEKLY DIGEST · MON 02 MAR – SUN 08 MAR 2026" in dm  # Monday 9 March, 09:00 her time
+    assert "(and a picture in the DM: Workslop hours and value delivered, 8 weeks to 2026-W10)" in dm

@@ -43,10 +43,11 @@ def build_demo_store(path: Path, runtime):
 
 
 def demo_config(org) -> dict:
-    """The sample organisation's headwork.yml: its zone, admins, teams and meeting. Only the demo
-    reads it: a kept demo database run with `headwork run` posts no sample agenda anywhere."""
+    """The sample organisation's headwork.yml: its zone, admins, teams, meeting and digest recipient.
+    Only the demo reads it: a kept demo database run with `headwork run` posts no sample agenda or
+    digest anywhere."""
     return {"org": {"timezone": org.timezone, "admins": list(org.admins), "teams": [dict(t) for t in org.teams]},
-            "meetings": [dict(m) for m in org.meetings]}
+            "meetings": [dict(m) for m in org.meetings], "digest": dict(org.digest)}
 
 
 def agenda_preview(org, store, runtime) -> list[str]:
@@ -97,15 +98,15 @@ def run(args, runtime) -> int:
 
 def run_console(store, org, runtime, person: str, verbose: bool = False) -> None:
     """The real app and listeners against a loopback Slack that knows the sample people. Headwork's
-    own log lines (an agenda queued, a DM sent) would interleave with the screens: only its
-    warnings show, unless -v."""
+    own log lines (an agenda queued, last week's digest not sent because nothing ran then) would
+    interleave with the screens: only its errors show, unless -v."""
     from ..devkit.console import Console
     from ..devkit.harness import SlackHarness
 
     own_log = logging.getLogger("headwork")
     level = own_log.level
     if not verbose:
-        own_log.setLevel(logging.WARNING)
+        own_log.setLevel(logging.ERROR)
     try:
         with SlackHarness(store, config=demo_config(org), now=runtime.clock(), model=runtime.model) as slack:
             for p in org.people:

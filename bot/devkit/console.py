@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from scoring.rescore import rescore_all
 
+from ..digest.service import DigestJob
 from .harness import SlackHarness
 from .render import Control, Screen, field_value, initial_value, render
 from .slack_requests import reaction_added
@@ -47,6 +48,7 @@ class Console:
         self.seen_calls = len(self.h.fake.calls())
         self.seen_responses = len(self.h.fake.responses())
         self.turn = 0
+        self.digest = DigestJob(harness.deps)
 
     # --- the loop -------------------------------------------------------------------------------
 
@@ -208,10 +210,13 @@ class Console:
         while self.h.clock() < end:
             now = self.h.clock.advance(seconds=min(STEP.total_seconds(), (end - self.h.clock()).total_seconds()))
             self.h.deps.agenda.run(now)
+            self.digest.run(now)
         stats = rescore_all(self.h.store, self.h.deps.model, end)
         local = self.h.deps.now_for(self.user)
         self.out(f"(it is now {local:%a %d %b, %H:%M} for you; the hourly rescore moved {stats.written} scores)")
         self.follow_up()
+        if self.digest.run(end)["charts"]:  # a digest's chart follows it once the DM is delivered
+            self.follow_up()
 
     # --- what Slack shows -------------------------------------------------------------------------
 
@@ -269,6 +274,10 @@ class Console:
                 self.show(blocks, title)
                 ts = call.args.get("ts") or call.response.get("ts")
                 self.posted = (call.response.get("channel") or channel, {"type": "message", "ts": ts, "blocks": blocks})
+            elif call.method == "files.completeUploadExternal" and call.args.get("channel_id") in (
+                    self.user, "D" + self.user):
+                for item in call.json_arg("files") or []:
+                    self.out(f"(and a picture in the DM: {item.get('title') or 'a file'})")
         if show_home and self.modal is None:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
