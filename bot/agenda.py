@@ -174,10 +174,12 @@ class AgendaService:
             view = AgendaView(meeting, view.start, view.items, tz, None,
                               [f"Already posted in <#{meeting.channel}>; this is how it stands now."])
         else:
-            built = self.build(meeting, occ, now)
-            view = AgendaView(meeting, occ.start, self.items_view([(t, c, None, None) for t, c in built.order], now),
-                              tz, None, [])
+            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now), tz, None, [])
         return agenda_text(view), build_agenda(view)
+
+    def fresh_items(self, meeting: Meeting, occ: Occurrence, now: datetime) -> list[ItemView]:
+        """The items the occurrence's agenda would have if it were built now, explained at `now`."""
+        return self.items_view([(t, c, None, None) for t, c in self.build(meeting, occ, now).order], now)
 
     def _stored_view(self, meeting: Meeting, row: OccurrenceRow, now: datetime, tz: ZoneInfo | None = None,
                      notes: list[str] | None = None) -> AgendaView:

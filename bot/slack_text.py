@@ -11,11 +11,12 @@ _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
 _SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
 
 
-def plain_text(text: str, name_for=lambda user_id: user_id) -> str:
-    """Slack's message markup as a person reads it: `<@U1|ana>` → @ana, `<https://x|label>` → label."""
+def plain_text(text: str, name_for=lambda slack_id: slack_id) -> str:
+    """Slack's message markup as a person reads it: `<@U1|ana>` → @ana, `<https://x|label>` → label.
+    A mention without its label is named by `name_for(id)`: a person's, or a channel's, id."""
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _USER.sub(lambda m: "@" + (m.group(2) or name_for(m.group(1))), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or name_for(m.group(1))), text)
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
     text = _SUBTEAM.sub(lambda m: m.group(1) or "@group", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -45,6 +45,11 @@ class PeopleStore(FeatureStore):
             return None
         return PersonRecord(row[0], row[1], row[2], bool(row[3]), bool(row[4]), parse_iso(row[5]))
 
+    def name_of(self, slack_id: str) -> str:
+        """The person's name as Slack gave it, or their id while it has not."""
+        record = self.get(slack_id)
+        return record.name if record and record.name else slack_id
+
     def put(self, slack_id: str, name: str, tz: str | None, is_bot: bool, deleted: bool, now: datetime) -> None:
         self.store.conn.execute(
             "INSERT INTO people (slack_id, name, tz, is_bot, deleted, fetched_at) VALUES (?,?,?,?,?,?) "

@@ -106,7 +106,7 @@ def hand_over(deps: Deps, task_id: int, giver: str, now: datetime, back_to: str 
     task = edit_task(deps, task.id, now, title=task.title, due=due, owner=back_to,
                      estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
     whose = "your list" if back_to == giver else f"<@{back_to}>'s list"
-    text = f"{esc(problem)} So *{esc(task.title[:300])}* stays in {whose}: *Edit* it to give it to someone else."
+    text = f"{esc(problem)} So *{esc(task.title[:TITLE_MAX])}* stays in {whose}: *Edit* it to give it to someone else."
     if reply is None or not reply(text):
         deps.outbox.send(f"task-owner-refused:{task.id}:{owner}", "chat.postMessage", {"channel": giver, "text": text})
     for user in {giver, back_to}:
@@ -119,9 +119,9 @@ def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
     due = f", due {format_due(task, deps.now_for(task.assignee_id))}" if task.due is not None else ""
     deps.outbox.send(f"task-assigned:{task.id}:{task.assignee_id}", "chat.postMessage", {
         "channel": task.assignee_id,
-        "text": f"<@{giver}> gave you a task in Headwork: {esc(task.title[:300])}{due}",
+        "text": f"<@{giver}> gave you a task in Headwork: {esc(task.title[:TITLE_MAX])}{due}",
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
-                    f"<@{giver}> gave you a task: *{esc(task.title[:300])}*{due}. It is in your `/top5` list "
+                    f"<@{giver}> gave you a task: *{esc(task.title[:TITLE_MAX])}*{due}. It is in your `/top5` list "
                     "now, ranked by its score."}}]})
     deps.background.submit(publish_home, deps, task.assignee_id)
 

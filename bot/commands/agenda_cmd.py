@@ -79,8 +79,7 @@ def run_preview(args, runtime) -> int:
     if occ is None:
         print(f"{meeting.name} has no upcoming occurrence.")
         return 0
-    built = service.build(meeting, occ, now)
-    items = service.items_view([(t, c, None, None) for t, c in built.order], now)
+    items = service.fresh_items(meeting, occ, now)
     if args.json:
         print(json.dumps({"meeting": meeting.id, "start": occ.start.isoformat(),
                           "post_at": (occ.start - meeting.lead).isoformat(),
@@ -90,12 +89,7 @@ def run_preview(args, runtime) -> int:
                                      "carried_from": i.carried_from.isoformat() if i.carried_from else None}
                                     for i in items]}, indent=2))
         return 0
-    print("\n".join(agenda_lines(meeting, occ.start, items, _names(runtime.store, items))))
+    people = PeopleStore(runtime.store)
+    names = {u: people.name_of(u) for u in {i.task.assignee_id for i in items} if u}
+    print("\n".join(agenda_lines(meeting, occ.start, items, names)))
     return 0
-
-
-def _names(store, items) -> dict[str, str]:
-    """The owners' names, where Slack has told the app them."""
-    people = PeopleStore(store)
-    owners = {i.task.assignee_id for i in items if i.task.assignee_id}
-    return {u: record.name for u in owners if (record := people.get(u)) is not None and record.name}

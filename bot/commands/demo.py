@@ -61,7 +61,7 @@ def agenda_preview(org, store, runtime) -> list[str]:
         occ = service.next_occurrence(meeting, now)
         if occ is None:
             continue
-        items = service.items_view([(t, c, None, None) for t, c in service.build(meeting, occ, now).order], now)
+        items = service.fresh_items(meeting, occ, now)
         lines += ["Next agenda: " + "\n".join(agenda_lines(meeting, occ.start, items, names,
                                                           org.channels.get(meeting.channel))), ""]
     return lines

@@ -59,7 +59,7 @@ def run(args, runtime) -> int:
         print(json.dumps(figures, indent=2))
         return 0
     message = digest_message(figures)
-    names = {u: _name(people, u) for u in _mentioned(message["blocks"])}
+    names = {u: people.name_of(u) for u in _mentioned(message["blocks"])}
     if args.for_user:
         print(_when(settings, people, args.for_user, now))
     frozen = DigestStore(store).edition(week) is not None
@@ -77,7 +77,7 @@ def _status(settings, store, people, listed, now, as_json: bool) -> int:
         tz = _tz(people, user, settings)
         slot = slot_for(now, tz, config.day, config.time)
         sent = sends.get(user)
-        rows.append({"user": user, "name": _name(people, user), "tz": str(tz), "week": slot.week,
+        rows.append({"user": user, "name": people.name_of(user), "tz": str(tz), "week": slot.week,
                      "send_at": slot.send_at.isoformat(), "claimed": sent is not None,
                      "chart": sent.chart_state if sent else None})
     if as_json:
@@ -102,15 +102,10 @@ def _tz(people, user: str, settings):
         return ZoneInfo(settings.org.timezone)
 
 
-def _name(people, user: str) -> str:
-    record = people.get(user)
-    return record.name if record and record.name else user
-
-
 def _when(settings, people, user: str, now) -> str:
     config = settings.config.digest
     slot = slot_for(now, _tz(people, user, settings), config.day, config.time)
-    return f"{_name(people, user)} gets the digest for {slot.week} at {slot.send_at:%a %d %b %H:%M} ({slot.send_at.tzinfo})."
+    return f"{people.name_of(user)} gets the digest for {slot.week} at {slot.send_at:%a %d %b %H:%M} ({slot.send_at.tzinfo})."
 
 
 def _mentioned(blocks: list[dict]) -> set[str]:

@@ -105,22 +105,25 @@ class Console:
 
     # --- what a person does -------------------------------------------------------------------
 
-    def become(self, who: str) -> None:
+    def person(self, who: str, people: list | None = None):
+        """The sample person `who` names (an id, a name or a first name, @ or not), or None."""
         key = who.strip().lstrip("@").lower()
-        for p in self.people:
-            if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower()):
-                self.user, self.screen, self.modal, self.on_home, self.posted = p.id, None, None, False, None
-                self.out(f"You are now {p.name} ({p.title}, {p.tz}).")
-                return
-        self.out(f"Nobody called {who!r} here — type `people`.")
+        return next((p for p in (self.people if people is None else people)
+                     if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower())), None)
+
+    def become(self, who: str) -> None:
+        p = self.person(who)
+        if p is None:
+            self.out(f"Nobody called {who!r} here — type `people`.")
+            return
+        self.user, self.screen, self.modal, self.on_home, self.posted = p.id, None, None, False, None
+        self.out(f"You are now {p.name} ({p.title}, {p.tz}).")
 
     def react(self, who: str) -> None:
         """The workslop emoji on a message someone else posted in the console's channel: Headwork
         records it and asks, privately, what it cost."""
         others = [p for p in self.people if p.id != self.user]
-        key = who.strip().lstrip("@").lower()
-        author = next((p for p in others if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower())),
-                      None) if key else others[0]
+        author = self.person(who, others) if who.strip() else others[0]
         if author is None or not self.channels:
             self.out(f"Nobody else called {who!r} here — type `people`." if author is None else "No channel here.")
             return
@@ -258,8 +261,8 @@ class Console:
         for call in calls:
             if call.method in ("views.open", "views.push", "views.update"):
                 self.open_modal(call.json_arg("view"))
-            elif call.method in ("chat.postMessage", "chat.update") and call.args.get("channel") in (
-                    self.user, "D" + self.user, *self.channels):
+            elif call.method in ("chat.postMessage", "chat.update") and (
+                    self.in_my_dm(call.args.get("channel")) or call.args.get("channel") in self.channels):
                 # shown as the screen: its buttons (an agenda's Discussed, a workslop prompt's answers)
                 # are pressed on the message itself
                 channel = call.args["channel"]
@@ -274,14 +277,17 @@ class Console:
                 self.show(blocks, title)
                 ts = call.args.get("ts") or call.response.get("ts")
                 self.posted = (call.response.get("channel") or channel, {"type": "message", "ts": ts, "blocks": blocks})
-            elif call.method == "files.completeUploadExternal" and call.args.get("channel_id") in (
-                    self.user, "D" + self.user):
+            elif call.method == "files.completeUploadExternal" and self.in_my_dm(call.args.get("channel_id")):
                 for item in call.json_arg("files") or []:
                     self.out(f"(and a picture in the DM: {item.get('title') or 'a file'})")
         if show_home and self.modal is None:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
                 self.show(published[-1].json_arg("view")["blocks"], "Headwork · Home")
+
+    def in_my_dm(self, channel: str | None) -> bool:
+        """Whether Headwork sent this to the person you are (to their id, or their DM channel)."""
+        return channel in (self.user, "D" + self.user)
 
     def first_name(self, user_id: str) -> str:
         return self.names.get(user_id, user_id).split()[0].lower()

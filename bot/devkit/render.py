@@ -8,9 +8,8 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>")
+from ..slack_text import plain_text
+
 
 
 @dataclass
@@ -37,13 +36,10 @@ class Screen:
 def mrkdwn_to_text(text: str, names: dict[str, str] | None = None) -> str:
     """`names`: a person's or a channel's name by its id, as Slack shows a mention of either."""
     names = names or {}
-    text = _LINK.sub(lambda m: m.group(2), text)
-    text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
+    text = plain_text(text, lambda slack_id: names.get(slack_id, slack_id))
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
-    text = text.replace("`", "")
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.replace("`", "")
 
 
 def render(blocks: list[dict], names: dict[str, str] | None = None, width: int = 100,
