@@ -71,10 +71,21 @@ class Directory:
         except SlackApiError as exc:
             log.warning("users.info failed for a user: %s", exc.response.get("error"))
             return None
-        name = user.get("real_name") or user.get("profile", {}).get("real_name") or user.get("name", "")
-        self.people.put(user_id, name, user.get("tz"), bool(user.get("is_bot")), bool(user.get("deleted")), now)
-        self._known.pop(user_id, None)
+        self.remember({**user, "id": user_id}, now)
         return self.cached_tz(user_id)
+
+    def remember(self, user: dict, now: datetime) -> PersonRecord | None:
+        """Cache a Slack user object (users.info's, or a `user_change` event's); None when it is
+        not one (no id)."""
+        user_id = user.get("id")
+        if not isinstance(user_id, str) or not user_id:
+            return None
+        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+        name = user.get("real_name") or profile.get("real_name") or user.get("name") or ""
+        tz = user.get("tz") if isinstance(user.get("tz"), str) else None
+        self.people.put(user_id, str(name), tz, bool(user.get("is_bot")), bool(user.get("deleted")), now)
+        self._known.pop(user_id, None)
+        return self.person(user_id)
 
     # --- identity: tasks owned by email ----------------------------------------------------
 

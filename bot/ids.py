@@ -9,6 +9,7 @@ CMD_TASK = "/task"
 EVENT_APP_HOME_OPENED = "app_home_opened"
 EVENT_APP_UNINSTALLED = "app_uninstalled"
 EVENT_TOKENS_REVOKED = "tokens_revoked"
+EVENT_USER_CHANGE = "user_change"  # a name, time zone or deactivation, at once
 
 # --- shortcuts (manifest: features.shortcuts) ----------------------------------------------
 SHORTCUT_MAKE_TASK = "make_task"  # message shortcut
@@ -22,6 +23,8 @@ ACTION_EDIT = "task_edit"
 ACTION_ADD_TASK = "task_add"
 ACTION_REFRESH = "top5_refresh"
 ACTION_SHOW_MORE = "top5_more"
+ACTION_GIVE_TASK = "task_give"  # users_select on a task nobody owns (admins' Home)
+BLOCK_UNOWNED_PREFIX = "unowned_"  # + task id: the block of that menu
 
 SNOOZE_TOMORROW = "tomorrow"
 SNOOZE_NEXT_WEEK = "next_week"
@@ -81,7 +84,7 @@ INPUT_AGENDA_STARTS = "agenda_starts_input"
 # What the manifest must declare, and what must have a listener (tests/test_manifest.py).
 SLASH_COMMANDS = (CMD_TOP5, CMD_TASK)
 SLASH_COMMANDS += (CMD_AGENDA,)  # agendas
-BOT_EVENTS = (EVENT_APP_HOME_OPENED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED)
+BOT_EVENTS = (EVENT_APP_HOME_OPENED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED, EVENT_USER_CHANGE)
 MESSAGE_SHORTCUTS = (SHORTCUT_MAKE_TASK,)
 
 # --- digest ---

@@ -9,10 +9,11 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from scoring.ranking import explain, top_for
+from scoring.ranking import explain, top_for, top_unowned
 
 from .blocks.home import build_home
 from .blocks.top5 import build_top5, fallback_text, parse_where
+from .blocks.unowned import HOME_MAX, Unowned, source_label
 from .blocks.why import build_why_modal
 from .deps import Deps
 
@@ -85,8 +86,34 @@ def admin_status(deps: Deps, now: datetime) -> dict:
 
 def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None) -> dict:
     ranked = top_for(deps.store, deps.model, user_id, 10, now)
-    status = admin_status(deps, now) if deps.is_admin(user_id) else None
-    return build_home(ranked[:5], ranked[5:], now, status, notice)
+    if not deps.is_admin(user_id):
+        return build_home(ranked[:5], ranked[5:], now, None, notice)
+    status = admin_status(deps, now)
+    return build_home(ranked[:5], ranked[5:], now, status, notice, unowned=unowned_items(deps, now))
+
+
+def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX) -> list[Unowned]:
+    """The most valuable open tasks nobody owns, each with why it has no owner (an admin's view)."""
+    entries = top_unowned(deps.store, deps.model, n, now)
+    taken_from = deps.store.disowned_by_many([e.task.id for e in entries])
+    return [Unowned(e, unowned_reason(deps, e.task, taken_from.get(e.task.id)), e.task.source == "slack")
+            for e in entries]
+
+
+def unowned_reason(deps: Deps, task, taken_from: str | None) -> str:
+    if taken_from is not None:
+        person = deps.directory.person(taken_from)
+        name = person.name if person is not None and person.name else taken_from
+        if person is not None and person.deleted:
+            return f"was {name}'s: their account is deactivated"
+        if person is not None and person.is_bot:
+            return f"was given to {name}, an app"
+        return f"handed back by {name} (Not mine)"
+    if task.assignee_email:
+        return f"{source_label(task.source)} gives {task.assignee_email} as its owner: no Slack account found for it"
+    if task.source != "slack":
+        return f"no assignee in {source_label(task.source)}"
+    return "no owner yet"
 
 
 def why_view(deps: Deps, viewer: str, task_id: int, now: datetime, origin: Origin) -> dict | None:

@@ -85,12 +85,16 @@ def _problem(person: PersonRecord | None) -> str | None:
     return None
 
 
+NOBODY = ""  # `hand_over(back_to=NOBODY)`: a task given from the unowned list goes back there
+
+
 def hand_over(deps: Deps, task_id: int, giver: str, now: datetime, back_to: str | None = None,
               reply: Callable[[str], bool] | None = None) -> None:
     """After the ack of a task given to someone else: Slack is asked who they are if the app has not
     seen them lately. A person is told (`tell_new_owner`). An app or a deactivated account is not:
-    the task goes back to `back_to` (its owner before an edit; the giver for a new task) and the
-    giver hears why, through `reply` (the slash command's response_url) or else a DM."""
+    the task goes back to `back_to` (its owner before an edit; the giver for a new task; NOBODY for
+    one given from the unowned list) and the giver hears why, through `reply` (the slash command's
+    response_url) or else a DM."""
     task = deps.store.get_task(task_id)
     if task is None or task.assignee_id in (None, giver):
         return
@@ -101,12 +105,18 @@ def hand_over(deps: Deps, task_id: int, giver: str, now: datetime, back_to: str 
     if problem is None:
         tell_new_owner(deps, task, giver)
         return
-    back_to = back_to or giver
-    due = due_date(task.due, task.due_all_day, deps.directory.tz_for(owner)) if task.due is not None else None
-    task = edit_task(deps, task.id, now, title=task.title, due=due, owner=back_to,
-                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
-    whose = "your list" if back_to == giver else f"<@{back_to}>'s list"
-    text = f"{esc(problem)} So *{esc(task.title[:TITLE_MAX])}* stays in {whose}: *Edit* it to give it to someone else."
+    if back_to == NOBODY:
+        deps.store.disown(task.id, owner)
+        whose, how = "*Tasks nobody owns*", "give it to someone else there, on your Home tab"
+        back_to = giver
+    else:
+        back_to = back_to or giver
+        due = due_date(task.due, task.due_all_day, deps.directory.tz_for(owner)) if task.due is not None else None
+        task = edit_task(deps, task.id, now, title=task.title, due=due, owner=back_to,
+                         estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
+        whose = "your list" if back_to == giver else f"<@{back_to}>'s list"
+        how = "*Edit* it to give it to someone else"
+    text = f"{esc(problem)} So *{esc(task.title[:TITLE_MAX])}* stays in {whose}: {how}."
     if reply is None or not reply(text):
         deps.outbox.send(f"task-owner-refused:{task.id}:{owner}", "chat.postMessage", {"channel": giver, "text": text})
     for user in {giver, back_to}:
@@ -146,3 +156,24 @@ def message_permalink(team_domain: str | None, channel: str, ts: str) -> str:
     if not team_domain:
         return ""
     return f"https://{team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def give_unowned(deps: Deps, task_id: int, owner: str, giver: str, now: datetime) -> tuple[Task | None, str]:
+    """An admin gives a task nobody owns to someone (before the ack: the store only). Returns the
+    task given (None when it was not) and what to tell the admin; `hand_over` follows."""
+    task = deps.store.get_task(task_id)
+    if task is None or not task.is_open:
+        return None, "That task is closed or gone: there is nothing to give."
+    title = esc(task.title[:200])
+    if task.assignee_id is not None:
+        return None, f"*{title}* has an owner already: <@{task.assignee_id}>."
+    if not owner_editable(task):
+        return None, f"*{title}* gets its owner from where it was imported: assign it there."
+    problem = owner_problem(deps, owner, giver)
+    if problem is not None:
+        return None, problem
+    due = due_date(task.due, task.due_all_day, deps.directory.tz_for(giver)) if task.due is not None else None
+    task = edit_task(deps, task_id, now, title=task.title, due=due, owner=owner,
+                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
+    told = "" if owner == giver else " They are told by DM."
+    return task, f"Gave *{title}* to <@{owner}>.{told}"

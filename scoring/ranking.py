@@ -32,7 +32,15 @@ class RankedTask:
 def top_for(store: TaskStore, model: ValueModel, assignee_id: str, n: int, now: datetime) -> list[RankedTask]:
     """The n highest-scoring open tasks of one person (the index walk), explained at `now`
     in `now`'s time zone (pass the viewer's)."""
-    ranked = store.top_tasks(assignee_id, n, now)
+    return _explained(store, model, store.top_tasks(assignee_id, n, now), now)
+
+
+def top_unowned(store: TaskStore, model: ValueModel, n: int, now: datetime) -> list[RankedTask]:
+    """The n highest-scoring open tasks nobody owns, explained at `now`."""
+    return _explained(store, model, store.top_unowned(n, now), now)
+
+
+def _explained(store: TaskStore, model: ValueModel, ranked: list, now: datetime) -> list[RankedTask]:
     bands = store.effective_bands_many([r.task.id for r in ranked])
     scorer = Scorer(model, now)  # what depends on the model alone, worked out once for the list
     out = []

@@ -875,10 +875,37 @@ class TaskStore:
             self.conn.execute("UPDATE tasks SET assignee_id = NULL, disowned_by = ? WHERE id = ?", (user_id, task_id))
             self.conn.execute("UPDATE scores SET assignee_id = NULL WHERE task_id = ?", (task_id,))
 
-    def unowned_open_tasks(self, limit: int = 20) -> list[Task]:
-        rows = self.conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE assignee_id IS NULL AND status IN "
-                                 f"{_OPEN_SQL} ORDER BY id LIMIT ?", (limit,)).fetchall()
-        return [_task_from_row(r) for r in rows]
+    def top_unowned(self, limit: int, now: datetime) -> list[Ranked]:
+        """The highest-scoring open, unsnoozed tasks nobody owns (the same index walk as a person's)."""
+        rows = self.conn.execute(
+            f"SELECT s.total, s.judged_by, {_RANKED_TASK_COLUMNS} "
+            "FROM scores s JOIN tasks t ON t.id = s.task_id "
+            "WHERE s.assignee_id IS NULL AND s.active = 1 AND (s.snoozed_until_ts IS NULL OR s.snoozed_until_ts <= ?) "
+            "ORDER BY s.total DESC, s.task_id LIMIT ?", (now.timestamp(), limit)).fetchall()
+        return [Ranked(_task_from_row(r[2:]), r[0], r[1]) for r in rows]
+
+    def disowned_by_many(self, task_ids: Sequence[int]) -> dict[int, str]:
+        """{task_id: who it was taken from} for those of these tasks that lost an owner here."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(task_ids), 500):
+            out.update(self.conn.execute(f"SELECT id, disowned_by FROM tasks WHERE id IN ({','.join('?' * len(chunk))}) "
+                                         "AND disowned_by IS NOT NULL", chunk).fetchall())
+        return out
+
+    def release_open_tasks_of(self, user_id: str) -> list[tuple[int, float, str]]:
+        """Someone left: their open tasks lose their owner (as 'Not mine' does, so an import never
+        gives them back by email). Returns (id, total, source) of each, highest score first."""
+        with self.transaction():
+            released = [tuple(r) for r in self.conn.execute(
+                f"SELECT t.id, coalesce(s.total, 0), t.source FROM tasks t LEFT JOIN scores s ON s.task_id = t.id "
+                f"WHERE t.assignee_id = ? AND t.status IN {_OPEN_SQL} ORDER BY 2 DESC, t.id", (user_id,))]
+            ids = [task_id for task_id, _, _ in released]
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"UPDATE tasks SET assignee_id = NULL, disowned_by = ? WHERE id IN ({marks})",
+                                  [user_id, *chunk])
+                self.conn.execute(f"UPDATE scores SET assignee_id = NULL WHERE task_id IN ({marks})", chunk)
+        return released
 
     # --- identities ----------------------------------------------------------------------
 

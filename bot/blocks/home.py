@@ -9,10 +9,12 @@ from scoring.ranking import RankedTask
 from .. import ids
 from .common import VIEW_BLOCKS_MAX, button, context, divider, esc, header, link, section
 from .top5 import empty_state, task_card
+from .unowned import Unowned, build_unowned
 
 
 def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
-               admin_status: dict | None = None, notice: str | None = None) -> dict:
+               admin_status: dict | None = None, notice: str | None = None,
+               unowned: list[Unowned] | None = None) -> dict:
     blocks = [header("Your top 5"),
               context(f"Live scores · {now:%a %d %b, %H:%M} ({now.tzinfo}) · updated whenever a task changes"),
               {"type": "actions", "block_id": "home_tools", "elements": [
@@ -30,6 +32,7 @@ def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
         blocks.append(section("*What comes next*\n" + "\n".join(lines)))
     if admin_status is not None:
         blocks += build_admin_status(admin_status)
+        blocks += build_unowned(unowned or [], admin_status.get("unowned", 0), now)
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
 
 

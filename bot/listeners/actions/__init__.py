@@ -3,6 +3,7 @@ from slack_bolt import App
 from ... import ids
 from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
+from .give_task import handle_give_task
 from ...blocks.workslop import time_action_pattern
 from .top5_tools import handle_refresh, handle_show_more
 from .digest_stop import handle_digest_stop
@@ -20,6 +21,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_ADD_TASK)(handle_add_task)
     app.action(ids.ACTION_REFRESH)(handle_refresh)
     app.action(ids.ACTION_SHOW_MORE)(handle_show_more)
+    app.action(ids.ACTION_GIVE_TASK)(handle_give_task)
     app.action(ids.ACTION_DIGEST_STOP)(handle_digest_stop)
     # agendas
     app.action(ids.ACTION_AGENDA_DISCUSSED)(handle_discussed)

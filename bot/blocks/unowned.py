@@ -1,0 +1,80 @@
+"""Tasks nobody owns: the admins' list on App Home (with *Give to…* on each Slack task), and the
+message the admins and a team's manager get when someone's account is deactivated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scoring.ranking import RankedTask
+from scoring.tasks import Task
+
+from .. import ids
+from .common import context, divider, esc, link, plain, section
+from .top5 import due_text, why_line
+
+HOME_MAX = 5  # the Home tab lists this many; the count says how many more there are
+MESSAGE_MAX = 5
+
+_SOURCES = {"asana": "Asana", "jira": "Jira", "linear": "Linear", "csv": "the file it was imported from"}
+
+
+def source_label(source: str) -> str:
+    return _SOURCES.get(source, source)
+
+
+def block_id(task_id: int) -> str:
+    """The *Give to…* menu's block: the task it gives travels in it (a users_select has no value)."""
+    return f"{ids.BLOCK_UNOWNED_PREFIX}{task_id}"
+
+
+def task_id_of(block: str | None) -> int | None:
+    tail = str(block or "").removeprefix(ids.BLOCK_UNOWNED_PREFIX)
+    return int(tail) if str(block or "").startswith(ids.BLOCK_UNOWNED_PREFIX) and tail.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Unowned:
+    """One task nobody owns, as an admin sees it: why it has no owner, and whether Headwork may give it."""
+
+    entry: RankedTask
+    reason: str  # "handed back by Tom Okafor (Not mine)", "was Tom Okafor's: account deactivated" …
+    assignable: bool  # a Slack task; one from Asana, Jira or Linear gets its owner there
+
+
+def build_unowned(items: list[Unowned], count: int, now: datetime) -> list[dict]:
+    """The Home tab's section: the most valuable tasks nobody owns, each with its reason and a
+    *Give to…* menu (Slack tasks) or where to assign it (imported ones)."""
+    if not items:
+        return []
+    more = f" · the {len(items)} most valuable shown" if count > len(items) else ""
+    blocks = [divider(), section(f"*Tasks nobody owns* ({count}){more}")]
+    for item in items:
+        t = item.entry.task
+        text = (f"*{link(t.url, t.title[:250])}*  ·  {item.entry.score.total:g} pts\n"
+                f"{why_line(item.entry)}\n_{due_text(item.entry, now)}_")
+        accessory = None
+        if item.assignable:
+            accessory = {"type": "users_select", "action_id": ids.ACTION_GIVE_TASK,
+                         "placeholder": plain("Give to…", 150)}
+        blocks.append(section(text, block_id=block_id(t.id), accessory=accessory))
+        where = "" if item.assignable else f" · its owner comes from {source_label(t.source)}: assign it there"
+        blocks.append(context(esc(item.reason) + where))
+    return blocks
+
+
+def build_owner_left(name: str, top: list[tuple[Task, float]], count: int, any_imported: bool) -> tuple[str, list[dict]]:
+    """(text, blocks) of the note that a deactivated account's `count` open tasks have no owner
+    now; `top` the most valuable of them with their points."""
+    them, have = ("it", "has") if count == 1 else ("them", "have")
+    said = f"their {count} open task{'' if count == 1 else 's'} {have} no owner now"
+    text = f"{name}'s Slack account was deactivated, so {said}."
+    lines = [f"• {link(task.url, task.title[:200])} · {total:g} pts" for task, total in top[:MESSAGE_MAX]]
+    if count > len(lines):
+        lines.append(f"…and {count - len(lines)} more")
+    hint = f"Admins give {them} to someone from *Tasks nobody owns* on Headwork's Home tab."
+    if any_imported:
+        hint += " A task from Asana, Jira or Linear gets its new owner there."
+    blocks = [section(f"*{esc(name)}*'s Slack account was deactivated, so {said}:"), section("\n".join(lines)),
+              context(hint)]
+    return text, blocks

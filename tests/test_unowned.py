@@ -1,0 +1,200 @@
+"""Tasks nobody owns, through signed Slack payloads: the admins' list on App Home and *Give to…*,
+and a `user_change` event (a new time zone; a deactivated account whose tasks become unowned)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import ids
+from bot.devkit.harness import find_button
+from bot.blocks.top5 import list_tag
+from bot.devkit.slack_requests import block_actions, button, event_callback
+
+TOM, PRIYA, LUCIA, MEI, CEO = "U0DEMOCS2", "U0DEMOCS1", "U0DEMOCS3", "U0DEMODV1", "U0DEMOCEO"
+BOT_USER, GONE = "U0BUILDBOT", "U0LEFTCO"
+
+
+def unowned_section(home: dict) -> list[dict]:
+    """The blocks of the *Tasks nobody owns* part of a Home tab ([] when it has none)."""
+    blocks = home["blocks"]
+    starts = [i for i, b in enumerate(blocks) if b["type"] == "section"
+              and b["text"]["text"].startswith("*Tasks nobody owns*")]
+    return blocks[starts[0]:] if starts else []
+
+
+def listed(home: dict) -> dict[int, tuple[str, str, dict | None]]:
+    """{task id: (card text, the reason under it, its Give to… menu or None)}."""
+    blocks = unowned_section(home)
+    out = {}
+    for i, block in enumerate(blocks):
+        if str(block.get("block_id", "")).startswith(ids.BLOCK_UNOWNED_PREFIX):
+            task_id = int(block["block_id"].removeprefix(ids.BLOCK_UNOWNED_PREFIX))
+            out[task_id] = (block["text"]["text"], blocks[i + 1]["elements"][0]["text"], block.get("accessory"))
+    return out
+
+
+def slack_task_nobody_owns(slack, title: str = "Draft the SSO FAQ for Kestrel") -> int:
+    """Tom adds a task for himself, then says *Not mine*."""
+    slack.command(TOM, "/task", title)
+    [task] = [t for t in slack.store.iter_tasks() if t.title == title]
+    slack.click(TOM, button(ids.ACTION_NOT_MINE, str(task.id), block_id=list_tag(TOM, 5)), tag="tom")
+    slack.settle()
+    assert slack.store.get_task(task.id).assignee_id is None
+    return task.id
+
+
+def give(slack, user: str, task_id: int, to: str):
+    action = {"type": "users_select", "action_id": ids.ACTION_GIVE_TASK, "block_id": f"{ids.BLOCK_UNOWNED_PREFIX}{task_id}",
+              "selected_user": to, "initial_user": None}
+    return slack.send(block_actions(user, [action], view={"id": "VHOME" + user, "type": "home", "blocks": []}))
+
+
+def notice_on_home(slack, user: str) -> str:
+    return slack.home_of(user)["blocks"][3]["elements"][0]["text"]
+
+
+def notices_on_home(slack, user: str) -> list[str]:
+    """The notice line of every Home tab published for `user` (a press's answer), in order."""
+    slack.settle(drain=False)
+    views = [c.json_arg("view") for c in slack.fake.calls("views.publish") if c.args.get("user_id") == user]
+    return [v["blocks"][3]["elements"][0]["text"] for v in views if v["blocks"][3]["type"] == "context"]
+
+
+def user_change(user: dict, event_id: str | None = None):
+    return event_callback({"type": "user_change", "user": user, "cache_ts": 1772438400}, event_id=event_id)
+
+
+def test_a_handed_back_task_is_on_the_admins_home_with_who_gave_it_back(slack):
+    task_id = slack_task_nobody_owns(slack)
+    slack.open_home(CEO)
+    text, reason, menu = listed(slack.home_of(CEO))[task_id]
+    assert "Draft the SSO FAQ for Kestrel" in text and " pts" in text
+    assert reason == "handed back by Tom Okafor (Not mine)"
+    assert menu["type"] == "users_select" and menu["placeholder"]["text"] == "Give to…"
+    slack.open_home(PRIYA)  # a manager, not an admin: no such list
+    assert unowned_section(slack.home_of(PRIYA)) == []
+
+
+def test_an_admin_gives_it_to_someone_who_is_told_and_finds_it_in_their_list(slack):
+    task_id = slack_task_nobody_owns(slack)
+    slack.fake.clear()
+    assert give(slack, CEO, task_id, MEI).status == 200
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id == MEI
+    assert notice_on_home(slack, CEO) == f"Gave *Draft the SSO FAQ for Kestrel* to <@{MEI}>. They are told by DM."
+    assert task_id not in listed(slack.home_of(CEO))
+    [dm] = slack.fake.calls("chat.postMessage")
+    assert dm.args["channel"] == MEI and f"<@{CEO}> gave you a task" in dm.args["text"]
+    assert task_id in [r.task.id for r in slack.store.top_tasks(MEI, 50, slack.clock())]
+    reply = slack.command(MEI, "/top5", "10")
+    assert "Draft the SSO FAQ for Kestrel" in str(reply.blocks)
+
+
+def test_only_an_admin_can_give_out_a_task_nobody_owns(slack):
+    task_id = slack_task_nobody_owns(slack)
+    give(slack, PRIYA, task_id, PRIYA)  # a forged press: the menu is only on admins' Home
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id is None
+    assert notice_on_home(slack, PRIYA) == "Only an admin gives out tasks nobody owns."
+
+
+def test_a_task_with_an_owner_again_is_not_given_twice(slack):
+    task_id = slack_task_nobody_owns(slack)
+    give(slack, CEO, task_id, MEI)
+    give(slack, CEO, task_id, LUCIA)  # a second press on a Home tab drawn before the first
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id == MEI
+    assert f"*Draft the SSO FAQ for Kestrel* has an owner already: <@{MEI}>." in notices_on_home(slack, CEO)
+
+
+def test_giving_it_to_a_known_app_is_refused_and_to_an_unseen_one_it_comes_back(slack):
+    slack.add_user(BOT_USER, name="buildbot", real_name="Build Bot", is_bot=True)
+    slack.deps.directory.refresh(BOT_USER, slack.clock())
+    slack.add_user(GONE, name="ola", real_name="Ola Berg", deleted=True)
+    task_id = slack_task_nobody_owns(slack)
+    give(slack, CEO, task_id, BOT_USER)
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id is None
+    assert notice_on_home(slack, CEO) == "Build Bot is an app, not a person: give the task to someone who will do it."
+    slack.fake.clear()
+    give(slack, CEO, task_id, GONE)  # not seen before: looked up just after the ack
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id is None
+    [dm] = slack.fake.calls("chat.postMessage")
+    assert dm.args["channel"] == CEO
+    assert dm.args["text"] == ("Ola Berg's account is deactivated: give the task to someone still here. So *Draft the "
+                               "SSO FAQ for Kestrel* stays in *Tasks nobody owns*: give it to someone else there, on "
+                               "your Home tab.")
+    slack.open_home(CEO)
+    assert listed(slack.home_of(CEO))[task_id][1] == "was Ola Berg's: their account is deactivated"
+
+
+def test_an_imported_task_nobody_owns_says_where_to_assign_it(slack):
+    [asana] = [t for t in slack.store.iter_tasks() if t.title == "Clean up old Zendesk macros"]
+    slack.store.update_task(asana.id, slack.clock(), assignee_id=None, assignee_email="ex-employee@northwind.example")
+    from scoring.rescore import rescore_tasks
+    rescore_tasks(slack.store, [asana.id], slack.deps.model, slack.clock())
+    slack.open_home(CEO)
+    text, reason, menu = listed(slack.home_of(CEO))[asana.id]
+    assert menu is None
+    assert reason == ("Asana gives ex-employee@northwind.example as its owner: no Slack account found for it"
+                      " · its owner comes from Asana: assign it there")
+    give(slack, CEO, asana.id, MEI)  # a forged press all the same
+    slack.settle()
+    assert slack.store.get_task(asana.id).assignee_id is None
+    assert "gets its owner from where it was imported" in notice_on_home(slack, CEO)
+
+
+def test_a_new_time_zone_counts_at_once(slack):
+    """Tom flies to New York: a task he snoozes until tomorrow comes back at 09:00 there, not London."""
+    moved = {"id": TOM, "name": "tom", "real_name": "Tom Okafor", "tz": "America/New_York", "deleted": False,
+             "is_bot": False, "profile": {"real_name": "Tom Okafor", "status_text": "in NYC"}}
+    assert slack.send(user_change(moved)).status == 200
+    reply = slack.command(TOM, "/top5", tag="tom")
+    snooze = find_button(reply.blocks, "Snooze until tomorrow")
+    slack.click(TOM, snooze, tag="tom")
+    slack.settle()
+    task_id = int(snooze["selected_option"]["value"].rsplit(":", 1)[1])
+    assert slack.store.snoozed_until(task_id) == datetime(2026, 3, 3, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert slack.fake.calls("users.info") == []  # the event said it all
+
+
+def test_a_deactivated_account_hands_its_tasks_to_the_admins_and_its_manager_once(slack):
+    before = [r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())]
+    assert len(before) >= 5
+    gone = {"id": TOM, "name": "tom", "real_name": "Tom Okafor", "tz": "Europe/London", "deleted": True,
+            "is_bot": False, "profile": {"real_name": "Tom Okafor"}}
+    assert slack.send(user_change(gone, event_id="Ev0TOMLEFT")).status == 200
+    slack.settle()
+    assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
+    assert all(slack.store.get_task(i).assignee_id is None for i in before)
+    dms = {c.args["channel"]: c.args for c in slack.fake.calls("chat.postMessage")}
+    assert set(dms) == {CEO, PRIYA}  # the admin and Tom's manager; nobody else hears of it
+    said = dms[PRIYA]
+    assert said["text"] == f"Tom Okafor's Slack account was deactivated, so their {len(before)} open tasks have no owner now."
+    top = slack.store.get_task(before[0]).title
+    assert top in said["blocks"][1]["text"]["text"].splitlines()[0]  # the most valuable first
+    assert "A task from Asana, Jira or Linear gets its new owner there." in said["blocks"][2]["elements"][0]["text"]
+    slack.open_home(CEO)
+    shown = listed(slack.home_of(CEO))
+    assert before[0] in shown and shown[before[0]][1].startswith("was Tom Okafor's: their account is deactivated")
+    # Slack redelivers, or the next profile edit of the closed account comes: nothing more is said
+    slack.fake.clear()
+    slack.send(user_change(gone, event_id="Ev0TOMLEFT"))
+    slack.send(user_change({**gone, "profile": {"real_name": "Tom Okafor", "title": "(left)"}}))
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []
+    # and an email match never gives them back to the closed account
+    slack.store.assign_email("tom@northwind.example", TOM)
+    assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
+
+
+def test_a_malformed_user_change_changes_nothing(slack):
+    known = slack.deps.directory.person(TOM)
+    for user in ("U0DEMOCS2", None, {}, {"id": 7, "deleted": True}, {"name": "tom", "deleted": True}):
+        assert slack.send(user_change(user)).status == 200
+    slack.settle()
+    assert slack.deps.directory.person(TOM) == known
+    assert len(slack.store.top_tasks(TOM, 100, slack.clock())) >= 5
+    assert slack.fake.calls("chat.postMessage") == []
