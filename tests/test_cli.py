@@ -115,9 +115,19 @@ def test_top5_text_says_what_holds_a_task_down(demo_db, capsys):
 @pytest.mark.parametrize("argv, code, message", [
     (["top5", "nobody@nowhere.example"], 1, "no Slack user is known for 'nobody@nowhere.example'"),
     (["top5", "U0DEMOCS2", "-n", "0"], 2, "-n must be between 1 and 50"),
+    (["top5"], 2, "give a PERSON or --unowned (not both)"),
+    (["top5", "U0DEMOCS2", "--unowned"], 2, "give a PERSON or --unowned (not both)"),
 ])
 def test_top5_refuses_what_it_cannot_answer(demo_db, capsys, argv, code, message):
     assert run(argv, demo_db, capsys)[::2] == (code, f"headwork: {message}\n")
+
+
+def test_top5_unowned_lists_the_tasks_nobody_owns(demo_db, capsys):
+    code, out, _ = run(["top5", "--unowned"], demo_db, capsys)  # the demo's Asana task for an unknown email
+    assert code == 0 and out.startswith("Tasks nobody owns, most valuable first:\n")
+    assert "Translate help centre into German" in out
+    code, out, _ = run(["top5", "--unowned", "--json"], demo_db, capsys)
+    assert [t["title"] for t in json.loads(out)["tasks"]] == ["Translate help centre into German"]
 
 
 def test_top5_for_someone_without_tasks_says_how_to_add_one(demo_db, capsys):

@@ -114,3 +114,17 @@ def test_the_leader_gets_the_weekly_digest_by_dm_on_monday_morning_and_nobody_el
     dm = as_hanna.split("— a DM from Headwork —", 1)[1]
     assert "WEEKLY DIGEST · MON 02 MAR – SUN 08 MAR 2026" in dm  # Monday 9 March, 09:00 her time
     assert "(and a picture in the DM: Workslop hours and value delivered, 8 weeks to 2026-W10)" in dm
+
+
+def test_an_admin_gives_a_task_nobody_owns_from_home(tmp_path, capsys, monkeypatch):
+    """Hanna hands her first task back, finds it under *Tasks nobody owns* and gives it to Mei."""
+    script = "as hanna\nhome\n7\n{menu} @mei\nas mei\n/top5\nquit\n"
+    first = console(script.format(menu=0), tmp_path, capsys, monkeypatch)
+    listed = first.split("hanna> 7", 1)[1].split("Tasks nobody owns (2)", 1)[1]
+    assert listed.lstrip().startswith("Approve Brightline onboarding plan")
+    assert "handed back by Hanna Vogel (Not mine)" in listed
+    menu = listed.split(" Give to… — type ", 1)[1].split(" ", 1)[0]
+    out = console(script.format(menu=menu), tmp_path, capsys, monkeypatch)
+    assert "Gave Approve Brightline onboarding plan to @Mei Chen. They are told by DM." in out
+    assert "Tasks nobody owns (1)" in out.split(f"hanna> {menu} @mei", 1)[1]
+    assert "1. Approve Brightline onboarding plan" in out.split("mei> /top5", 1)[1]

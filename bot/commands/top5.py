@@ -6,14 +6,15 @@ import json
 import sys
 from zoneinfo import ZoneInfo
 
-from scoring.ranking import top_for
+from scoring.ranking import top_for, top_unowned
 
 from ..textview import ranking_lines
 
 
 def register(sub) -> None:
-    p = sub.add_parser("top5", help="show a person's top tasks with the terms of each score")
-    p.add_argument("person", help="Slack user id (U…) or the email on their tasks")
+    p = sub.add_parser("top5", help="show a person's top tasks (or those nobody owns) with the terms of each score")
+    p.add_argument("person", nargs="?", help="Slack user id (U…) or the email on their tasks")
+    p.add_argument("--unowned", action="store_true", help="instead: the top tasks nobody owns")
     p.add_argument("-n", type=int, default=5, help="how many tasks (default 5, at most 50)")
     p.add_argument("--json", action="store_true", help="machine-readable output: every term of every score")
     p.add_argument("--tz", help="show dates in this time zone (default: the organisation's)")
@@ -34,21 +35,26 @@ def run(args, runtime) -> int:
     if not 1 <= args.n <= 50:
         print("headwork: -n must be between 1 and 50", file=sys.stderr)
         return 2
+    if (args.person is None) == (not args.unowned):
+        print("headwork: give a PERSON or --unowned (not both)", file=sys.stderr)
+        return 2
     store = runtime.store
-    person = resolve_person(store, args.person)
-    if person is None:
+    person = resolve_person(store, args.person) if args.person is not None else None
+    if args.person is not None and person is None:
         print(f"headwork: no Slack user is known for {args.person!r}", file=sys.stderr)
         return 1
     now = runtime.now()
     if args.tz:
         now = now.astimezone(ZoneInfo(args.tz))
-    ranked = top_for(store, runtime.model, person, args.n, now)
+    ranked = (top_for(store, runtime.model, person, args.n, now) if person is not None
+              else top_unowned(store, runtime.model, args.n, now))
     if args.json:
         print(json.dumps({"person": person, "at": now.isoformat(), "tasks": [r.to_dict() for r in ranked]}, indent=2))
         return 0
     if not ranked:
-        print(f"{person} has no open tasks. Add one in Slack with /task, or import with `headwork import`.")
+        print("Every open task has an owner." if person is None else
+              f"{person} has no open tasks. Add one in Slack with /task, or import with `headwork import`.")
         return 0
-    print(f"Top {len(ranked)} for {person}:")
+    print("Tasks nobody owns, most valuable first:" if person is None else f"Top {len(ranked)} for {person}:")
     print("\n".join(ranking_lines([(r.task, r.score, r.judged_by) for r in ranked], now)))
     return 0

@@ -22,6 +22,7 @@ HELP = """Commands:
   home                       open the App Home tab
   N  or  press N             press button N of what is on screen
   N some value               in a form: fill field N (bands: comma-separated ids)
+  N @name                    pick a person in menu N (Give to… on an admin's Home)
   submit | cancel            send or close the open form
   react [@name]              react with the workslop emoji to AI output a colleague posted in #general
   as NAME                    become another sample person (first name or id)
@@ -97,6 +98,8 @@ class Console:
             self.press(int(rest))
         elif word.isdigit() and self.modal is not None and rest:
             self.fill(int(word), rest)
+        elif word.isdigit() and rest:
+            self.pick(int(word), rest)
         elif word.isdigit():
             self.press(int(word))
         else:
@@ -173,6 +176,19 @@ class Console:
             self.h.click(self.user, control.action, tag=getattr(self, "tag", "console"))
         self.follow_up(show_home=self.on_home)
 
+    def pick(self, number: int, who: str) -> None:
+        """Choose a person in menu N (*Give to…*), as Slack sends the choice."""
+        control = self.control(number, "pick")
+        if control is None:
+            return
+        p = self.person(who)
+        if p is None:
+            self.out(f"Nobody called {who!r} here — type `people`.")
+            return
+        self.turn += 1
+        self.h.click(self.user, {**control.action, "selected_user": p.id}, home=self.on_home)
+        self.follow_up(show_home=self.on_home)
+
     def fill(self, number: int, typed: str) -> None:
         control = self.control(number, "field")
         if control is None:
@@ -226,7 +242,7 @@ class Console:
     def control(self, number: int, kind: str) -> Control | None:
         controls = self.screen.controls if self.screen else []
         if not 1 <= number <= len(controls) or controls[number - 1].kind != kind:
-            self.out(f"There is no {'button' if kind == 'button' else 'field'} {number} on screen.")
+            self.out(f"There is no {dict(button='button', pick='menu').get(kind, 'field')} {number} on screen.")
             return None
         return controls[number - 1]
 

@@ -17,7 +17,7 @@ class Control:
     """Something on screen a person can use: a button (or menu option) to press, or a field to fill."""
 
     label: str
-    kind: str  # 'button' | 'field'
+    kind: str  # 'button' | 'field' | 'pick' (a user menu outside a form: `N @name`)
     action: dict = field(default_factory=dict)  # the actions[] entry a press sends
     block_id: str = ""
     action_id: str = ""
@@ -69,6 +69,10 @@ def render(blocks: list[dict], names: dict[str, str] | None = None, width: int =
                     "selected_option": option}))
                 parts.append(f"[{len(controls)} {controls[-1].label}]")
             return " ".join(parts)
+        if kind == "users_select":
+            controls.append(Control(text_of(element.get("placeholder")), "pick", {
+                "type": "users_select", "action_id": element["action_id"], "block_id": block.get("block_id")}))
+            return f"[{len(controls)} {controls[-1].label} — type {len(controls)} @name]"
         return ""
 
     for block in blocks:
