@@ -73,6 +73,11 @@ BENCHES = [
     Bench("digest", "bench.bench_digest", lambda n, p: ["--tasks", str(n), "--flags", str(n), "--people", str(p)], [
         Figure("one weekly digest (figures, message, chart)", ("best_s",), "s", "≤ 2 s at 1M/1M"),
     ]),
+    Bench("people", "bench.bench_people", lambda n, p: ["--tasks", str(n), "--people", str(p), "--events", "3000"], [
+        Figure("user_change event (a profile edit) through App.dispatch, p99", ("user_change_dispatch", "p99_ms"), "ms"),
+        Figure("a deactivation: the busiest person's open tasks unowned, DMs queued", ("deactivations", 0, "ms"), "ms"),
+        Figure("an admin's Home with the tasks nobody owns, p99", ("admin_home_view", "p99_ms"), "ms"),
+    ]),
     Bench("categorize", "bench.bench_categorize", lambda n, p: ["--tasks", "10000"], [
         Figure("tasks per Claude call (10k backfill)", ("backfill_tasks_per_call",), "", "≥ 25", higher_is_better=True),
         Figure("input tokens per task, cached prefix excluded", ("backfill_suffix_tokens_per_task",), "", "≤ 120"),

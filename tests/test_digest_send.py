@@ -204,6 +204,22 @@ def test_opted_out_recipients_get_nothing(digest_slack):
     assert [c.args["channel"] for c in slack.fake.calls("chat.postMessage")] == ["DU0LEADBER"]
 
 
+def test_a_deactivated_recipient_gets_nothing_and_it_is_said_once_and_in_the_list(digest_slack, caplog):
+    slack = digest_slack({"recipients": [BERLIN, TOKYO]}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    slack.add_user(TOKYO, tz="Asia/Tokyo", deleted=True)  # left the company last week
+    job = DigestJob(slack.deps)
+    with caplog.at_level("WARNING", logger="headwork.digest"):
+        job(slack.clock.now)
+        job(slack.clock.advance(minutes=5))
+    slack.settle()
+    assert [c.args["channel"] for c in slack.fake.calls("chat.postMessage")] == ["DU0LEADBER"]
+    assert slack.fake.calls("conversations.open", failed=True) == []
+    said = [r.getMessage() for r in caplog.records if TOKYO in r.getMessage()]
+    assert said == [f"digest for {TOKYO} (week 2026-W09) not sent: that Slack account is deactivated"]
+    listing = slack.command("U0DEMOCEO", "/digest", "list").text  # the demo's admin
+    assert f"<@{TOKYO}> _(account deactivated: not sent)_" in listing and f"<@{BERLIN}>," in listing
+
+
 def test_disabled_digest_sends_nothing(digest_slack):
     slack = digest_slack({"recipients": [BERLIN], "enabled": False}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     DigestJob(slack.deps)(slack.clock.now)

@@ -185,6 +185,12 @@ class DigestJob:
         key = f"digest:{user}:{slot.week}"
         if now < slot.send_at or self.store.send(key) or deps.outbox.db.get(key):
             return "early" if now < slot.send_at else "claimed"
+        person = deps.directory.person(user)
+        if person is not None and (person.deleted or person.is_bot):
+            if self.store.note_skip(key, now):
+                log.warning("digest for %s (week %s) not sent: that Slack account is %s", user, slot.week,
+                            "deactivated" if person.deleted else "an app")
+            return "skipped"
         if now.astimezone(tz).date() != slot.send_day:
             if self.store.note_skip(key, now):
                 log.warning("digest for %s (week %s) skipped: its send time, %s, was on an earlier day "

@@ -101,11 +101,21 @@ def _listing(deps: Deps, store: DigestStore) -> str:
                            store.usergroup_members(config.usergroup)[0] if config.usergroup else []),
                           ("added in Slack", store.added_recipients())):
         if users:
-            lines.append(f"• {source}: " + ", ".join(f"<@{u}>" + (" _(opted out)_" if u in out else "")
-                                                     for u in users))
+            lines.append(f"• {source}: " + ", ".join(f"<@{u}>" + _marker(deps, u, out) for u in users))
     if len(lines) == 1:
         lines.append("Nobody yet. Add someone with `/digest add @someone`.")
     return "\n".join(lines)[:3000]
+
+
+def _marker(deps: Deps, user: str, opted_out: set[str]) -> str:
+    if user in opted_out:
+        return " _(opted out)_"
+    person = deps.directory.person(user)
+    if person is not None and person.deleted:
+        return " _(account deactivated: not sent)_"
+    if person is not None and person.is_bot:
+        return " _(an app: not sent)_"
+    return ""
 
 
 def _preview(deps: Deps, respond, now) -> None:
