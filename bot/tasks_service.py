@@ -111,9 +111,7 @@ def hand_over(deps: Deps, task_id: int, giver: str, now: datetime, back_to: str 
         back_to = giver
     else:
         back_to = back_to or giver
-        due = due_date(task.due, task.due_all_day, deps.directory.tz_for(owner)) if task.due is not None else None
-        task = edit_task(deps, task.id, now, title=task.title, due=due, owner=back_to,
-                         estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
+        task = reassign(deps, task, back_to, now, read_in=owner)
         whose = "your list" if back_to == giver else f"<@{back_to}>'s list"
         how = "*Edit* it to give it to someone else"
     text = f"{esc(problem)} So *{esc(task.title[:TITLE_MAX])}* stays in {whose}: {how}."
@@ -134,6 +132,14 @@ def tell_new_owner(deps: Deps, task: Task, giver: str) -> None:
                     f"<@{giver}> gave you a task: *{esc(task.title[:TITLE_MAX])}*{due}. It is in your `/top5` list "
                     "now, ranked by its score."}}]})
     deps.background.submit(publish_home, deps, task.assignee_id)
+
+
+def reassign(deps: Deps, task: Task, owner: str, now: datetime, read_in: str) -> Task:
+    """The task, otherwise unchanged, given to `owner`: an all-day due date keeps its calendar day
+    (as `read_in`'s calendar reads it), now on the new owner's calendar (`edit_task`)."""
+    due = due_date(task.due, task.due_all_day, deps.directory.tz_for(read_in)) if task.due is not None else None
+    return edit_task(deps, task.id, now, title=task.title, due=due, owner=owner,
+                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
 
 
 def edit_task(deps: Deps, task_id: int, now: datetime, title: str, due: date | None,
@@ -172,8 +178,6 @@ def give_unowned(deps: Deps, task_id: int, owner: str, giver: str, now: datetime
     problem = owner_problem(deps, owner, giver)
     if problem is not None:
         return None, problem
-    due = due_date(task.due, task.due_all_day, deps.directory.tz_for(giver)) if task.due is not None else None
-    task = edit_task(deps, task_id, now, title=task.title, due=due, owner=owner,
-                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
+    task = reassign(deps, task, owner, now, read_in=giver)
     told = "" if owner == giver else " They are told by DM."
     return task, f"Gave *{title}* to <@{owner}>.{told}"

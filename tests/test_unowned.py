@@ -34,9 +34,9 @@ def listed(home: dict) -> dict[int, tuple[str, str, dict | None]]:
     return out
 
 
-def slack_task_nobody_owns(slack, title: str = "Draft the SSO FAQ for Kestrel") -> int:
-    """Tom adds a task for himself, then says *Not mine*."""
-    slack.command(TOM, "/task", title)
+def slack_task_nobody_owns(slack, title: str = "Draft the SSO FAQ for Kestrel", due: str = "") -> int:
+    """Tom adds a task for himself (`due`: what he types after the title), then says *Not mine*."""
+    slack.command(TOM, "/task", f"{title} {due}".strip())
     [task] = [t for t in slack.store.iter_tasks() if t.title == title]
     slack.click(TOM, button(ids.ACTION_NOT_MINE, str(task.id), block_id=list_tag(TOM, 5)), tag="tom")
     slack.settle()
@@ -198,3 +198,14 @@ def test_a_malformed_user_change_changes_nothing(slack):
     assert slack.deps.directory.person(TOM) == known
     assert len(slack.store.top_tasks(TOM, 100, slack.clock())) >= 5
     assert slack.fake.calls("chat.postMessage") == []
+
+
+def test_a_given_task_keeps_its_due_day_on_the_new_owners_calendar(slack):
+    """Tom (London) made it due Friday; Hanna (Berlin) gives it to Lucía (New York): still Friday, hers."""
+    task_id = slack_task_nobody_owns(slack, "Send Kestrel the SSO runbook", due="by Friday")
+    give(slack, CEO, task_id, LUCIA)
+    slack.settle()
+    task = slack.store.get_task(task_id)
+    assert task.assignee_id == LUCIA and task.due_all_day
+    assert task.due == datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("America/New_York"))
+    assert "due Fri 06 Mar" in str(slack.command(LUCIA, "/top5", "10").blocks)
