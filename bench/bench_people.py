@@ -24,6 +24,7 @@ import random
 import sys
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def _user(i: int, tz: str, deleted: bool = False, status: str = "") -> dict:
 
 
 def _signed(user: dict) -> tuple[str, dict]:
-    return _prepare(event_callback({"type": "user_change", "user": user}), None, SIGNING_SECRET, None, None)
+    # an event id of its own: a reused --db remembers the ids of the last run's events (and drops them)
+    event = event_callback({"type": "user_change", "user": user}, event_id=f"Ev{uuid.uuid4().hex[:12].upper()}")
+    return _prepare(event, None, SIGNING_SECRET, None, None)
 
 
 def run(path: Path, people: int, events: int, rnd: random.Random) -> dict:

@@ -590,8 +590,9 @@ class TaskStore:
             "ORDER BY assignee_id")]
 
     def unowned_open_count(self) -> int:
-        return self.conn.execute(
-            f"SELECT count(*) FROM tasks WHERE assignee_id IS NULL AND status IN {_OPEN_SQL}").fetchone()[0]
+        """Open tasks without an owner: a range of the `scores_rank` index (every task is scored as it
+        is written, with its owner and whether it is open), not a scan of every task (~0.2 s at 1M)."""
+        return self.conn.execute("SELECT count(*) FROM scores WHERE assignee_id IS NULL AND active = 1").fetchone()[0]
 
     # --- bands ---------------------------------------------------------------------------
 
@@ -896,9 +897,11 @@ class TaskStore:
         """Someone left: their open tasks lose their owner (as 'Not mine' does, so an import never
         gives them back by email). Returns (id, total, source) of each, highest score first."""
         with self.transaction():
+            # through the `scores_rank` index, as a ranking is read (every task is scored as it is written)
             released = [tuple(r) for r in self.conn.execute(
-                f"SELECT t.id, coalesce(s.total, 0), t.source FROM tasks t LEFT JOIN scores s ON s.task_id = t.id "
-                f"WHERE t.assignee_id = ? AND t.status IN {_OPEN_SQL} ORDER BY 2 DESC, t.id", (user_id,))]
+                "SELECT s.task_id, s.total, t.source FROM scores s JOIN tasks t ON t.id = s.task_id "
+                "WHERE s.assignee_id = ? AND s.active = 1 AND t.assignee_id = ? ORDER BY s.total DESC, s.task_id",
+                (user_id, user_id))]
             ids = [task_id for task_id, _, _ in released]
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
