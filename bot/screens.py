@@ -12,6 +12,8 @@ from datetime import datetime
 from scoring.ranking import explain, top_for, top_unowned
 
 from .blocks.home import build_home
+from .blocks.team import PER_PERSON, Member, TeamView, build_team
+from .blocks.team import fallback_text as team_text
 from .blocks.top5 import build_top5, fallback_text, parse_where
 from .blocks.unowned import HOME_MAX, Unowned, source_label
 from .blocks.why import build_why_modal
@@ -66,6 +68,22 @@ def top5_reply(deps: Deps, viewer: str, owner: str, n: int, now: datetime, notic
     actionable = viewer == owner or deps.is_admin(viewer)
     blocks = build_top5(entries, now, viewer, owner, actionable=actionable, requested=n, notice=notice)
     return {"response_type": "ephemeral", "text": notice or fallback_text(entries), "blocks": blocks}
+
+
+def team_reply(deps: Deps, viewer: str, now: datetime) -> dict | None:
+    """`/top5 team`: the top tasks of everyone on the teams the viewer manages (an admin who
+    manages none: every team in headwork.yml). None when there is no such team."""
+    teams = [t for t in deps.settings.org.teams if t.manager == viewer]
+    if not teams and deps.is_admin(viewer):
+        teams = list(deps.settings.org.teams)
+    if not teams:
+        return None
+    people = list(dict.fromkeys(m for t in teams for m in t.members if m != viewer))
+    counts = deps.store.open_counts(people)
+    tops = {p: top_for(deps.store, deps.model, p, PER_PERSON, now) if counts.get(p) else [] for p in people}
+    views = [TeamView(t.name, [Member(m, tops[m], counts.get(m, 0)) for m in t.members if m != viewer])
+             for t in teams]
+    return {"response_type": "ephemeral", "text": team_text(views), "blocks": build_team(views, now)}
 
 
 def admin_status(deps: Deps, now: datetime) -> dict:

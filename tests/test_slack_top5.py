@@ -271,3 +271,27 @@ def test_refresh_and_show_top_10(slack):
     longer = slack.responses("tom")[-1]
     assert longer["blocks"][0]["text"]["text"].startswith("*Your top 10*")
     assert len(cards(longer["blocks"])) == 7  # all of Tom's open tasks
+
+
+def test_top5_team_shows_a_manager_each_persons_top_tasks(slack, model):
+    reply = slack.command(PRIYA, "/top5", "team")
+    assert reply.status == 200 and reply.body["response_type"] == "ephemeral"
+    texts = [b["text"]["text"] for b in reply.blocks if b["type"] == "section"][1:]
+    assert [re.match(r"\*<@(\w+)>\*", t).group(1) for t in texts] == [TOM, "U0DEMOCS3"]  # her team, not herself
+    tom = texts[0]
+    expected = top_for(slack.store, model, TOM, 3, slack.clock())
+    assert tom.startswith(f"*<@{TOM}>* · {len(slack.store.top_tasks(TOM, 100, slack.clock()))} open tasks")
+    for line, entry in zip(tom.splitlines()[1:], expected):
+        assert entry.task.title in line and f"· {entry.score.total:g} pts · due" in line
+    assert len(tom.splitlines()) == 4
+    assert "Customer Success" in reply.blocks[1]["elements"][0]["text"]
+
+
+def test_top5_team_for_an_admin_is_every_team_and_for_others_a_polite_no(slack):
+    admin = slack.command(CEO, "/top5", "team")
+    teams = [b["elements"][0]["text"] for b in admin.blocks if b["type"] == "context" and "people" in
+             b["elements"][0]["text"]]
+    assert teams == ["*Customer Success* · 3 people", "*Engineering* · 3 people"]
+    no = slack.command(TOM, "/top5", "team")
+    assert no.text.startswith("You don't lead a team in Headwork") and "`org.teams` in headwork.yml" in no.text
+    assert MEI in str(admin.blocks) and TOM in str(admin.blocks)

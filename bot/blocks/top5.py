@@ -124,6 +124,7 @@ def build_help(is_admin: bool) -> list[dict]:
         "`/top5` — your five highest-scoring open tasks, and why",
         "`/top5 N` — your top N (up to 10)",
         "`/top5 @someone` — someone else's list (admins, and that person's manager)",
+        "`/top5 team` — the top 3 of everyone on the teams you manage (an admin: every team)",
         "`/task <title>` — add a task for yourself",
         "Buttons on each task: *Done*, *Snooze* (tomorrow, next week, a date), *Not mine*, *Why?* "
         "(every term of the score; correct its value bands there).",

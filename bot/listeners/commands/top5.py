@@ -1,4 +1,4 @@
-"""/top5, /top5 N, /top5 @someone, /top5 help."""
+"""/top5, /top5 N, /top5 @someone, /top5 team, /top5 help."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import re
 
 from ...blocks.top5 import build_help
 from ...deps import Deps
-from ...screens import MAX_N, top5_reply
+from ...screens import MAX_N, team_reply, top5_reply
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def parse_top5(text: str) -> dict:
-    """'' | 'help' | 'N' | '<@U..>' | '<@U..> N' -> {'help'} | {'owner', 'n'} | {'error'}."""
+    """'' | 'help' | 'team' | 'N' | '<@U..>' | '<@U..> N' -> {'help'} | {'team'} | {'owner', 'n'} | {'error'}."""
     words = text.split()
     if words and words[0].lower() in ("help", "?", "-h", "--help"):
         return {"help": True}
+    if [w.lower() for w in words] == ["team"]:
+        return {"team": True}
     owner, n = None, 5
     for word in words:
         mention = MENTION.match(word)
@@ -29,7 +31,8 @@ def parse_top5(text: str) -> dict:
             return {"error": f"I couldn't tell who {word} is. Pick them from the @-mention list so Slack "
                              "sends me their user id."}
         else:
-            return {"error": f"I didn't understand `{word}`. Try `/top5`, `/top5 10`, `/top5 @someone` or `/top5 help`."}
+            return {"error": f"I didn't understand `{word}`. Try `/top5`, `/top5 10`, `/top5 @someone`, `/top5 team` "
+                             "or `/top5 help`."}
     return {"owner": owner, "n": n}
 
 
@@ -41,6 +44,12 @@ def handle_top5(ack, command: dict, deps: Deps, respond) -> None:
         return
     if "error" in parsed:
         ack(response_type="ephemeral", text=parsed["error"])
+        return
+    if parsed.get("team"):
+        reply = team_reply(deps, viewer, deps.now_for(viewer))
+        ack(**(reply or {"response_type": "ephemeral", "text":
+                         "You don't lead a team in Headwork, so there is no team list to show. Teams and their "
+                         "managers are set by your admins (`org.teams` in headwork.yml). Your own list: `/top5`."}))
         return
     owner = parsed["owner"] or viewer
     if not deps.may_view(viewer, owner):

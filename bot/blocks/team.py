@@ -1,0 +1,70 @@
+"""`/top5 team`: what each person on a lead's teams has at the top of their list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scoring.ranking import RankedTask
+
+from .common import MESSAGE_BLOCKS_MAX, context, esc, link, section
+from .top5 import due_text
+
+PER_PERSON = 3
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    top: list[RankedTask]  # their highest-scoring open tasks, at most PER_PERSON
+    open_tasks: int  # all of their open tasks (snoozed ones too)
+
+
+@dataclass(frozen=True)
+class TeamView:
+    name: str
+    members: list[Member]
+
+
+def build_team(teams: list[TeamView], now: datetime) -> list[dict]:
+    """One section per person, team by team: their open-task count and top tasks with points and due
+    date; someone with nothing open says so (a lead may want to give them something)."""
+    blocks = [section(f"*Your teams' top tasks* · {now:%a %d %b, %H:%M} ({now.tzinfo})")]
+    room = MESSAGE_BLOCKS_MAX - 3  # the heading, the closing line and a line for whoever does not fit
+    left_out = 0
+    for team in teams:
+        if len(blocks) + 2 > room:
+            left_out += len(team.members)
+            continue
+        blocks.append(context(f"*{esc(team.name)}* · {len(team.members)} "
+                              f"{'person' if len(team.members) == 1 else 'people'}"))
+        for member in team.members:
+            if len(blocks) >= room:
+                left_out += 1
+                continue
+            blocks.append(section(member_text(member, now)))
+    if left_out:
+        blocks.append(context(f"…and {left_out} more: `/top5 @someone` shows anyone's list."))
+    blocks.append(context("`/top5 @someone` shows one person's whole list, with its buttons · scores update "
+                          "hourly and whenever a task changes"))
+    return blocks
+
+
+def member_text(member: Member, now: datetime) -> str:
+    head = f"*<@{member.user_id}>*"
+    if not member.open_tasks:
+        return f"{head} · no open tasks"
+    snoozed = member.open_tasks - len(member.top) if len(member.top) < PER_PERSON else 0
+    count = f"{member.open_tasks} open task{'' if member.open_tasks == 1 else 's'}"
+    if not member.top:
+        return f"{head} · {count}, all snoozed"
+    lines = [f"{head} · {count}" + (f" ({snoozed} snoozed)" if snoozed else "")]
+    for entry in member.top:
+        lines.append(f"{entry.rank}. {link(entry.task.url, entry.task.title[:150])} · {entry.score.total:g} pts · "
+                     f"{due_text(entry, now)}")
+    return "\n".join(lines)
+
+
+def fallback_text(teams: list[TeamView]) -> str:
+    people = sum(len(t.members) for t in teams)
+    return f"Top tasks of {people} people on {', '.join(t.name for t in teams)}"
