@@ -212,6 +212,15 @@ class DigestStore(FeatureStore):
 
     # --- priorities: reads over tasks and scores that only the digest makes -------------------
 
+    def unowned_open(self, limit: int, now: datetime) -> tuple[int, list[OpenTask]]:
+        """(how many, the `limit` highest-scoring) open tasks nobody owns: one range of `scores_rank`."""
+        count = self.conn.execute("SELECT count(*) FROM scores WHERE assignee_id IS NULL AND active = 1").fetchone()[0]
+        rows = self.conn.execute(
+            f"SELECT {_OPEN_COLS} FROM scores s JOIN tasks t ON t.id = s.task_id WHERE s.assignee_id IS NULL "
+            "AND s.active = 1 AND (s.snoozed_until_ts IS NULL OR s.snoozed_until_ts <= ?) "
+            "ORDER BY s.total DESC, s.task_id LIMIT ?", (now.timestamp(), limit)).fetchall()
+        return count, [_open_task(r) for r in rows]
+
     def org_top_open(self, limit: int, now: datetime) -> list[OpenTask]:
         """The organisation's highest-scoring open, unsnoozed tasks (owned or not), ties by id.
 

@@ -138,6 +138,26 @@ def test_a_big_organisation_stays_inside_slacks_limits(store, model):
     assert figures["overdue"]["count"] == 300 and "…and 295 more" in json.dumps(message["blocks"], ensure_ascii=False)
 
 
+def test_the_digest_lists_the_most_valuable_tasks_nobody_owns(slack, model):
+    """Tom hands his best task back (*Not mine*): leaders read it under *Nobody owns*, with its points."""
+    [best] = slack.store.top_tasks(TOM, 1, NOW)
+    slack.click(TOM, {"type": "button", "action_id": ids.ACTION_NOT_MINE, "block_id": f"top5:{TOM}:5",
+                      "value": str(best.task.id)}, tag="tom")
+    slack.settle()
+    figures = build_figures(slack.store, model, slack.deps.settings, WEEK, NOW)
+    assert figures["unowned"]["count"] == slack.store.unowned_open_count() >= 2  # the demo has one already
+    assert figures["unowned"]["tasks"][0]["title"] == best.task.title
+    message = digest_message(figures)
+    assert message_problems(message) == []
+    [section] = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"
+                 and b["text"]["text"].startswith("*Nobody owns*")]
+    assert section.startswith(f"*Nobody owns* — {figures['unowned']['count']}\n• ")
+    assert best.task.title in section.splitlines()[1] and "no owner" not in section and TOM not in section
+    # a week frozen before the list existed is shown as it was
+    del figures["unowned"]
+    assert "*Nobody owns*" not in json.dumps(digest_message(figures)["blocks"], ensure_ascii=False)
+
+
 # --- /digest in Slack -------------------------------------------------------------------------------
 
 def test_only_admins_manage_recipients(slack):

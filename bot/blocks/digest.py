@@ -35,6 +35,7 @@ def build_digest_blocks(figures: dict) -> list[dict]:
         section(_task_list(f"*Stuck: not updated for {figures['stuck']['days']} days or more, worth "
                            f"{_pts(figures['stuck']['min_points'])} or more*",
                            figures["stuck"]["tasks"], figures["stuck"]["count"], extra=_idle(figures))),
+        *_unowned(figures),
         divider(),
         section(_ai_line(ai, value)),
         context("The chart of the last eight weeks (workslop hours and value delivered) follows this message. "
@@ -121,13 +122,14 @@ def _adherence(top5: dict) -> str:
             f"(*{top5['share']:.0%}*) were in their owner's top 5 when they were finished.")
 
 
-def _task_list(title: str, tasks: list[dict], count: int | None, numbered: bool = False, extra=None) -> str:
+def _task_list(title: str, tasks: list[dict], count: int | None, numbered: bool = False, extra=None,
+               owners: bool = True) -> str:
     if not tasks:
         return f"{title}\nNone."
     lines = []
     for i, t in enumerate(tasks, start=1):
-        owner = f"<@{t['owner']}>" if t["owner"] else "_no owner_"
-        line = (f"{f'{i}. ' if numbered else '• '}{link(t['url'], clip(t['title'], TITLE_MAX))} — {owner} · "
+        owner = (f"<@{t['owner']}>" if t["owner"] else "_no owner_") + " · " if owners else ""
+        line = (f"{f'{i}. ' if numbered else '• '}{link(t['url'], clip(t['title'], TITLE_MAX))} — {owner}"
                 f"{_pts(t['score'])}")
         if extra:
             line += extra(t)
@@ -137,6 +139,18 @@ def _task_list(title: str, tasks: list[dict], count: int | None, numbered: bool 
     more = (count or len(tasks)) - len(tasks)
     head = title if count is None else f"{title} — {count}"
     return _fit([head, *lines], more=more)
+
+
+def _unowned(figures: dict) -> list[dict]:
+    """Open tasks nobody owns: admins give Slack tasks out from Home. (A week frozen before this list
+    existed has none.)"""
+    unowned = figures.get("unowned")
+    if unowned is None:
+        return []
+    blocks = [section(_task_list("*Nobody owns*", unowned["tasks"], unowned["count"], owners=False))]
+    if unowned["count"]:
+        blocks.append(context("Admins give these to someone from *Tasks nobody owns* on Headwork's Home tab."))
+    return blocks
 
 
 def _due(figures: dict):

@@ -11,7 +11,7 @@ their owners, no flag is ever tied to a person.
   the bands add up to the total;
 - *top-5 adherence*: completed tasks whose rank in their owner's list was 1-5 at completion,
   over all tasks completed (an unowned task had no rank, so it counts as outside);
-- *the organisation's top 10*, *overdue high-value*, *stuck*: open tasks as of `now`.
+- *the organisation's top 10*, *overdue high-value*, *stuck*, *nobody owns*: open tasks as of `now`.
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ def build_figures(store: TaskStore, model: ValueModel, settings, week: str, now:
     dconf = config.digest
     overdue_count, overdue = digest_store.overdue_high_value(dconf.high_value_points, LIST_MAX, now)
     stuck_count, stuck = digest_store.stuck_high_value(dconf.high_value_points, dconf.stuck_days, LIST_MAX, now)
+    unowned_count, unowned = digest_store.unowned_open(LIST_MAX, now)
     top = digest_store.org_top_open(TOP_OPEN, now)
-    reasons = _top_reasons(store, model, top + overdue + stuck, now)
+    reasons = _top_reasons(store, model, top + overdue + stuck + unowned, now)
     return {
         "week": week, "start": start.isoformat(), "end": end.isoformat(), "timezone": config.org.timezone,
         "built_at": now.astimezone(timezone.utc).isoformat(timespec="seconds"),
@@ -77,6 +78,7 @@ def build_figures(store: TaskStore, model: ValueModel, settings, week: str, now:
                     "tasks": [_task_row(t, reasons) for t in overdue]},
         "stuck": {"count": stuck_count, "min_points": dconf.high_value_points, "days": dconf.stuck_days,
                   "tasks": [_task_row(t, reasons) for t in stuck]},
+        "unowned": {"count": unowned_count, "tasks": [_task_row(t, reasons) for t in unowned]},
         "history": [{"week": w, "workslop_hours": round(t.hours, 2), "value_points": v["points"]}
                     for w, t, v in zip(weeks, tallies, values)],
     }
