@@ -209,3 +209,22 @@ def test_a_given_task_keeps_its_due_day_on_the_new_owners_calendar(slack):
     assert task.assignee_id == LUCIA and task.due_all_day
     assert task.due == datetime(2026, 3, 6, 23, 59, tzinfo=ZoneInfo("America/New_York"))
     assert "due Fri 06 Mar" in str(slack.command(LUCIA, "/top5", "10").blocks)
+
+
+def test_an_admin_closes_a_task_nobody_owns_from_home(slack):
+    task_id = slack_task_nobody_owns(slack)
+    slack.open_home(CEO)
+    home = slack.home_of(CEO)
+    assert task_id in listed(home)
+    done = next(b for b in buttons_of(unowned_section(home)) if b["action_id"] == ids.ACTION_DONE
+                and b["value"] == str(task_id))
+    slack.click(CEO, done, home=True)
+    slack.settle()
+    assert not slack.store.get_task(task_id).is_open
+    assert task_id not in listed(slack.home_of(CEO))
+    assert notice_on_home(slack, CEO) == "✓ Done: *Draft the SSO FAQ for Kestrel*. Nice work."
+
+
+def buttons_of(blocks: list[dict]) -> list[dict]:
+    return [{"type": "button", "action_id": e["action_id"], "block_id": b["block_id"], "value": e["value"]}
+            for b in blocks if b["type"] == "actions" for e in b["elements"]]

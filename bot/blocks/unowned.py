@@ -10,7 +10,7 @@ from scoring.ranking import RankedTask
 from scoring.tasks import Task
 
 from .. import ids
-from .common import context, divider, esc, link, plain, section
+from .common import button, context, divider, esc, link, plain, section
 from .top5 import due_text, why_line
 
 HOME_MAX = 5  # the Home tab lists this many; the count says how many more there are
@@ -43,8 +43,8 @@ class Unowned:
 
 
 def build_unowned(items: list[Unowned], count: int, now: datetime) -> list[dict]:
-    """The Home tab's section: the most valuable tasks nobody owns, each with its reason and a
-    *Give to…* menu (Slack tasks) or where to assign it (imported ones)."""
+    """The Home tab's section: the most valuable tasks nobody owns, each with its reason, a *Give to…*
+    menu (Slack tasks) or where to assign it (imported ones), and *Done* and *Why?*."""
     if not items:
         return []
     more = f" · the {len(items)} most valuable shown" if count > len(items) else ""
@@ -60,6 +60,8 @@ def build_unowned(items: list[Unowned], count: int, now: datetime) -> list[dict]
         blocks.append(section(text, block_id=block_id(t.id), accessory=accessory))
         where = "" if item.assignable else f" · its owner comes from {source_label(t.source)}: assign it there"
         blocks.append(context(esc(item.reason) + where))
+        blocks.append({"type": "actions", "block_id": f"home:unowned:{t.id}", "elements": [
+            button("Done", ids.ACTION_DONE, str(t.id)), button("Why?", ids.ACTION_WHY, str(t.id))]})
     return blocks
 
 
