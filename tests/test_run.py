@@ -178,6 +178,7 @@ def test_socket_mode_answers_over_the_websocket_and_stops_cleanly(tmp_path, env,
                 server.proc.kill()
     log = "".join(server.lines)
     assert "stopped" in log and BOT not in log and APP not in log
+    assert "no org.admins in " in log  # this test's headwork.yml names none: said once, at the start
 
 
 def test_a_stop_signal_delivered_to_another_thread_still_stops_the_main_wait():

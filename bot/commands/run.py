@@ -51,6 +51,10 @@ def run(args, runtime) -> int:
     stop = threading.Event()
     _on_signals(stop)
     log.info("connected to workspace %s as %s", who.get("team", "?"), who.get("user", "?"))
+    if not runtime.settings.config.org.admins:
+        log.warning("no org.admins in %s: nobody sees the tasks handed back with Not mine or left by a "
+                    "deactivated account, nor hears of agendas Slack refuses; add your Slack member id there",
+                    runtime.settings.config_path)
     service.start()
     try:
         if args.http:
