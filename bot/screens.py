@@ -78,12 +78,17 @@ def team_reply(deps: Deps, viewer: str, now: datetime) -> dict | None:
         teams = list(deps.settings.org.teams)
     if not teams:
         return None
+    views = team_views(deps, viewer, teams, PER_PERSON, now)
+    return {"response_type": "ephemeral", "text": team_text(views), "blocks": build_team(views, now)}
+
+
+def team_views(deps: Deps, viewer: str, teams: list, per_person: int, now: datetime) -> list[TeamView]:
+    """Each team with each member but the viewer: their top `per_person` tasks and open-task count."""
     people = list(dict.fromkeys(m for t in teams for m in t.members if m != viewer))
     counts = deps.store.open_counts(people)
-    tops = {p: top_for(deps.store, deps.model, p, PER_PERSON, now) if counts.get(p) else [] for p in people}
-    views = [TeamView(t.name, [Member(m, tops[m], counts.get(m, 0)) for m in t.members if m != viewer])
-             for t in teams]
-    return {"response_type": "ephemeral", "text": team_text(views), "blocks": build_team(views, now)}
+    tops = {p: top_for(deps.store, deps.model, p, per_person, now) if counts.get(p) else [] for p in people}
+    return [TeamView(t.name, [Member(m, tops[m], counts.get(m, 0), per_person) for m in t.members if m != viewer])
+            for t in teams]
 
 
 def admin_status(deps: Deps, now: datetime) -> dict:
@@ -104,10 +109,12 @@ def admin_status(deps: Deps, now: datetime) -> dict:
 
 def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None) -> dict:
     ranked = top_for(deps.store, deps.model, user_id, 10, now)
+    led = [t for t in deps.settings.org.teams if t.manager == user_id]  # a lead's Home: what each report is on
+    team = team_views(deps, user_id, led, 1, now) if led else None
     if not deps.is_admin(user_id):
-        return build_home(ranked[:5], ranked[5:], now, None, notice)
+        return build_home(ranked[:5], ranked[5:], now, None, notice, team=team)
     status = admin_status(deps, now)
-    return build_home(ranked[:5], ranked[5:], now, status, notice, unowned=unowned_items(deps, now))
+    return build_home(ranked[:5], ranked[5:], now, status, notice, unowned=unowned_items(deps, now), team=team)
 
 
 def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX) -> list[Unowned]:

@@ -295,3 +295,18 @@ def test_top5_team_for_an_admin_is_every_team_and_for_others_a_polite_no(slack):
     no = slack.command(TOM, "/top5", "team")
     assert no.text.startswith("You don't lead a team in Headwork") and "`org.teams` in headwork.yml" in no.text
     assert MEI in str(admin.blocks) and TOM in str(admin.blocks)
+
+
+def test_a_leads_home_shows_what_each_person_on_the_team_is_on(slack, model):
+    slack.open_home(PRIYA)
+    blocks = slack.home_of(PRIYA)["blocks"]
+    start = next(i for i, b in enumerate(blocks) if b["type"] == "section"
+                 and b["text"]["text"].startswith("*Your team*"))
+    people = [b["text"]["text"] for b in blocks[start + 1:] if b["type"] == "section"]
+    assert [re.match(r"\*<@(\w+)>\*", t).group(1) for t in people] == [TOM, "U0DEMOCS3"]
+    [best] = top_for(slack.store, model, TOM, 1, slack.clock())
+    assert people[0].splitlines()[1].startswith(f"1. ") and best.task.title in people[0]
+    assert len(people[0].splitlines()) == 2  # their #1 only; `/top5 team` has the top 3
+    slack.open_home(TOM)  # not a lead: no such section
+    assert not any(b["type"] == "section" and b["text"]["text"].startswith("*Your team*")
+                   for b in slack.home_of(TOM)["blocks"])

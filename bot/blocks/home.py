@@ -9,12 +9,13 @@ from scoring.ranking import RankedTask
 from .. import ids
 from .common import VIEW_BLOCKS_MAX, button, context, divider, esc, header, link, section
 from .top5 import empty_state, task_card
+from .team import TeamView, build_team_home
 from .unowned import Unowned, build_unowned
 
 
 def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
                admin_status: dict | None = None, notice: str | None = None,
-               unowned: list[Unowned] | None = None) -> dict:
+               unowned: list[Unowned] | None = None, team: list[TeamView] | None = None) -> dict:
     blocks = [header("Your top 5"),
               context(f"Live scores · {now:%a %d %b, %H:%M} ({now.tzinfo}) · updated whenever a task changes"),
               {"type": "actions", "block_id": "home_tools", "elements": [
@@ -33,6 +34,8 @@ def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
     if admin_status is not None:
         blocks += build_admin_status(admin_status)
         blocks += build_unowned(unowned or [], admin_status.get("unowned", 0), now)
+    if team:
+        blocks += build_team_home(team, now, VIEW_BLOCKS_MAX - len(blocks))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
 
 

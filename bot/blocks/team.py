@@ -7,7 +7,7 @@ from datetime import datetime
 
 from scoring.ranking import RankedTask
 
-from .common import MESSAGE_BLOCKS_MAX, context, esc, link, section
+from .common import MESSAGE_BLOCKS_MAX, context, divider, esc, link, section
 from .top5 import due_text
 
 PER_PERSON = 3
@@ -16,8 +16,9 @@ PER_PERSON = 3
 @dataclass(frozen=True)
 class Member:
     user_id: str
-    top: list[RankedTask]  # their highest-scoring open tasks, at most PER_PERSON
+    top: list[RankedTask]  # their highest-scoring open tasks, at most `asked`
     open_tasks: int  # all of their open tasks (snoozed ones too)
+    asked: int = PER_PERSON
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,25 @@ def build_team(teams: list[TeamView], now: datetime) -> list[dict]:
     return blocks
 
 
+def build_team_home(teams: list[TeamView], now: datetime, room: int) -> list[dict]:
+    """A lead's Home: each person on their teams with their #1 task, in at most `room` blocks."""
+    people = list({m.user_id: m for t in teams for m in t.members}.values())  # someone in two of their teams: once
+    if not people or room < 3:
+        return []
+    blocks = [divider(), section("*Your team* · each person's most valuable open task · `/top5 team` for "
+                                 "their top 3")]
+    shown = people[:room - 3]
+    blocks += [section(member_text(m, now)) for m in shown]
+    if len(people) > len(shown):
+        blocks.append(context(f"…and {len(people) - len(shown)} more: `/top5 team` lists everyone."))
+    return blocks
+
+
 def member_text(member: Member, now: datetime) -> str:
     head = f"*<@{member.user_id}>*"
     if not member.open_tasks:
         return f"{head} · no open tasks"
-    snoozed = member.open_tasks - len(member.top) if len(member.top) < PER_PERSON else 0
+    snoozed = member.open_tasks - len(member.top) if len(member.top) < member.asked else 0
     count = f"{member.open_tasks} open task{'' if member.open_tasks == 1 else 's'}"
     if not member.top:
         return f"{head} · {count}, all snoozed"
