@@ -1,16 +1,18 @@
 """A person's Slack account changed (`user_change`): what Headwork knows of them is brought up to
 date at once, and when the account was deactivated their open tasks lose their owner.
 
-- **A new time zone** (someone travelling) counts from the event on: a snoozed task comes back
-  at 09:00 there and the digest arrives at its hour there, without waiting a day for the cache.
+- **A new time zone** (someone travelling) counts from the event on: a task snoozed from then on
+  comes back at 09:00 there and the digest arrives at its hour there, without waiting a day for
+  the cache.
 - **A deactivated account** can do no task: each of its open tasks goes to the admins as unowned,
   exactly as *Not mine* does (an import never hands it back by email), and the admins and the
   person's team managers hear once what was theirs, the most valuable first. An admin gives a
-  Slack task to someone from *Tasks nobody owns* on App Home (`bot.unowned`); a task from Asana,
-  Jira or Linear gets its new owner in its tool.
+  Slack task to someone from *Tasks nobody owns* on App Home (`screens.unowned_items`,
+  `tasks_service.give_unowned`); a task from Asana, Jira or Linear gets its new owner in its tool.
 
-Slack sends `user_change` for every profile edit (a status emoji, a title), so this does one
-upsert of the person and, only for a deactivation, one more statement.
+Slack sends `user_change` for every profile edit (a status emoji, a title), so an edit costs one
+upsert of the person; only a deactivation reads and writes that person's tasks (through the
+`scores_rank` index).
 """
 
 from __future__ import annotations
