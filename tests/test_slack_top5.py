@@ -305,7 +305,7 @@ def test_a_leads_home_shows_what_each_person_on_the_team_is_on(slack, model):
     people = [b["text"]["text"] for b in blocks[start + 1:] if b["type"] == "section"]
     assert [re.match(r"\*<@(\w+)>\*", t).group(1) for t in people] == [TOM, "U0DEMOCS3"]
     [best] = top_for(slack.store, model, TOM, 1, slack.clock())
-    assert people[0].splitlines()[1].startswith(f"1. ") and best.task.title in people[0]
+    assert people[0].splitlines()[1].startswith("1. ") and best.task.title in people[0]
     assert len(people[0].splitlines()) == 2  # their #1 only; `/top5 team` has the top 3
     slack.open_home(TOM)  # not a lead: no such section
     assert not any(b["type"] == "section" and b["text"]["text"].startswith("*Your team*")
