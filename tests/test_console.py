@@ -127,4 +127,7 @@ def test_an_admin_gives_a_task_nobody_owns_from_home(tmp_path, capsys, monkeypat
     out = console(script.format(menu=menu), tmp_path, capsys, monkeypatch)
     assert "Gave Approve Brightline onboarding plan to @Mei Chen. They are told by DM." in out
     assert "Tasks nobody owns (1)" in out.split(f"hanna> {menu} @mei", 1)[1]
+    became_mei = out.split("You are now Mei Chen", 1)[1].split("mei> /top5", 1)[0]
+    assert "(1 DM from Headwork came while you were someone else:)" in became_mei  # what she missed, once
+    assert "@Hanna Vogel gave you a task: Approve Brightline onboarding plan" in " ".join(became_mei.split())
     assert "1. Approve Brightline onboarding plan" in out.split("mei> /top5", 1)[1]

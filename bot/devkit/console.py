@@ -25,7 +25,7 @@ HELP = """Commands:
   N @name                    pick a person in menu N (Give to… on an admin's Home)
   submit | cancel            send or close the open form
   react [@name]              react with the workslop emoji to AI output a colleague posted in #general
-  as NAME                    become another sample person (first name or id)
+  as NAME                    become another sample person (first name or id): DMs they got meanwhile show
   people                     who is in the sample organisation
   advance 1d | 3h            move the clock: agendas post when their time comes, the hourly rescore
                              runs, snoozed tasks come back
@@ -46,6 +46,7 @@ class Console:
         self.on_home = False
         self.modal: dict | None = None
         self.form: dict[str, dict] = {}
+        self.unread: dict[str, list] = {}  # DMs Headwork sent to the others, until you become them
         self.seen_calls = len(self.h.fake.calls())
         self.seen_responses = len(self.h.fake.responses())
         self.turn = 0
@@ -121,6 +122,16 @@ class Console:
             return
         self.user, self.screen, self.modal, self.on_home, self.posted = p.id, None, None, False, None
         self.out(f"You are now {p.name} ({p.title}, {p.tz}).")
+        waiting = self.unread.pop(p.id, [])
+        if waiting:
+            self.out(f"({len(waiting)} DM{'' if len(waiting) == 1 else 's'} from Headwork came while you were "
+                     "someone else:)")
+        for call in waiting:
+            blocks = call.json_arg("blocks") or [{"type": "section", "text": {"type": "mrkdwn",
+                                                                              "text": call.args.get("text", "")}}]
+            self.show(blocks, "— a DM from Headwork —")
+            self.posted = (call.response.get("channel") or call.args["channel"],
+                           {"type": "message", "ts": call.response.get("ts"), "blocks": blocks})
 
     def react(self, who: str) -> None:
         """The workslop emoji on a message someone else posted in the console's channel: Headwork
@@ -293,6 +304,8 @@ class Console:
                 self.show(blocks, title)
                 ts = call.args.get("ts") or call.response.get("ts")
                 self.posted = (call.response.get("channel") or channel, {"type": "message", "ts": ts, "blocks": blocks})
+            elif call.method == "chat.postMessage" and (someone := self.dm_of(call.args.get("channel"))):
+                self.unread.setdefault(someone, []).append(call)  # shown when you become them
             elif call.method == "files.completeUploadExternal" and self.in_my_dm(call.args.get("channel_id")):
                 for item in call.json_arg("files") or []:
                     self.out(f"(and a picture in the DM: {item.get('title') or 'a file'})")
@@ -300,6 +313,13 @@ class Console:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
                 self.show(published[-1].json_arg("view")["blocks"], "Headwork · Home")
+
+    def dm_of(self, channel: str | None) -> str | None:
+        """The sample person whose DM with Headwork this channel is (their id, or D + it), or None."""
+        if not channel:
+            return None
+        person = channel[1:] if channel.startswith("D") and channel[1:] in self.names else channel
+        return person if any(p.id == person for p in self.people) else None
 
     def in_my_dm(self, channel: str | None) -> bool:
         """Whether Headwork sent this to the person you are (to their id, or their DM channel)."""
