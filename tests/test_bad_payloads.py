@@ -26,7 +26,8 @@ JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
                        max_leaves=8)
 ACTION_IDS = st.sampled_from([ids.ACTION_DONE, ids.ACTION_SNOOZE, ids.ACTION_NOT_MINE, ids.ACTION_WHY,
-                              ids.ACTION_EDIT, ids.ACTION_ADD_TASK, ids.ACTION_REFRESH, ids.ACTION_SHOW_MORE]) | TEXT
+                              ids.ACTION_EDIT, ids.ACTION_ADD_TASK, ids.ACTION_REFRESH, ids.ACTION_SHOW_MORE,
+                              ids.ACTION_GIVE_TASK]) | TEXT
 CALLBACKS = st.sampled_from([ids.VIEW_WHY, ids.VIEW_SNOOZE_DATE, ids.VIEW_TASK_EDIT, ids.VIEW_MAKE_TASK,
                              ids.SHORTCUT_MAKE_TASK]) | TEXT
 
@@ -74,13 +75,14 @@ def test_slash_commands(endpoint, command, text, user, extra):
 
 @FAST
 @given(user=IDS, action_id=ACTION_IDS, value=TEXT | st.sampled_from(["1", "tomorrow:1", "pick_date:3", "U0DEMOCS2:5"]),
-       block_id=TEXT | st.sampled_from(["top5:U0DEMOCS2:5:1", "home:1", "top5:x:y"]), junk=JSONISH,
+       block_id=TEXT | st.sampled_from(["top5:U0DEMOCS2:5:1", "home:1", "top5:x:y", "unowned_1", "unowned_x"]),
+       junk=JSONISH,
        in_view=st.booleans())
 def test_block_actions(endpoint, user, action_id, value, block_id, junk, in_view):
     url, _ = endpoint
     payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T0HEADWORK"},
                "actions": [{"action_id": action_id, "block_id": block_id, "value": value,
-                            "selected_option": {"value": value}, "type": "button"}],
+                            "selected_option": {"value": value}, "selected_user": junk, "type": "button"}],
                "trigger_id": "1.2.3", "junk": junk}
     if in_view:
         payload["view"] = {"type": "home", "id": "V1"}
@@ -113,6 +115,19 @@ def test_events(endpoint, kind, user, fields, event_id):
             "event": {"type": kind, "user": user, **fields}}
     assert post(url, json.dumps(body), "application/json").status < 500
     slack.deps.outbox.pause("fuzzing: nothing should go out")  # keep the loopback quiet
+
+
+@FAST
+@given(user=JSONISH | st.fixed_dictionaries({"id": IDS}, optional={
+           "deleted": JSONISH, "is_bot": JSONISH, "tz": JSONISH, "real_name": JSONISH, "name": JSONISH,
+           "profile": JSONISH}),
+       event_id=st.text(min_size=1, max_size=20))
+def test_user_change_events(endpoint, user, event_id):
+    url, slack = endpoint
+    body = {"type": "event_callback", "team_id": "T0HEADWORK", "api_app_id": "AHEADWORK", "event_id": event_id,
+            "event": {"type": "user_change", "user": user}}
+    assert post(url, json.dumps(body), "application/json").status < 500
+    slack.deps.outbox.pause("fuzzing: nothing should go out")
 
 
 @FAST
