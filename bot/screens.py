@@ -15,7 +15,7 @@ from .blocks.home import build_home
 from .blocks.team import PER_PERSON, Member, TeamView, build_team
 from .blocks.team import fallback_text as team_text
 from .blocks.top5 import build_top5, fallback_text, parse_where
-from .blocks.unowned import HOME_MAX, Unowned, source_label
+from .blocks.unowned import HOME_MAX, Unowned, UnownedList, source_label
 from .blocks.why import build_why_modal
 from .deps import Deps
 
@@ -111,15 +111,27 @@ def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None
     ranked = top_for(deps.store, deps.model, user_id, 10, now)
     led = [t for t in deps.settings.org.teams if t.manager == user_id]  # a lead's Home: what each report is on
     team = team_views(deps, user_id, led, 1, now) if led else None
-    if not deps.is_admin(user_id):
-        return build_home(ranked[:5], ranked[5:], now, None, notice, team=team)
-    status = admin_status(deps, now)
-    return build_home(ranked[:5], ranked[5:], now, status, notice, unowned=unowned_items(deps, now), team=team)
+    if deps.is_admin(user_id):
+        status = admin_status(deps, now)
+        unowned = UnownedList(unowned_items(deps, now), status["unowned"])
+        return build_home(ranked[:5], ranked[5:], now, status, notice, unowned=unowned, team=team)
+    unowned = None
+    if led:  # what their own people handed back or left behind, to give out again
+        people = team_members_of(deps, user_id)
+        unowned = UnownedList(unowned_items(deps, now, taken_from=people), deps.store.unowned_count_from(people),
+                              "Tasks your team left", admin=False)
+    return build_home(ranked[:5], ranked[5:], now, None, notice, unowned=unowned, team=team)
 
 
-def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX) -> list[Unowned]:
-    """The most valuable open tasks nobody owns, each with why it has no owner (an admin's view)."""
-    entries = top_unowned(deps.store, deps.model, n, now)
+def team_members_of(deps: Deps, lead: str) -> list[str]:
+    """Everyone on the teams `lead` manages, but the lead."""
+    return list(dict.fromkeys(m for t in deps.settings.org.teams if t.manager == lead for m in t.members if m != lead))
+
+
+def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX, taken_from: list[str] | None = None) -> list[Unowned]:
+    """The most valuable open tasks nobody owns (`taken_from`: those these people handed back or left
+    behind), each with why it has no owner."""
+    entries = top_unowned(deps.store, deps.model, n, now, taken_from)
     taken_from = deps.store.disowned_by_many([e.task.id for e in entries])
     return [Unowned(e, unowned_reason(deps, e.task, taken_from.get(e.task.id)), e.task.source == "slack")
             for e in entries]

@@ -165,12 +165,16 @@ def message_permalink(team_domain: str | None, channel: str, ts: str) -> str:
 
 
 def give_unowned(deps: Deps, task_id: int, owner: str, giver: str, now: datetime) -> tuple[Task | None, str]:
-    """An admin gives a task nobody owns to someone (before the ack: the store only). Returns the
-    task given (None when it was not) and what to tell the admin; `hand_over` follows."""
+    """An admin, or the manager of the person it was taken from, gives a task nobody owns to someone
+    (before the ack: the store only). Returns the task given (None when it was not) and what to
+    tell the giver; `hand_over` follows."""
     task = deps.store.get_task(task_id)
     if task is None or not task.is_open:
         return None, "That task is closed or gone: there is nothing to give."
     title = esc(task.title[:200])
+    taken_from = deps.store.disowned_by_many([task_id]).get(task_id)
+    if not (deps.is_admin(giver) or (taken_from is not None and deps.settings.org.manages(giver, taken_from))):
+        return None, "Only an admin, or the manager of whoever handed it back or left it, gives out this task."
     if task.assignee_id is not None:
         return None, f"*{title}* has an owner already: <@{task.assignee_id}>."
     if not owner_editable(task):

@@ -35,9 +35,11 @@ def top_for(store: TaskStore, model: ValueModel, assignee_id: str, n: int, now: 
     return _explained(store, model, store.top_tasks(assignee_id, n, now), now)
 
 
-def top_unowned(store: TaskStore, model: ValueModel, n: int, now: datetime) -> list[RankedTask]:
-    """The n highest-scoring open tasks nobody owns, explained at `now`."""
-    return _explained(store, model, store.top_unowned(n, now), now)
+def top_unowned(store: TaskStore, model: ValueModel, n: int, now: datetime,
+                taken_from: list[str] | None = None) -> list[RankedTask]:
+    """The n highest-scoring open tasks nobody owns (with `taken_from`: that these people handed
+    back or left behind), explained at `now`."""
+    return _explained(store, model, store.top_unowned(n, now, taken_from), now)
 
 
 def _explained(store: TaskStore, model: ValueModel, ranked: list, now: datetime) -> list[RankedTask]:

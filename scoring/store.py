@@ -885,14 +885,22 @@ class TaskStore:
             self.conn.execute("UPDATE tasks SET assignee_id = NULL, disowned_by = ? WHERE id = ?", (user_id, task_id))
             self.conn.execute("UPDATE scores SET assignee_id = NULL WHERE task_id = ?", (task_id,))
 
-    def top_unowned(self, limit: int, now: datetime) -> list[Ranked]:
-        """The highest-scoring open, unsnoozed tasks nobody owns (the same index walk as a person's)."""
+    def top_unowned(self, limit: int, now: datetime, taken_from: Sequence[str] | None = None) -> list[Ranked]:
+        """The highest-scoring open, unsnoozed tasks nobody owns (the same index walk as a person's);
+        with `taken_from`, only those these people handed back or left behind."""
+        who, args = _taken_from(taken_from)
         rows = self.conn.execute(
             f"SELECT s.total, s.judged_by, {_RANKED_TASK_COLUMNS} "
             "FROM scores s JOIN tasks t ON t.id = s.task_id "
             "WHERE s.assignee_id IS NULL AND s.active = 1 AND (s.snoozed_until_ts IS NULL OR s.snoozed_until_ts <= ?) "
-            "ORDER BY s.total DESC, s.task_id LIMIT ?", (now.timestamp(), limit)).fetchall()
+            f"{who} ORDER BY s.total DESC, s.task_id LIMIT ?", (now.timestamp(), *args, limit)).fetchall()
         return [Ranked(_task_from_row(r[2:]), r[0], r[1]) for r in rows]
+
+    def unowned_count_from(self, taken_from: Sequence[str]) -> int:
+        """Open tasks nobody owns that these people handed back or left behind."""
+        who, args = _taken_from(taken_from)
+        return self.conn.execute("SELECT count(*) FROM scores s JOIN tasks t ON t.id = s.task_id "
+                                 f"WHERE s.assignee_id IS NULL AND s.active = 1 {who}", args).fetchone()[0]
 
     def disowned_by_many(self, task_ids: Sequence[int]) -> dict[int, str]:
         """{task_id: who it was taken from} for those of these tasks that lost an owner here."""
@@ -1267,6 +1275,14 @@ def _insert_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[tuple], per:
                 _MULTI_SQL.clear()
             statement = _MULTI_SQL[(sql, len(chunk))] = head + "VALUES " + ",".join([marks] * len(chunk))
         conn.execute(statement, [value for row in chunk for value in row])
+
+
+def _taken_from(people: Sequence[str] | None) -> tuple[str, tuple]:
+    """The SQL condition (and its values) for tasks taken from these people; none for None."""
+    if people is None:
+        return "", ()
+    people = tuple(people)[:900] or ("",)  # SQLite's limit on bound values; a team is far smaller
+    return f"AND t.disowned_by IN ({','.join('?' * len(people))})", people
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

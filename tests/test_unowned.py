@@ -19,7 +19,7 @@ def unowned_section(home: dict) -> list[dict]:
     """The blocks of the *Tasks nobody owns* part of a Home tab ([] when it has none)."""
     blocks = home["blocks"]
     starts = [i for i, b in enumerate(blocks) if b["type"] == "section"
-              and b["text"]["text"].startswith("*Tasks nobody owns*")]
+              and b["text"]["text"].startswith(("*Tasks nobody owns*", "*Tasks your team left*"))]
     return blocks[starts[0]:] if starts else []
 
 
@@ -72,8 +72,8 @@ def test_a_handed_back_task_is_on_the_admins_home_with_who_gave_it_back(slack):
     assert "Draft the SSO FAQ for Kestrel" in text and " pts" in text
     assert reason == "handed back by Tom Okafor (Not mine)"
     assert menu["type"] == "users_select" and menu["placeholder"]["text"] == "Give to…"
-    slack.open_home(PRIYA)  # a manager, not an admin: no such list
-    assert unowned_section(slack.home_of(PRIYA)) == []
+    slack.open_home(MEI)  # neither an admin nor a lead: no such list
+    assert unowned_section(slack.home_of(MEI)) == []
 
 
 def test_an_admin_gives_it_to_someone_who_is_told_and_finds_it_in_their_list(slack):
@@ -91,12 +91,31 @@ def test_an_admin_gives_it_to_someone_who_is_told_and_finds_it_in_their_list(sla
     assert "Draft the SSO FAQ for Kestrel" in str(reply.blocks)
 
 
-def test_only_an_admin_can_give_out_a_task_nobody_owns(slack):
+def test_only_an_admin_or_the_leavers_manager_can_give_out_a_task_nobody_owns(slack):
     task_id = slack_task_nobody_owns(slack)
-    give(slack, PRIYA, task_id, PRIYA)  # a forged press: the menu is only on admins' Home
+    give(slack, MEI, task_id, MEI)  # a forged press: Mei is neither an admin nor Tom's manager
     slack.settle()
     assert slack.store.get_task(task_id).assignee_id is None
-    assert notice_on_home(slack, PRIYA) == "Only an admin gives out tasks nobody owns."
+    assert notice_on_home(slack, MEI) == ("Only an admin, or the manager of whoever handed it back or left it, "
+                                          "gives out this task.")
+
+
+def test_a_manager_gives_out_what_their_team_left_from_their_own_home(slack):
+    task_id = slack_task_nobody_owns(slack)  # Tom, on Priya's team, hands it back
+    slack.open_home(PRIYA)
+    home = slack.home_of(PRIYA)
+    section = unowned_section(home)
+    assert section[0]["text"]["text"] == "*Tasks your team left* (1)"
+    text, reason, menu = listed(home)[task_id]
+    assert reason == "handed back by Tom Okafor (Not mine)" and menu["type"] == "users_select"
+    assert not [b for b in section if b["type"] == "actions"]  # closing one is an admin's call
+    assert "Translate help centre into German" not in str(section)  # the demo's other unowned task: not theirs
+    give(slack, PRIYA, task_id, LUCIA)
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id == LUCIA
+    assert notice_on_home(slack, PRIYA) == f"Gave *Draft the SSO FAQ for Kestrel* to <@{LUCIA}>. They are told by DM."
+    slack.open_home("U0DEMOENG")  # Engineering's lead: nothing of theirs was left
+    assert unowned_section(slack.home_of("U0DEMOENG")) == []
 
 
 def test_a_task_with_an_owner_again_is_not_given_twice(slack):

@@ -10,12 +10,12 @@ from .. import ids
 from .common import VIEW_BLOCKS_MAX, button, context, divider, esc, header, link, section
 from .top5 import empty_state, task_card
 from .team import TeamView, build_team_home
-from .unowned import Unowned, build_unowned
+from .unowned import UnownedList, build_unowned
 
 
 def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
                admin_status: dict | None = None, notice: str | None = None,
-               unowned: list[Unowned] | None = None, team: list[TeamView] | None = None) -> dict:
+               unowned: UnownedList | None = None, team: list[TeamView] | None = None) -> dict:
     blocks = [header("Your top 5"),
               context(f"Live scores · {now:%a %d %b, %H:%M} ({now.tzinfo}) · updated whenever a task changes"),
               {"type": "actions", "block_id": "home_tools", "elements": [
@@ -33,7 +33,8 @@ def build_home(top: list[RankedTask], next_up: list[RankedTask], now: datetime,
         blocks.append(section("*What comes next*\n" + "\n".join(lines)))
     if admin_status is not None:
         blocks += build_admin_status(admin_status)
-        blocks += build_unowned(unowned or [], admin_status.get("unowned", 0), now)
+    if unowned is not None:
+        blocks += build_unowned(unowned, now)
     if team:
         blocks += build_team_home(team, now, VIEW_BLOCKS_MAX - len(blocks))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}

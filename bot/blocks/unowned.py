@@ -42,13 +42,25 @@ class Unowned:
     assignable: bool  # a Slack task; one from Asana, Jira or Linear gets its owner there
 
 
-def build_unowned(items: list[Unowned], count: int, now: datetime) -> list[dict]:
+@dataclass(frozen=True)
+class UnownedList:
+    """What one person's Home lists of the tasks nobody owns: all of them for an admin; for a team's
+    manager, those their team handed back or left behind."""
+
+    items: list[Unowned]
+    count: int
+    heading: str = "Tasks nobody owns"
+    admin: bool = True  # Done and Why? too (a manager gives tasks out; closing one is an admin's call)
+
+
+def build_unowned(unowned: UnownedList, now: datetime) -> list[dict]:
     """The Home tab's section: the most valuable tasks nobody owns, each with its reason, a *Give to…*
     menu (Slack tasks) or where to assign it (imported ones), and *Done* and *Why?*."""
+    items, count = unowned.items, unowned.count
     if not items:
         return []
     more = f" · the {len(items)} most valuable shown" if count > len(items) else ""
-    blocks = [divider(), section(f"*Tasks nobody owns* ({count}){more}")]
+    blocks = [divider(), section(f"*{esc(unowned.heading)}* ({count}){more}")]
     for item in items:
         t = item.entry.task
         text = (f"*{link(t.url, t.title[:250])}*  ·  {item.entry.score.total:g} pts\n"
@@ -60,8 +72,9 @@ def build_unowned(items: list[Unowned], count: int, now: datetime) -> list[dict]
         blocks.append(section(text, block_id=block_id(t.id), accessory=accessory))
         where = "" if item.assignable else f" · its owner comes from {source_label(t.source)}: assign it there"
         blocks.append(context(esc(item.reason) + where))
-        blocks.append({"type": "actions", "block_id": f"home:unowned:{t.id}", "elements": [
-            button("Done", ids.ACTION_DONE, str(t.id)), button("Why?", ids.ACTION_WHY, str(t.id))]})
+        if unowned.admin:
+            blocks.append({"type": "actions", "block_id": f"home:unowned:{t.id}", "elements": [
+                button("Done", ids.ACTION_DONE, str(t.id)), button("Why?", ids.ACTION_WHY, str(t.id))]})
     return blocks
 
 
@@ -74,7 +87,8 @@ def build_owner_left(name: str, top: list[tuple[Task, float]], count: int, any_i
     lines = [f"• {link(task.url, task.title[:200])} · {total:g} pts" for task, total in top[:MESSAGE_MAX]]
     if count > len(lines):
         lines.append(f"…and {count - len(lines)} more")
-    hint = f"Admins give {them} to someone from *Tasks nobody owns* on Headwork's Home tab."
+    hint = (f"You or an admin can give {them} to someone from *Tasks nobody owns* (a manager: *Tasks your "
+            "team left*) on Headwork's Home tab.")
     if any_imported:
         hint += " A task from Asana, Jira or Linear gets its new owner there."
     blocks = [section(f"*{esc(name)}*'s Slack account was deactivated, so {said}:"), section("\n".join(lines)),

@@ -1,5 +1,6 @@
-"""*Give to…* on a task nobody owns (the admins' App Home): the task is given before the ack, the
-admin's Home redrawn with what happened, and the new owner told (`tasks_service.hand_over`)."""
+"""*Give to…* on a task nobody owns (an admin's App Home, or a manager's for what their team left):
+the task is given before the ack, the giver's Home redrawn with what happened, and the new owner
+told (`tasks_service.hand_over`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ def handle_give_task(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
     user = body["user"]["id"]
     task_id, owner = task_id_of(action.get("block_id")), action.get("selected_user")
-    if not deps.is_admin(user):
-        notice = "Only an admin gives out tasks nobody owns."
-    elif task_id is None or not isinstance(owner, str) or not owner:
+    if task_id is None or not isinstance(owner, str) or not owner:
         notice = STALE
     else:
         now = deps.now_for(user)
