@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from .blocks.unowned import build_owner_left
+from .blocks.unowned import MESSAGE_MAX, build_owner_left
 from .delivery import publish_home
 from .deps import Deps
 from .store_people import PersonRecord
@@ -48,8 +48,8 @@ def release_tasks_of(deps: Deps, person: PersonRecord) -> int:
     if not released:
         return 0
     log.info("a deactivated account's %d open task(s) have no owner now", len(released))
-    tasks = deps.store.get_tasks([task_id for task_id, _, _ in released[:5]])
-    top = [(tasks[task_id], total) for task_id, total, _ in released[:5] if task_id in tasks]
+    tasks = deps.store.get_tasks([task_id for task_id, _, _ in released[:MESSAGE_MAX]])
+    top = [(tasks[task_id], total) for task_id, total, _ in released[:MESSAGE_MAX] if task_id in tasks]
     any_imported = any(source != "slack" for _, _, source in released)
     text, blocks = build_owner_left(person.name or f"<@{person.slack_id}>", top, len(released), any_imported)
     for lead in leads_of(deps, person.slack_id):

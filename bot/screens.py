@@ -73,7 +73,7 @@ def top5_reply(deps: Deps, viewer: str, owner: str, n: int, now: datetime, notic
 def team_reply(deps: Deps, viewer: str, now: datetime) -> dict | None:
     """`/top5 team`: the top tasks of everyone on the teams the viewer manages (an admin who
     manages none: every team in headwork.yml). None when there is no such team."""
-    teams = [t for t in deps.settings.org.teams if t.manager == viewer]
+    teams = deps.settings.org.teams_led_by(viewer)
     if not teams and deps.is_admin(viewer):
         teams = list(deps.settings.org.teams)
     if not teams:
@@ -109,7 +109,7 @@ def admin_status(deps: Deps, now: datetime) -> dict:
 
 def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None) -> dict:
     ranked = top_for(deps.store, deps.model, user_id, 10, now)
-    led = [t for t in deps.settings.org.teams if t.manager == user_id]  # a lead's Home: what each report is on
+    led = deps.settings.org.teams_led_by(user_id)  # a lead's Home: what each report is on
     team = team_views(deps, user_id, led, 1, now) if led else None
     if deps.is_admin(user_id):
         status = admin_status(deps, now)
@@ -125,7 +125,7 @@ def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None
 
 def team_members_of(deps: Deps, lead: str) -> list[str]:
     """Everyone on the teams `lead` manages, but the lead."""
-    return list(dict.fromkeys(m for t in deps.settings.org.teams if t.manager == lead for m in t.members if m != lead))
+    return list(dict.fromkeys(m for t in deps.settings.org.teams_led_by(lead) for m in t.members if m != lead))
 
 
 def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX, taken_from: list[str] | None = None) -> list[Unowned]:

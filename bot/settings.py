@@ -57,7 +57,10 @@ class OrgConfig(_Section):
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_tz(v)))
 
     def manages(self, manager_id: str, user_id: str) -> bool:
-        return any(t.manager == manager_id and user_id in t.members for t in self.teams)
+        return any(user_id in t.members for t in self.teams_led_by(manager_id))
+
+    def teams_led_by(self, manager_id: str) -> list[Team]:
+        return [t for t in self.teams if t.manager == manager_id]
 
 
 class ScoringConfig(_Section):

@@ -214,7 +214,7 @@ class DigestStore(FeatureStore):
 
     def unowned_open(self, limit: int, now: datetime) -> tuple[int, list[OpenTask]]:
         """(how many, the `limit` highest-scoring) open tasks nobody owns: one range of `scores_rank`."""
-        count = self.conn.execute("SELECT count(*) FROM scores WHERE assignee_id IS NULL AND active = 1").fetchone()[0]
+        count = self.store.unowned_open_count()
         rows = self.conn.execute(
             f"SELECT {_OPEN_COLS} FROM scores s JOIN tasks t ON t.id = s.task_id WHERE s.assignee_id IS NULL "
             "AND s.active = 1 AND (s.snoozed_until_ts IS NULL OR s.snoozed_until_ts <= ?) "

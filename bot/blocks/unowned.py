@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scoring.ranking import RankedTask
+from scoring.sources.formats import FORMATS
 from scoring.tasks import Task
 
 from .. import ids
@@ -16,7 +17,8 @@ from .top5 import due_text, why_line
 HOME_MAX = 5  # the Home tab lists this many; the count says how many more there are
 MESSAGE_MAX = 5
 
-_SOURCES = {"asana": "Asana", "jira": "Jira", "linear": "Linear", "csv": "the file it was imported from"}
+# the export formats' own names (a sync shares its format's), but a generic CSV's: it names no tool
+_SOURCES = {fmt.source: fmt.label for fmt in FORMATS.values()} | {"csv": "the file it was imported from"}
 
 
 def source_label(source: str) -> str:
