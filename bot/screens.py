@@ -84,7 +84,7 @@ def team_reply(deps: Deps, viewer: str, now: datetime) -> dict | None:
 
 def team_views(deps: Deps, viewer: str, teams: list, per_person: int, now: datetime) -> list[TeamView]:
     """Each team with each member but the viewer: their top `per_person` tasks and open-task count."""
-    people = list(dict.fromkeys(m for t in teams for m in t.members if m != viewer))
+    people = _members(teams, but=viewer)
     counts = deps.store.open_counts(people)
     tops = {p: top_for(deps.store, deps.model, p, per_person, now) if counts.get(p) else [] for p in people}
     return [TeamView(t.name, [Member(m, tops[m], counts.get(m, 0), per_person) for m in t.members if m != viewer])
@@ -125,15 +125,20 @@ def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None
 
 def team_members_of(deps: Deps, lead: str) -> list[str]:
     """Everyone on the teams `lead` manages, but the lead."""
-    return list(dict.fromkeys(m for t in deps.settings.org.teams_led_by(lead) for m in t.members if m != lead))
+    return _members(deps.settings.org.teams_led_by(lead), but=lead)
+
+
+def _members(teams: list, but: str) -> list[str]:
+    """Everyone on these teams, each once, in order, but `but`."""
+    return list(dict.fromkeys(m for t in teams for m in t.members if m != but))
 
 
 def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX, taken_from: list[str] | None = None) -> list[Unowned]:
     """The most valuable open tasks nobody owns (`taken_from`: those these people handed back or left
     behind), each with why it has no owner."""
     entries = top_unowned(deps.store, deps.model, n, now, taken_from)
-    taken_from = deps.store.disowned_by_many([e.task.id for e in entries])
-    return [Unowned(e, unowned_reason(deps, e.task, taken_from.get(e.task.id)), e.task.source == "slack")
+    given_back = deps.store.disowned_by_many([e.task.id for e in entries])
+    return [Unowned(e, unowned_reason(deps, e.task, given_back.get(e.task.id)), e.task.source == "slack")
             for e in entries]
 
 

@@ -127,11 +127,7 @@ class Console:
             self.out(f"({len(waiting)} DM{'' if len(waiting) == 1 else 's'} from Headwork came while you were "
                      "someone else:)")
         for call in waiting:
-            blocks = call.json_arg("blocks") or [{"type": "section", "text": {"type": "mrkdwn",
-                                                                              "text": call.args.get("text", "")}}]
-            self.show(blocks, "— a DM from Headwork —")
-            self.posted = (call.response.get("channel") or call.args["channel"],
-                           {"type": "message", "ts": call.response.get("ts"), "blocks": blocks})
+            self.show_message(call, "— a DM from Headwork —")
 
     def react(self, who: str) -> None:
         """The workslop emoji on a message someone else posted in the console's channel: Headwork
@@ -293,17 +289,13 @@ class Console:
                 # shown as the screen: its buttons (an agenda's Discussed, a workslop prompt's answers)
                 # are pressed on the message itself
                 channel = call.args["channel"]
-                blocks = call.json_arg("blocks") or [{"type": "section", "text": {"type": "mrkdwn",
-                                                                                  "text": call.args.get("text", "")}}]
                 new = call.method == "chat.postMessage"
                 if channel in self.channels:
                     title = f"#{self.channels[channel]} · {'posted in' if new else 'updated in'} the channel, " \
                             "for everyone there"
                 else:
                     title = "— a DM from Headwork —" if new else "— the DM, updated —"
-                self.show(blocks, title)
-                ts = call.args.get("ts") or call.response.get("ts")
-                self.posted = (call.response.get("channel") or channel, {"type": "message", "ts": ts, "blocks": blocks})
+                self.show_message(call, title)
             elif call.method == "chat.postMessage" and (someone := self.dm_of(call.args.get("channel"))):
                 self.unread.setdefault(someone, []).append(call)  # shown when you become them
             elif call.method == "files.completeUploadExternal" and self.in_my_dm(call.args.get("channel_id")):
@@ -313,6 +305,14 @@ class Console:
             published = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == self.user]
             if published:
                 self.show(published[-1].json_arg("view")["blocks"], "Headwork · Home")
+
+    def show_message(self, call, title: str) -> None:
+        """A message Headwork posted or updated, as the screen: its buttons are pressed on it."""
+        blocks = call.json_arg("blocks") or [{"type": "section", "text": {"type": "mrkdwn",
+                                                                          "text": call.args.get("text", "")}}]
+        self.show(blocks, title)
+        ts = call.args.get("ts") or call.response.get("ts")
+        self.posted = (call.response.get("channel") or call.args["channel"], {"type": "message", "ts": ts, "blocks": blocks})
 
     def dm_of(self, channel: str | None) -> str | None:
         """The sample person whose DM with Headwork this channel is (their id, or D + it), or None."""
