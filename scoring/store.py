@@ -1115,50 +1115,16 @@ class TaskStore:
                     with _pragma(conn, "busy_timeout", 0):
                         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # busy (a reader): left as it is
 
-    @contextmanager
-    def import_preview(self) -> Iterator[Callable[[Sequence], list[tuple[str, bool]]]]:
-        """For a dry run of a whole import: `preview(entries)` per batch, in file order, says what
-        `upsert_tasks_bulk` would for each entry, as if the batches before had been written --
-        (outcome, repeat) each, `repeat` when an earlier row of the file would have created the
-        entry's task (what the import names as a repeated id). The rows previewed so far are kept
-        in a TEMP table of this connection (on disk, not in memory: a dry run of any size stays
-        flat), which nothing else sees and which is dropped at the end; the database is not written."""
-        conn = self.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_preview (source TEXT NOT NULL, external_id TEXT NOT NULL, "
-                     "record_hash TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY (source, external_id)) "
-                     "WITHOUT ROWID")
-        conn.execute("DELETE FROM temp.import_preview")
-
-        def preview(entries: Sequence) -> list[tuple[str, bool]]:
-            earlier = _rows_by_key(conn, "temp.import_preview", "record_hash, created", entries)
-            stored = self._record_hashes(entries)
-            out = []
-            for entry in entries:
-                key = (entry.source, entry.external_id)
-                before = earlier.get(key)
-                if before is not None:  # an earlier row of the file: its values would be stored by now
-                    outcome = "unchanged" if before[0] == entry.record_hash else "updated"
-                    out.append((outcome, bool(before[1])))
-                    earlier[key] = (entry.record_hash, before[1])
-                    continue
-                old = stored.get(key)
-                outcome = "created" if old is None else "unchanged" if old[1] == entry.record_hash else "updated"
-                out.append((outcome, False))
-                earlier[key] = (entry.record_hash, int(outcome == "created"))
-            conn.execute("BEGIN")  # deferred, and only the temp table written: no lock on the database
-            try:
-                conn.executemany("INSERT OR REPLACE INTO temp.import_preview (source, external_id, record_hash, "
-                                 "created) VALUES (?, ?, ?, ?)", [(*key, *value) for key, value in earlier.items()])
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return out
-
-        try:
-            yield preview
-        finally:
-            conn.execute("DROP TABLE IF EXISTS temp.import_preview")
+    def import_outcomes(self, entries: Sequence) -> list[str]:
+        """For a dry run: what `upsert_tasks_bulk` would say of each entry -- "created", "updated" or
+        "unchanged" -- read-only. The import hands it each id once (a file's last row with it:
+        `scoring.sources.repeats`), so the batches before, not written, change nothing here."""
+        stored = self._record_hashes(entries)
+        out = []
+        for entry in entries:
+            old = stored.get((entry.source, entry.external_id))
+            out.append("created" if old is None else "unchanged" if old[1] == entry.record_hash else "updated")
+        return out
 
     def closed_by_a_person(self, source: str, external_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
         """{external_id: (status, completed_at)} for those of these tasks a person closed in Headwork

@@ -353,7 +353,8 @@ def test_generic_columns(store, model, tmp_path):
 
 
 @pytest.mark.parametrize("workers", [0, 2])
-def test_an_id_the_file_repeats_is_one_task_and_the_summary_names_each_repeat(store, model, tmp_path, workers):
+def test_an_id_the_file_repeats_is_one_task_with_its_last_row_and_the_summary_names_each_row_left_out(
+        store, model, tmp_path, workers):
     text = ("title,external_id\n"
             "First,R-1\n"
             "Second,R-2\n"
@@ -368,16 +369,51 @@ def test_an_id_the_file_repeats_is_one_task_and_the_summary_names_each_repeat(st
     # the dry run said exactly what the import did, repeats included
     assert summary_lines(dry, "CSV")[:-1] == [line.replace("Imported", "Would import") for line in
                                               summary_lines(report, "CSV")]
-    assert (report.created, report.updated, report.unchanged, report.repeated) == (3, 1, 1, 2)
-    assert [(r.line, r.external_id, r.changed) for r in report.repeats] == [(4, "R-1", True), (5, "R-2", False)]
+    assert (report.rows, report.created, report.updated, report.unchanged, report.repeated) == (5, 3, 0, 0, 2)
+    assert [(r.line, r.external_id, r.kept_line) for r in report.repeats] == [(2, "R-1", 4), (3, "R-2", 5)]
     lines = summary_lines(report, "CSV")
-    assert "2 rows repeated an id met earlier in this file" in "\n".join(lines)
-    assert "  line 4: id R-1 again, with other values, which replaced the earlier row's" in lines
-    assert "  line 5: id R-2 again, the same row again" in lines
+    assert lines[0].endswith(": 5 rows -- 3 created, 0 updated, 0 unchanged, 0 rejected, 2 replaced by a later row.")
+    assert "2 rows not imported: a later row of this file has the same id" in "\n".join(lines)
+    assert "  line 2: id R-1 again at line 4, the row imported instead" in lines
+    assert "  line 3: id R-2 again at line 5, the row imported instead" in lines
     assert report.unowned == 3  # open tasks with no owner: three, not one per row
+    # the first row of R-1 was never written: the task was judged once, on its last row's text
+    first = _dump(store)
+    assert not store.never_judged([store.find_task("csv", "R-1").id]) and not store.pending_count()
+
+    # importing the file again changes nothing, and says the same about the repeats
+    again = run(store, model, path, "csv", batch=3, workers=workers)
+    assert (again.created, again.updated, again.unchanged, again.repeated) == (0, 0, 3, 2)
+    assert _dump(store) == first
+    assert summary_lines(again, "CSV")[1:] == lines[1:]
+
     # a file that repeats nothing says nothing about it, the first time or the second
     other = write(tmp_path, "o.csv", "title,external_id\nOne,O-1\nTwo,O-2\n")
     assert run(store, model, other, "csv").repeated == 0 and run(store, model, other, "csv").repeated == 0
+
+
+def test_when_an_ids_last_row_is_rejected_the_task_is_left_as_it_was_and_the_summary_says_so(store, model, tmp_path):
+    write(tmp_path, "first.csv", "title,external_id,status\nShip it,R-1,open\n")
+    run(store, model, tmp_path / "first.csv", "csv")
+    text = "title,external_id,status\nShip it now,R-1,open\nOther,R-2,open\nShip it,R-1,parked\n"
+    report = run(store, model, write(tmp_path, "r.csv", text), "csv")
+    assert (report.created, report.updated, report.rejected, report.repeated) == (1, 0, 1, 1)
+    assert store.find_task("csv", "R-1").title == "Ship it"  # neither row of R-1 was imported
+    lines = summary_lines(report, "CSV")
+    assert "  rejected line 4: unknown status 'parked'" in "\n".join(lines)
+    assert "  line 2: id R-1 again at line 4, which was rejected (above): neither was imported" in lines
+
+
+def test_a_file_with_many_ids_and_no_repeat_has_none_named(store, model, tmp_path):
+    """The ids are not kept, only bits of a bitmap: an id that merely shares a bit with another
+    is no repeat (a small bitmap here, so that most do)."""
+    from scoring.sources.repeats import last_lines, replaced_by
+
+    pairs = [(line, f"ID-{line}") for line in range(2, 3002)] + [(3002, "ID-7"), (3003, "ID-2999")]
+    last = last_lines(pairs, bits=1 << 10)
+    assert len(last) > 1000  # most ids shared a bit with one before
+    left_out = [(line, i) for line, i in pairs if replaced_by(last, i, line) is not None]
+    assert left_out == [(7, "ID-7"), (2999, "ID-2999")]  # exactly the two ids met twice, at their first line
 
 
 def test_a_task_another_writer_created_during_the_import_is_no_repeat(store, model, tmp_path):
@@ -390,8 +426,8 @@ def test_a_task_another_writer_created_during_the_import_is_no_repeat(store, mod
             store.upsert_task(Task("Task 5", source="csv", external_id="R-5"), NOW)
 
     report = run(store, model, write(tmp_path, "r.csv", text), "csv", batch=2, on_progress=meanwhile)
-    assert (report.created, report.unchanged, report.updated) == (5, 1, 1)  # R-5 was there by then
-    assert [(r.line, r.external_id) for r in report.repeats] == [(8, "R-1")]  # only the file's own repeat
+    assert (report.created, report.unchanged, report.updated) == (5, 1, 0)  # R-5 was there by then
+    assert [(r.line, r.external_id) for r in report.repeats] == [(2, "R-1")]  # only the file's own repeat
 
 
 def test_an_id_a_spreadsheet_rounded_is_refused_not_merged(store, model, tmp_path):
@@ -573,9 +609,9 @@ def _one_at_a_time(store: TaskStore, model, task, provisional: bool) -> None:
 def test_an_import_stores_judges_and_scores_exactly_as_one_task_at_a_time(model, tmp_path, fmt, name, batch,
                                                                           provisional, workers):
     """Rows inserted together with precomputed ids and judgements, scored from memory, are the
-    rows, bands and scores one task at a time gives -- also for a key met twice in one batch
-    (the same row again, a changed row, a closed task reopened) and sub-second times, and when
-    worker processes prepared the rows."""
+    rows, bands and scores one task at a time gives -- also for a key the file repeats (the same
+    row again, a changed row, a closed task reopened: its last row, one task at a time) and
+    sub-second times, and when worker processes prepared the rows."""
     from scoring.sources.csv_import import open_rows
     from scoring.sources.formats import FORMATS, Columns, Row, RowError
 
@@ -585,7 +621,11 @@ def test_an_import_stores_judges_and_scores_exactly_as_one_task_at_a_time(model,
     single = TaskStore(tmp_path / "single.db")
     source = open_rows(path)
     columns = Columns(source.header)
-    for _, cells in source.rows:
+    rows = list(source.rows)
+    last = {Row(cells, columns).get(FORMATS[fmt].id_column): line for line, cells in rows}
+    for line, cells in rows:
+        if last[Row(cells, columns).get(FORMATS[fmt].id_column)] != line:
+            continue  # an id the file repeats: only its last row is imported
         try:
             task = FORMATS[fmt].convert(Row(cells, columns), BERLIN)
         except RowError:
@@ -704,9 +744,11 @@ def test_worker_processes_give_the_same_database_and_report_as_one_process(model
     reports_many = _two_imports(many, model, tmp_path, workers=2)
     assert reports_many == reports_one
     first, later = reports_one
-    # what the files mean: 66 bad rows; 59 keys met again with a change; 200 new keys, 4 of them bad
-    assert (first["created"], first["updated"], first["rejected"]) == (2935, 59, 66)
-    assert (later["created"], later["updated"], later["unchanged"], later["rejected"]) == (196, 535, 2463, 70)
+    # what the files mean: 66 bad rows; 59 keys met again with a change, each imported once (its last
+    # row: both rows of K-1253 are bad); 200 new keys, 4 of them bad; 420 rows edited
+    assert (first["created"], first["updated"], first["rejected"], first["repeated"]) == (2935, 0, 66, 59)
+    assert (later["created"], later["updated"], later["unchanged"], later["rejected"], later["repeated"]) == \
+        (196, 420, 2515, 70, 63)
     assert first["rejections"][0] == {"line": 9, "reason": "no title (title is empty)"}  # K-0's notes: 2 lines
     assert _dump(many) == _dump(one)
     assert many.find_task("csv", "K-10").status == "done"  # a task done in Slack stays done
@@ -801,7 +843,7 @@ def test_without_worker_processes_the_import_is_done_in_this_process(model, tmp_
     alone = TaskStore(tmp_path / "alone.db")
     with caplog.at_level("WARNING", logger="headwork.import"):
         report = run(alone, model, path, "csv", workers=2)
-    assert (report.created, report.updated, report.interrupted) == (5, 2, None)
+    assert (report.created, report.updated, report.repeated, report.interrupted) == (5, 0, 3, None)
     assert "cannot start worker processes" in caplog.text and "preparing the rows in this process" in caplog.text
     one = TaskStore(tmp_path / "one.db")
     run(one, model, path, "csv", workers=0)

@@ -58,6 +58,24 @@ def test_import_prints_a_summary_and_a_second_run_changes_nothing(env, capsys, f
     assert count(env) == created
 
 
+def test_an_export_that_repeats_an_id_imports_its_last_row_and_a_second_run_changes_nothing(env, capsys, tmp_path):
+    """A Jira export glued onto an older one: every key twice, the newer row last."""
+    header = "Summary,Issue key,Status,Updated\n"
+    older = "Draft the plan,OPS-1,To Do,01/Nov/25 9:00 AM\nPatch the CVE,OPS-2,To Do,01/Nov/25 9:00 AM\n"
+    newer = "Draft the plan,OPS-1,Done,18/Nov/25 9:00 AM\nPatch the CVE now,OPS-2,In Progress,18/Nov/25 9:00 AM\n"
+    path = tmp_path / "jira.csv"
+    path.write_text(header + older + newer)
+    for _ in range(2):
+        assert main(["import", str(path), "--from", "jira"], environ=env) == 0
+    first, second = capsys.readouterr().out.split("Imported ")[1:]
+    assert "4 rows -- 2 created, 0 updated, 0 unchanged, 0 rejected, 2 replaced by a later row." in first
+    assert "4 rows -- 0 created, 0 updated, 2 unchanged, 0 rejected, 2 replaced by a later row." in second
+    assert "  line 2: id OPS-1 again at line 4, the row imported instead" in second
+    with opened(env) as store:
+        assert store.find_task("jira", "OPS-1").status == "done"
+        assert store.find_task("jira", "OPS-2").title == "Patch the CVE now"
+
+
 def test_dry_run_creates_not_even_the_database(env, capsys):
     assert main(["import", str(DATA / "jira_export.csv"), "--from", "jira", "--dry-run"], environ=env) == 0
     out = capsys.readouterr().out

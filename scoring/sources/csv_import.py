@@ -16,9 +16,10 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
   dates day first with dots; dates with slashes in the order given (`dates`), or else in the
   order the start of the file shows (a "21/11/2025" can only be day first), never guessed
   (`scoring.sources.dates`).
-- An id the file repeats is one task, the later row's values kept, and the summary names each
-  repeat by line (a dry run too): two rows meant as different tasks would otherwise merge
-  without a word.
+- An id the file repeats is one task: the file's last row with that id is imported, and an
+  earlier one is not written at all (`repeats`), so importing such a file twice changes
+  nothing either. The summary names each row replaced that way, by line (a dry run too): two
+  rows meant as different tasks would otherwise merge without a word.
 - `dry_run=True` reads and checks everything and says what would change, writing nothing.
 - Owners: tasks keep the assignee's email. Emails already matched to a Slack user get that
   owner at once; the others stay unowned and are listed, for the Slack app to look up.
@@ -26,7 +27,7 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 
 from __future__ import annotations
 
-import bisect
+import contextlib
 import csv
 import io
 import sys
@@ -40,9 +41,10 @@ from zoneinfo import ZoneInfo
 from ..model import ValueModel
 from ..store import TaskStore
 from .dates import SLASH_ORDERS, slash_order_of
-from .formats import FORMATS, ExportFormat, guess_format
+from .formats import FORMATS, Columns, ExportFormat, Row, guess_format
 from .ingest import ingest_prepared, keep_closed_by_people
 from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
+from .repeats import last_lines, replaced_by
 
 BATCH = 2000
 LISTED_REJECTIONS = 200  # the first N are kept with their reasons; all are counted
@@ -74,15 +76,17 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Repeat:
-    """A row whose id an earlier row of the same file had: one task, the later row's values kept."""
+    """A row not imported: a later row of the same file has its id, and is the one imported."""
 
     line: int
     external_id: str
-    changed: bool  # its values differ from the earlier row's (which it replaced)
+    kept_line: int  # the id's last row in the file
+    kept_rejected: bool = False  # that row was rejected: the task was left as it was
 
     def __str__(self) -> str:
-        return (f"line {self.line}: id {self.external_id} again, "
-                + ("with other values, which replaced the earlier row's" if self.changed else "the same row again"))
+        then = ("which was rejected (above): neither was imported" if self.kept_rejected
+                else "the row imported instead")
+        return f"line {self.line}: id {self.external_id} again at line {self.kept_line}, {then}"
 
 
 @dataclass
@@ -101,7 +105,7 @@ class ImportReport:
     assigned: int = 0  # tasks given to their Slack owner after the import
     stopped: str | None = None  # the CSV itself broke: where and why reading stopped
     interrupted: str | None = None  # not the file's fault (a worker process died): where writing stopped
-    repeated: int = 0  # rows whose task an earlier row of this file created (an id the file repeats)
+    repeated: int = 0  # rows not imported: a later row of the file has the same id (and was)
     repeats: list[Repeat] = field(default_factory=list)
     dates: str | None = None  # how dates with slashes were read (a key of SLASH_ORDERS), None: refused
     dates_from_file: bool = False  # that order was read off the file's own dates, not given
@@ -114,10 +118,15 @@ class ImportReport:
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
-    def repeat(self, line: int, external_id: str, changed: bool) -> None:
+    def repeat(self, line: int, external_id: str, kept_line: int) -> None:
         self.repeated += 1
         if len(self.repeats) < LISTED_REJECTIONS:
-            self.repeats.append(Repeat(line, external_id, changed))
+            self.repeats.append(Repeat(line, external_id, kept_line))
+
+    def note_rejected_repeats(self) -> None:
+        """Mark the listed repeats whose kept row was itself rejected (among the listed rejections)."""
+        rejected = {r.line for r in self.rejections}
+        self.repeats = [Repeat(r.line, r.external_id, r.kept_line, r.kept_line in rejected) for r in self.repeats]
 
     def to_dict(self) -> dict:
         return {"file": self.file, "format": self.format, "dry_run": self.dry_run, "rows": self.rows,
@@ -126,7 +135,8 @@ class ImportReport:
                 "unowned": self.unowned, "unmatched_emails": sorted(self.unmatched_emails),
                 "assigned": self.assigned, "stopped": self.stopped, "interrupted": self.interrupted,
                 "repeated": self.repeated,
-                "repeats": [{"line": r.line, "external_id": r.external_id, "changed": r.changed} for r in self.repeats],
+                "repeats": [{"line": r.line, "external_id": r.external_id, "kept_line": r.kept_line,
+                             "kept_rejected": r.kept_rejected} for r in self.repeats],
                 "dates": self.dates, "dates_from_file": self.dates_from_file}
 
 
@@ -269,7 +279,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run, dates=order,
                           dates_from_file=dates is None and order is not None)
     owners = _Owners(store)
-    created = _IdRuns()  # the tasks this import created
+    later: dict[str, int] | None = None  # {id: its last line} for ids the file repeats (and a few others)
 
     # (bytes read, rows) at the end of each chunk handed out and not written yet: the progress bar
     # and the summary count rows when their batch is written, not when read (workers read ahead)
@@ -304,26 +314,22 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     try:
         with (Preparer(RowReader(fmt.convert, header, tz, report.dates), model, now, workers,
                        None if store.path == ":memory:" else store.path) as preparer,
-              store.import_preview() if dry_run else store.bulk_writes() as preview):
+              contextlib.nullcontext() if dry_run else store.bulk_writes()):
             for prepared in preparer.batches(chunks()):
+                if later is None:  # read once the first batches are out: worker processes prepare them meanwhile
+                    later = _last_lines(path, fmt)
                 entries, task_of = prepared.prepared, prepared.task_of
+                if later:
+                    entries = _last_of_each_id(entries, later, report)
                 if entries:
-                    # (outcome, repeat) per entry: a repeat is a task an earlier row of this file created
                     if dry_run:
-                        outcomes = preview(keep_closed_by_people(store, entries, task_of, now))
+                        outcomes = store.import_outcomes(keep_closed_by_people(store, entries, task_of, now))
                     else:
-                        outcomes = []
-                        for task_id, outcome in ingest_prepared(store, entries, task_of, model, now, provisional,
-                                                                keep_closed_here=True):
-                            if outcome == "created":
-                                created.add(task_id)
-                            outcomes.append((outcome, outcome != "created" and task_id in created))
-                    for entry, (outcome, repeat) in zip(entries, outcomes, strict=True):
+                        outcomes = [outcome for _, outcome in ingest_prepared(store, entries, task_of, model, now,
+                                                                              provisional, keep_closed_here=True)]
+                    for entry, outcome in zip(entries, outcomes, strict=True):
                         report.count(outcome)
-                        if repeat:  # its owner was noted with the earlier row
-                            report.repeat(entry.line, entry.external_id, changed=outcome == "updated")
-                        else:
-                            _note_owner(report, owners, entry)
+                        _note_owner(report, owners, entry)
                 for line, reason in prepared.rejected:
                     report.reject(line, reason)
                 done_bytes, rows_in_batch = handed_out.popleft()
@@ -334,6 +340,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
         report.interrupted = f"line {exc.line}: {exc}"
     finally:
         source.close()
+    report.note_rejected_repeats()
     if on_progress is not None:
         on_progress(total, total, report.rows)
     if not dry_run:
@@ -343,30 +350,41 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     return report
 
 
-class _IdRuns:
-    """A set of task ids as runs of consecutive ids: an import creates its tasks with ids one after
-    the other, so this stays a run or a few (one more each time another writer inserts between
-    two of them) however many tasks it creates."""
+def _last_lines(path: Path, fmt: ExportFormat) -> dict[str, int]:
+    """`repeats.last_lines` of the file's ids, read as `fmt.convert` reads them (a second pass
+    over the file, ~5 us a row). A break in the CSV ends it: the import stops there too."""
+    source = open_rows(path)
+    columns = Columns(source.header)
+    positions = columns[fmt.id_column]
 
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+    def ids() -> Iterator[tuple[int, str]]:
+        try:
+            if len(positions) == 1:  # what Row.get reads, without a Row per line
+                i = positions[0]
+                for line, cells in source.rows:
+                    yield line, cells[i].strip() if i < len(cells) else ""
+            else:
+                for line, cells in source.rows:
+                    yield line, Row(cells, columns).get(fmt.id_column)
+        except _Malformed:
+            return
 
-    def add(self, task_id: int) -> None:
-        """A new id (each created task's is its own: never one already here)."""
-        if self.ends and self.ends[-1] + 1 == task_id:
-            self.ends[-1] = task_id
-        elif not self.ends or task_id > self.ends[-1]:
-            self.starts.append(task_id)
-            self.ends.append(task_id)
-        else:  # ids out of order: never from an import's inserts, kept exact anyway
-            i = bisect.bisect_left(self.starts, task_id)
-            self.starts.insert(i, task_id)
-            self.ends.insert(i, task_id)
+    try:
+        return last_lines(ids())
+    finally:
+        source.close()
 
-    def __contains__(self, task_id: int) -> bool:
-        i = bisect.bisect_right(self.starts, task_id) - 1
-        return i >= 0 and task_id <= self.ends[i]
+
+def _last_of_each_id(entries: list[Prepared], later: dict[str, int], report: ImportReport) -> list[Prepared]:
+    """These entries but those a later row of the file replaces (reported as repeats)."""
+    kept = []
+    for entry in entries:
+        kept_line = replaced_by(later, entry.external_id, entry.line)
+        if kept_line is None:
+            kept.append(entry)
+        else:
+            report.repeat(entry.line, entry.external_id, kept_line)
+    return kept
 
 
 def _a(label: str) -> str:
@@ -390,7 +408,8 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
     verb = "Would import" if report.dry_run else "Imported"
     rows = f"{report.rows:,} row{'' if report.rows == 1 else 's'}"
     lines = [f"{verb} {report.file} ({label}): {rows} -- {report.created:,} created, {report.updated:,} updated, "
-             f"{report.unchanged:,} unchanged, {report.rejected:,} rejected."]
+             f"{report.unchanged:,} unchanged, {report.rejected:,} rejected"
+             + (f", {report.repeated:,} replaced by a later row." if report.repeated else ".")]
     if report.interrupted:
         lines.append(f"Interrupted at {report.interrupted}. Nothing from that line on was written; import the "
                      "file again to finish (the rows already imported come back unchanged).")
@@ -405,9 +424,9 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
     if report.rejected > len(report.rejections):
         lines.append(f"  ... and {report.rejected - len(report.rejections):,} more rejected rows")
     if report.repeated:
-        lines.append(f"{report.repeated:,} row{'' if report.repeated == 1 else 's'} repeated an id met earlier in "
-                     "this file: one task each, the later row's values kept. Check the ids if they should be "
-                     "different tasks:")
+        lines.append(f"{report.repeated:,} row{'' if report.repeated == 1 else 's'} not imported: a later row of "
+                     "this file has the same id, and one task takes the last row's values. Check the ids if "
+                     "they should be different tasks:")
         lines.extend(f"  {repeat}" for repeat in report.repeats)
         if report.repeated > len(report.repeats):
             lines.append(f"  ... and {report.repeated - len(report.repeats):,} more")

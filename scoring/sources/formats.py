@@ -111,6 +111,7 @@ class ExportFormat:
     source: str  # Task.source: upserts are keyed by (source, external id)
     required: tuple[str, ...]
     convert: Callable[[Row, ZoneInfo], Task]
+    id_column: str  # the column `convert` reads the task's external id from (`Row.get`)
 
     def missing_columns(self, header: list[str]) -> list[str]:
         present = {header_key(h) for h in header}
@@ -192,8 +193,11 @@ _ASANA_SECTIONS = {"in progress": "in_progress", "doing": "in_progress", "in rev
                    "waiting": "waiting", "on hold": "waiting", "blocked": "blocked"}
 
 
+ASANA_ID = "Task ID"
+
+
 def asana_task(row: Row, tz: ZoneInfo) -> Task:
-    gid = _identifier(row, "Task ID", "task id")
+    gid = _identifier(row, ASANA_ID, "task id")
     title = _required(row, "Name", "title")
     completed = _when(row, "Completed At", tz)
     section = row.get("Section/Column")
@@ -233,8 +237,11 @@ _JIRA_CATEGORIES = {"to do": "open", "new": "open", "in progress": "in_progress"
                     "done": "done", "complete": "done"}
 
 
+JIRA_ID = "Issue key"
+
+
 def jira_task(row: Row, tz: ZoneInfo) -> Task:
-    key = _identifier(row, "Issue key", "issue key")
+    key = _identifier(row, JIRA_ID, "issue key")
     title = _required(row, "Summary", "title")
     raw_status = row.get("Status")
     resolved = _when(row, "Resolved", tz, "jira")
@@ -284,8 +291,11 @@ _LINEAR_STATUSES = {
 }
 
 
+LINEAR_ID = "ID"
+
+
 def linear_task(row: Row, tz: ZoneInfo) -> Task:
-    ident = _identifier(row, "ID", "issue id")
+    ident = _identifier(row, LINEAR_ID, "issue id")
     title = _required(row, "Title", "title")
     raw_status = row.get("Status")
     completed = _when(row, "Completed", tz)
@@ -330,8 +340,11 @@ _GENERIC_STATUSES = {
 }
 
 
+GENERIC_ID = "external_id"
+
+
 def generic_task(row: Row, tz: ZoneInfo) -> Task:
-    external_id = _identifier(row, "external_id", "external id")
+    external_id = _identifier(row, GENERIC_ID, "external id")
     title = _required(row, "title", "title")
     raw_status = row.get("status")
     status = _status(raw_status, _GENERIC_STATUSES) if raw_status else "open"
@@ -360,10 +373,10 @@ def generic_task(row: Row, tz: ZoneInfo) -> Task:
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "asana": ExportFormat("asana", "Asana", "asana", ("Task ID", "Name", "Completed At"), asana_task),
-    "jira": ExportFormat("jira", "Jira", "jira", ("Summary", "Issue key", "Status"), jira_task),
-    "linear": ExportFormat("linear", "Linear", "linear", ("ID", "Title", "Status"), linear_task),
-    "csv": ExportFormat("csv", "generic CSV", "csv", ("title", "external_id"), generic_task),
+    "asana": ExportFormat("asana", "Asana", "asana", (ASANA_ID, "Name", "Completed At"), asana_task, ASANA_ID),
+    "jira": ExportFormat("jira", "Jira", "jira", ("Summary", JIRA_ID, "Status"), jira_task, JIRA_ID),
+    "linear": ExportFormat("linear", "Linear", "linear", (LINEAR_ID, "Title", "Status"), linear_task, LINEAR_ID),
+    "csv": ExportFormat("csv", "generic CSV", "csv", ("title", GENERIC_ID), generic_task, GENERIC_ID),
 }
 
 
