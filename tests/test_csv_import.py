@@ -636,6 +636,27 @@ def test_an_import_stores_judges_and_scores_exactly_as_one_task_at_a_time(model,
     single.close()
 
 
+@pytest.mark.parametrize("provisional", [False, True])
+def test_a_sync_batch_that_meets_a_key_twice_stores_what_one_task_at_a_time_would(model, tmp_path, provisional):
+    """The Asana sync hands `ingest` what a listing gave: a task the listing repeats (paged while
+    it changed) is upserted twice in the batch, in order, as two single upserts would be."""
+    from scoring.sources.ingest import ingest
+    from scoring.tasks import Task
+
+    tasks = [Task("Renewal proposal for Acme", source="asana", external_id="1", tags=("revenue",)),
+             Task("Patch the CVE", source="asana", external_id="2", status="done", completed_at=NOW),
+             Task("Renewal proposal for Acme", source="asana", external_id="1", tags=("revenue",)),  # the same
+             Task("Patch the CVE now", source="asana", external_id="2", tags=("security",)),  # reopened, edited
+             Task("Onboarding kickoff with Meridian Foods", source="asana", external_id="3", tags=("customer",))]
+    bulk = TaskStore(tmp_path / "bulk.db")
+    outcomes = ingest(bulk, tasks, model, NOW, provisional)
+    assert [outcome for _, outcome in outcomes] == ["created", "created", "unchanged", "updated", "created"]
+    single = TaskStore(tmp_path / "single.db")
+    for task in tasks:
+        _one_at_a_time(single, model, task, provisional)
+    assert _dump(bulk) == _dump(single)
+
+
 @pytest.mark.parametrize("fmt", sorted(SAMPLES))
 def test_imported_scores_are_those_of_a_fresh_recompute(store, model, fmt):
     from scoring.rescore import FINGERPRINT_KEY, recompute_all, rescore_all
