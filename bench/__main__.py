@@ -77,6 +77,7 @@ BENCHES = [
         Figure("user_change event (a profile edit) through App.dispatch, p99", ("user_change_dispatch", "p99_ms"), "ms"),
         Figure("a deactivation: the busiest person's open tasks unowned, DMs queued", ("deactivations", 0, "ms"), "ms"),
         Figure("an admin's Home with the tasks nobody owns, p99", ("admin_home_view", "p99_ms"), "ms"),
+        Figure("a reactivation: the same person's tasks theirs again, DMs queued", ("reactivations", 0, "ms"), "ms"),
     ]),
     Bench("categorize", "bench.bench_categorize", lambda n, p: ["--tasks", "10000"], [
         Figure("tasks per Claude call (10k backfill)", ("backfill_tasks_per_call",), "", "≥ 25", higher_is_better=True),

@@ -11,7 +11,9 @@ as Slack sends them:
 - the deactivation of the three people with the most open tasks, one event each: every open task
   of theirs loses its owner and one DM per admin and manager is queued, before the answer;
 - an admin's App Home (`screens.home_view`, which lists the tasks nobody owns) after that, and the
-  store's read of the list alone.
+  store's read of the list alone;
+- the same three accounts reactivated: every task each left behind is theirs again (nobody was
+  given any meanwhile), and one DM per admin and manager is queued, before the answer.
 
 Prints JSON. Nothing here has a target in an issue; the figures say what these cost at scale.
 """
@@ -95,12 +97,22 @@ def run(path: Path, people: int, events: int, rnd: random.Random) -> dict:
             store.top_unowned(5, slack.clock())
             reads.append(clock() - t0)
         listed = sum(1 for b in view["blocks"] if str(b.get("block_id", "")).startswith("unowned_"))
+        returns = []
+        for user_id in busiest:
+            raw, headers = _signed(_user(int(user_id[1:]), "UTC"))
+            t0 = clock()
+            status = slack.app.dispatch(BoltRequest(body=raw, headers=headers)).status
+            ms = round((clock() - t0) * 1e3, 1)
+            back = store.conn.execute("SELECT count(*) FROM scores WHERE assignee_id = ? AND active = 1",
+                                      (user_id,)).fetchone()[0]
+            returns.append({"open_tasks_back": back, "ms": ms, "status": status})
+        slack.background.wait(30)
     unowned = store.unowned_open_count()
     store.close()
     return {"user_change_events": events, "statuses": statuses, "user_change_dispatch": percentiles(samples),
             "deactivations": departures, "owner_left_dms_queued": queued,
             "admin_home_view": percentiles(homes), "store_read_top_unowned": percentiles(reads),
-            "home_lists": listed, "unowned_open_tasks": unowned}
+            "home_lists": listed, "reactivations": returns, "unowned_open_tasks_after": unowned}
 
 
 def main(argv: list[str] | None = None) -> int:

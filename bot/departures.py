@@ -9,6 +9,9 @@ date at once, and when the account was deactivated their open tasks lose their o
   person's team managers hear once what was theirs, the most valuable first. An admin gives a
   Slack task to someone from *Tasks nobody owns* on App Home (`screens.unowned_items`,
   `tasks_service.give_unowned`); a task from Asana, Jira or Linear gets its new owner in its tool.
+- **A reactivated account** (a person back from leave, or an identity provider's sync that
+  deactivated people by mistake for a few minutes) gets back what it left behind and nobody was
+  given meanwhile -- not what it handed back with *Not mine* -- and the same people hear so.
 
 Slack sends `user_change` for every profile edit (a status emoji, a title), so an edit costs one
 upsert of the person; only a deactivation reads and writes that person's tasks (through the
@@ -18,9 +21,9 @@ upsert of the person; only a deactivation reads and writes that person's tasks (
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 
-from .blocks.unowned import MESSAGE_MAX, build_owner_left
+from .blocks.unowned import MESSAGE_MAX, build_owner_back, build_owner_left
 from .delivery import publish_home
 from .deps import Deps
 from .store_people import PersonRecord
@@ -33,31 +36,64 @@ def person_changed(deps: Deps, user: object, now: datetime) -> None:
     if not isinstance(user, dict):
         log.warning("user_change without a user object: ignored")
         return
+    user_id = user.get("id")
+    before = deps.directory.person(user_id) if isinstance(user_id, str) and user_id else None  # the cache only
     person = deps.directory.remember(user, now)
     if person is None:
         log.warning("user_change without a user id: ignored")
         return
     if person.deleted:
-        release_tasks_of(deps, person)
+        release_tasks_of(deps, person, now)
+    elif before is not None and before.deleted:
+        return_tasks_to(deps, person, now)
 
 
-def release_tasks_of(deps: Deps, person: PersonRecord) -> int:
+def release_tasks_of(deps: Deps, person: PersonRecord, now: datetime) -> int:
     """The person's open tasks lose their owner; returns how many. Said once to each admin and
     team manager (a redelivered event finds nothing left to release)."""
     released = deps.store.release_open_tasks_of(person.slack_id)
     if not released:
         return 0
     log.info("a deactivated account's %d open task(s) have no owner now", len(released))
-    tasks = deps.store.get_tasks([task_id for task_id, _, _ in released[:MESSAGE_MAX]])
-    top = [(tasks[task_id], total) for task_id, total, _ in released[:MESSAGE_MAX] if task_id in tasks]
     any_imported = any(source != "slack" for _, _, source in released)
-    text, blocks = build_owner_left(person.name or f"<@{person.slack_id}>", top, len(released), any_imported)
-    for lead in leads_of(deps, person.slack_id):
-        deps.outbox.send(f"owner-left:{person.slack_id}:{released[0][0]}:{lead}", "chat.postMessage",
-                         {"channel": lead, "text": text, "blocks": blocks})
-    for admin in deps.settings.config.org.admins:
-        deps.background.submit(publish_home, deps, admin)
+    text, blocks = build_owner_left(_name(person), _top(deps, released), len(released), any_imported)
+    _tell_leads(deps, person, "owner-left", now, text, blocks)
     return len(released)
+
+
+def return_tasks_to(deps: Deps, person: PersonRecord, now: datetime) -> int:
+    """A reactivated account's tasks that it left behind and nobody was given are its own again;
+    returns how many. Said once to each admin and team manager, as the departure was."""
+    returned = deps.store.return_released_tasks(person.slack_id)
+    if not returned:
+        return 0
+    log.info("a reactivated account has %d open task(s) back", len(returned))
+    text, blocks = build_owner_back(_name(person), _top(deps, returned), len(returned))
+    _tell_leads(deps, person, "owner-back", now, text, blocks, also=person.slack_id)
+    return len(returned)
+
+
+def _name(person: PersonRecord) -> str:
+    return person.name or f"<@{person.slack_id}>"
+
+
+def _top(deps: Deps, tasks: list[tuple[int, float, str]]) -> list[tuple]:
+    """(Task, total) of the first MESSAGE_MAX of these (id, total, source), in their order."""
+    found = deps.store.get_tasks([task_id for task_id, _, _ in tasks[:MESSAGE_MAX]])
+    return [(found[task_id], total) for task_id, total, _ in tasks[:MESSAGE_MAX] if task_id in found]
+
+
+def _tell_leads(deps: Deps, person: PersonRecord, what: str, now: datetime, text: str, blocks: list[dict],
+                also: str | None = None) -> None:
+    """One DM to each admin and team manager of the person, keyed by this moment (a second
+    departure after a return is news again; a redelivered event found nothing to move, so it
+    never gets here); then the admins' Home tabs, and `also`'s, show the change."""
+    at = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    for lead in leads_of(deps, person.slack_id):
+        deps.outbox.send(f"{what}:{person.slack_id}:{at}:{lead}", "chat.postMessage",
+                         {"channel": lead, "text": text, "blocks": blocks})
+    for user in dict.fromkeys([*deps.settings.config.org.admins, *([also] if also else [])]):
+        deps.background.submit(publish_home, deps, user)
 
 
 def leads_of(deps: Deps, user_id: str) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from scoring.ranking import explain, top_for, top_unowned
+from scoring.store import TakenFrom
 
 from .blocks.home import build_home
 from .blocks.team import PER_PERSON, Member, TeamView, build_team
@@ -142,11 +143,11 @@ def unowned_items(deps: Deps, now: datetime, n: int = HOME_MAX, taken_from: list
             for e in entries]
 
 
-def unowned_reason(deps: Deps, task, taken_from: str | None) -> str:
+def unowned_reason(deps: Deps, task, taken_from: TakenFrom | None) -> str:
     if taken_from is not None:
-        person = deps.directory.person(taken_from)
-        name = person.name if person is not None and person.name else taken_from
-        if person is not None and person.deleted:
+        person = deps.directory.person(taken_from.user_id)
+        name = person.name if person is not None and person.name else taken_from.user_id
+        if taken_from.left or (person is not None and person.deleted):  # the second: released before the flag
             return f"was {name}'s: their account is deactivated"
         if person is not None and person.is_bot:
             return f"was given to {name}, an app"

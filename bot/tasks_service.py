@@ -173,7 +173,7 @@ def give_unowned(deps: Deps, task_id: int, owner: str, giver: str, now: datetime
         return None, "That task is closed or gone: there is nothing to give."
     title = esc(task.title[:200])
     taken_from = deps.store.disowned_by_many([task_id]).get(task_id)
-    if not (deps.is_admin(giver) or (taken_from is not None and deps.settings.org.manages(giver, taken_from))):
+    if not (deps.is_admin(giver) or (taken_from is not None and deps.settings.org.manages(giver, taken_from.user_id))):
         return None, "Only an admin, or the manager of whoever handed it back or left it, gives out this task."
     if task.assignee_id is not None:
         return None, f"*{title}* has an owner already: <@{task.assignee_id}>."

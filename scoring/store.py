@@ -184,6 +184,15 @@ def m004_score_terms_apart(db: Database) -> None:
     db.execute("CREATE INDEX scores_rank ON scores (assignee_id, active, total DESC, task_id, snoozed_until_ts)")
 
 
+@migrations()
+def m005_owner_left(db: Database) -> None:
+    # A task whose owner's account was deactivated goes back to them if the account comes back
+    # (an identity provider's sync can deactivate people for minutes); one handed back with
+    # *Not mine* never does. Both set `disowned_by`: this says which it was. Tasks released before
+    # this keep 0, and are told apart as before (by whether the account is deactivated now).
+    db.execute("ALTER TABLE tasks ADD COLUMN owner_left INTEGER NOT NULL DEFAULT 0")
+
+
 @contextmanager
 def _pragma(conn, name: str, value: int) -> Iterator[None]:
     """`PRAGMA name = value` on this connection for the length of the block, then as it was."""
@@ -282,6 +291,15 @@ class Ranked:
     task: Task
     total: float
     judged_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class TakenFrom:
+    """Who a task nobody owns was taken from: they handed it back (*Not mine*), or their account was
+    deactivated (`left`)."""
+
+    user_id: str
+    left: bool
 
 
 _TASK_COLUMNS = ("id, source, external_id, title, notes, url, assignee_id, assignee_email, project, tags, "
@@ -882,7 +900,8 @@ class TaskStore:
     def disown(self, task_id: int, user_id: str) -> None:
         """'Not mine': the task loses its owner and is never given back to this person by email."""
         with self.transaction():
-            self.conn.execute("UPDATE tasks SET assignee_id = NULL, disowned_by = ? WHERE id = ?", (user_id, task_id))
+            self.conn.execute("UPDATE tasks SET assignee_id = NULL, disowned_by = ?, owner_left = 0 WHERE id = ?",
+                              (user_id, task_id))
             self.conn.execute("UPDATE scores SET assignee_id = NULL WHERE task_id = ?", (task_id,))
 
     def top_unowned(self, limit: int, now: datetime, taken_from: Sequence[str] | None = None) -> list[Ranked]:
@@ -902,12 +921,14 @@ class TaskStore:
         return self.conn.execute("SELECT count(*) FROM scores s JOIN tasks t ON t.id = s.task_id "
                                  f"WHERE s.assignee_id IS NULL AND s.active = 1 {who}", args).fetchone()[0]
 
-    def disowned_by_many(self, task_ids: Sequence[int]) -> dict[int, str]:
-        """{task_id: who it was taken from} for those of these tasks that lost an owner here."""
-        out: dict[int, str] = {}
+    def disowned_by_many(self, task_ids: Sequence[int]) -> dict[int, TakenFrom]:
+        """{task_id: who it was taken from, and how} for those of these tasks that lost an owner here."""
+        out: dict[int, TakenFrom] = {}
         for chunk in _chunks(list(task_ids), 500):
-            out.update(self.conn.execute(f"SELECT id, disowned_by FROM tasks WHERE id IN ({','.join('?' * len(chunk))}) "
-                                         "AND disowned_by IS NOT NULL", chunk).fetchall())
+            for task_id, user_id, left in self.conn.execute(
+                    f"SELECT id, disowned_by, owner_left FROM tasks WHERE id IN ({','.join('?' * len(chunk))}) "
+                    "AND disowned_by IS NOT NULL", chunk):
+                out[task_id] = TakenFrom(user_id, bool(left))
         return out
 
     def release_open_tasks_of(self, user_id: str) -> list[tuple[int, float, str]]:
@@ -919,13 +940,30 @@ class TaskStore:
                 "SELECT s.task_id, s.total, t.source FROM scores s JOIN tasks t ON t.id = s.task_id "
                 "WHERE s.assignee_id = ? AND s.active = 1 AND t.assignee_id = ? ORDER BY s.total DESC, s.task_id",
                 (user_id, user_id))]
-            ids = [task_id for task_id, _, _ in released]
-            for chunk in _chunks(ids, 500):
-                marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"UPDATE tasks SET assignee_id = NULL, disowned_by = ? WHERE id IN ({marks})",
-                                  [user_id, *chunk])
-                self.conn.execute(f"UPDATE scores SET assignee_id = NULL WHERE task_id IN ({marks})", chunk)
+            self._set_owners(released, None, user_id, 1)
         return released
+
+    def return_released_tasks(self, user_id: str) -> list[tuple[int, float, str]]:
+        """A deactivated account is active again: the open tasks it left behind that still have no
+        owner are its own again (not those handed back with *Not mine*, nor any given to someone
+        meanwhile). Returns (id, total, source) of each, highest score first."""
+        with self.transaction():
+            # the open tasks nobody owns, through the `scores_rank` index (as the admins' list reads them)
+            returned = [tuple(r) for r in self.conn.execute(
+                "SELECT s.task_id, s.total, t.source FROM scores s JOIN tasks t ON t.id = s.task_id "
+                "WHERE s.assignee_id IS NULL AND s.active = 1 AND t.assignee_id IS NULL AND t.disowned_by = ? "
+                "AND t.owner_left = 1 ORDER BY s.total DESC, s.task_id", (user_id,))]
+            self._set_owners(returned, user_id, None, 0)
+        return returned
+
+    def _set_owners(self, tasks: Sequence[tuple], owner: str | None, taken_from: str | None, left: int) -> None:
+        """These tasks' (ids first) owner, who they were taken from and whether that person left."""
+        ids = [task[0] for task in tasks]
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(f"UPDATE tasks SET assignee_id = ?, disowned_by = ?, owner_left = ? WHERE id IN ({marks})",
+                              [owner, taken_from, left, *chunk])
+            self.conn.execute(f"UPDATE scores SET assignee_id = ? WHERE task_id IN ({marks})", [owner, *chunk])
 
     # --- identities ----------------------------------------------------------------------
 

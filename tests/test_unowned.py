@@ -209,6 +209,56 @@ def test_a_deactivated_account_hands_its_tasks_to_the_admins_and_its_manager_onc
     assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
 
 
+def test_a_reactivated_account_gets_back_what_nobody_was_given_and_the_leads_hear_so(slack):
+    """An identity provider's sync deactivates Tom for ten minutes: what he left behind comes back,
+    but not what he handed back with *Not mine*, nor what an admin gave someone meanwhile."""
+    handed_back = slack_task_nobody_owns(slack)
+    before = [r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())]
+    gone = {"id": TOM, "name": "tom", "real_name": "Tom Okafor", "tz": "Europe/London", "deleted": True,
+            "is_bot": False, "profile": {"real_name": "Tom Okafor"}}
+    slack.send(user_change(gone))
+    slack.settle()
+    departure = {c.args["channel"]: c.args for c in slack.fake.calls("chat.postMessage")}
+    assert "If the account is reactivated, what nobody was given meanwhile goes back to Tom Okafor." in \
+        departure[PRIYA]["blocks"][2]["elements"][0]["text"]
+    [given] = [i for i in before if slack.store.get_task(i).source == "slack"][:1]
+    give(slack, CEO, given, MEI)
+    slack.settle()
+    slack.fake.clear()
+    slack.clock.advance(minutes=10)
+    back = {**gone, "deleted": False}
+    assert slack.send(user_change(back, event_id="Ev0TOMBACK")).status == 200
+    slack.settle()
+    mine = [r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())]
+    assert sorted(mine) == sorted(i for i in before if i != given)
+    assert slack.store.get_task(given).assignee_id == MEI
+    assert slack.store.get_task(handed_back).assignee_id is None
+    dms = {c.args["channel"]: c.args for c in slack.fake.calls("chat.postMessage")}
+    assert set(dms) == {CEO, PRIYA}
+    n = len(before) - 1
+    assert dms[PRIYA]["text"] == (f"Tom Okafor's Slack account is active again, so the {n} open tasks it left behind "
+                                  "are Tom Okafor's again.")
+    assert slack.store.get_task(mine[0]).title in dms[PRIYA]["blocks"][1]["text"]["text"].splitlines()[0]
+    slack.open_home(CEO)
+    shown = listed(slack.home_of(CEO))
+    assert not set(mine) & set(shown)
+    assert shown[handed_back][1] == "handed back by Tom Okafor (Not mine)"  # was "...account is deactivated"
+    reply = slack.command(TOM, "/top5", tag="tom")
+    assert slack.store.get_task(mine[0]).title in str(reply.blocks)
+    # redelivered, or a later edit: nothing more moves, nothing more is said
+    slack.fake.clear()
+    slack.send(user_change(back, event_id="Ev0TOMBACK"))
+    slack.send(user_change({**back, "profile": {"real_name": "Tom Okafor", "status_text": "back"}}))
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []
+    # deactivated again later: that is news again, not a repeat of the first message
+    slack.clock.advance(hours=1)
+    slack.send(user_change(gone))
+    slack.settle()
+    assert {c.args["channel"] for c in slack.fake.calls("chat.postMessage")} == {CEO, PRIYA}
+    assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
+
+
 def test_a_malformed_user_change_changes_nothing(slack):
     known = slack.deps.directory.person(TOM)
     for user in ("U0DEMOCS2", None, {}, {"id": 7, "deleted": True}, {"name": "tom", "deleted": True}):

@@ -1,5 +1,6 @@
 """Tasks nobody owns: the admins' list on App Home (with *Give to…* on each Slack task), and the
-message the admins and a team's manager get when someone's account is deactivated."""
+messages the admins and a team's manager get when someone's account is deactivated, and when it
+is active again."""
 
 from __future__ import annotations
 
@@ -86,13 +87,33 @@ def build_owner_left(name: str, top: list[tuple[Task, float]], count: int, any_i
     them, have = ("it", "has") if count == 1 else ("them", "have")
     said = f"their {count} open task{'' if count == 1 else 's'} {have} no owner now"
     text = f"{name}'s Slack account was deactivated, so {said}."
-    lines = [f"• {link(task.url, task.title[:200])} · {total:g} pts" for task, total in top[:MESSAGE_MAX]]
-    if count > len(lines):
-        lines.append(f"…and {count - len(lines)} more")
+    lines = _task_lines(top, count)
     hint = (f"You or an admin can give {them} to someone from *Tasks nobody owns* (a manager: *Tasks your "
             "team left*) on Headwork's Home tab.")
     if any_imported:
         hint += " A task from Asana, Jira or Linear gets its new owner there."
+    hint += f" If the account is reactivated, what nobody was given meanwhile goes back to {name}."
     blocks = [section(f"*{esc(name)}*'s Slack account was deactivated, so {said}:"), section("\n".join(lines)),
               context(hint)]
     return text, blocks
+
+
+def build_owner_back(name: str, top: list[tuple[Task, float]], count: int) -> tuple[str, list[dict]]:
+    """(text, blocks) of the note that a reactivated account has its `count` open tasks back (those
+    it left behind that nobody was given meanwhile); `top` the most valuable with their points."""
+    tasks = f"{count} open task{'' if count == 1 else 's'}"
+    text = f"{name}'s Slack account is active again, so the {tasks} it left behind {'is' if count == 1 else 'are'} " \
+           f"{name}'s again."
+    lines = _task_lines(top, count)
+    blocks = [section(f"*{esc(name)}*'s Slack account is active again, so the {tasks} it left behind "
+                      f"{'is' if count == 1 else 'are'} theirs again:"), section("\n".join(lines)),
+              context("A task someone was given meanwhile stays with them.")]
+    return text, blocks
+
+
+def _task_lines(top: list[tuple[Task, float]], count: int) -> list[str]:
+    """A message's list of the most valuable of `count` tasks, with their points, and how many more."""
+    lines = [f"• {link(task.url, task.title[:200])} · {total:g} pts" for task, total in top[:MESSAGE_MAX]]
+    if count > len(lines):
+        lines.append(f"…and {count - len(lines)} more")
+    return lines
