@@ -12,8 +12,9 @@ as Slack sends them:
   of theirs loses its owner and one DM per admin and manager is queued, before the answer;
 - an admin's App Home (`screens.home_view`, which lists the tasks nobody owns) after that, and the
   store's read of the list alone;
-- the same three accounts reactivated: every task each left behind is theirs again (nobody was
-  given any meanwhile), and one DM per admin and manager is queued, before the answer.
+- the same three accounts reactivated, within `bot.departures.DEPARTURE_GRACE` (as an identity
+  provider's mistake is put right): every task each left behind is theirs again (nobody was given
+  any meanwhile), and the departure DMs still queued are withdrawn, before the answer.
 
 Prints JSON. Nothing here has a target in an issue; the figures say what these cost at scale.
 """

@@ -12,6 +12,9 @@ date at once, and when the account was deactivated their open tasks lose their o
 - **A reactivated account** (a person back from leave, or an identity provider's sync that
   deactivated people by mistake for a few minutes) gets back what it left behind and nobody was
   given meanwhile -- not what it handed back with *Not mine* -- and the same people hear so.
+- **The departure is said `DEPARTURE_GRACE` after it**, not at once: an account reactivated
+  within it (the sync's mistake, put right) has its tasks back and the message withdrawn, so a
+  sync that deactivates fifty people for two minutes sends nobody a hundred messages.
 
 Slack sends `user_change` for every profile edit (a status emoji, a title), so an edit costs one
 upsert of the person; only a deactivation reads and writes that person's tasks (through the
@@ -21,7 +24,7 @@ upsert of the person; only a deactivation reads and writes that person's tasks (
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from .blocks.unowned import MESSAGE_MAX, build_owner_back, build_owner_left
 from .delivery import publish_home
@@ -29,6 +32,8 @@ from .deps import Deps
 from .store_people import PersonRecord
 
 log = logging.getLogger("headwork.people")
+
+DEPARTURE_GRACE = timedelta(minutes=10)
 
 
 def person_changed(deps: Deps, user: object, now: datetime) -> None:
@@ -57,7 +62,7 @@ def release_tasks_of(deps: Deps, person: PersonRecord, now: datetime) -> int:
     log.info("a deactivated account's %d open task(s) have no owner now", len(released))
     any_imported = any(source != "slack" for _, _, source in released)
     text, blocks = build_owner_left(_name(person), _top(deps, released), len(released), any_imported)
-    _tell_leads(deps, person, "owner-left", now, text, blocks)
+    _tell_leads(deps, person, "owner-left", now, text, blocks, not_before=now + DEPARTURE_GRACE)
     return len(released)
 
 
@@ -68,7 +73,11 @@ def return_tasks_to(deps: Deps, person: PersonRecord, now: datetime) -> int:
     if not returned:
         return 0
     log.info("a reactivated account has %d open task(s) back", len(returned))
-    text, blocks = build_owner_back(_name(person), _top(deps, returned), len(returned))
+    unsaid = deps.outbox.cancel_prefix(f"owner-left:{person.slack_id}:", "the account was active again first")
+    if unsaid:  # nobody heard of the departure yet: nothing to put right
+        text = blocks = None
+    else:
+        text, blocks = build_owner_back(_name(person), _top(deps, returned), len(returned))
     _tell_leads(deps, person, "owner-back", now, text, blocks, also=person.slack_id)
     return len(returned)
 
@@ -83,15 +92,15 @@ def _top(deps: Deps, tasks: list[tuple[int, float, str]]) -> list[tuple]:
     return [(found[task_id], total) for task_id, total, _ in tasks[:MESSAGE_MAX] if task_id in found]
 
 
-def _tell_leads(deps: Deps, person: PersonRecord, what: str, now: datetime, text: str, blocks: list[dict],
-                also: str | None = None) -> None:
-    """One DM to each admin and team manager of the person, keyed by this moment (a second
-    departure after a return is news again; a redelivered event found nothing to move, so it
-    never gets here); then the admins' Home tabs, and `also`'s, show the change."""
+def _tell_leads(deps: Deps, person: PersonRecord, what: str, now: datetime, text: str | None,
+                blocks: list[dict] | None, also: str | None = None, not_before: datetime | None = None) -> None:
+    """One DM (unless `text` is None) to each admin and team manager of the person, keyed by this
+    moment (a second departure after a return is news again; a redelivered event found nothing to
+    move, so it never gets here); then the admins' Home tabs, and `also`'s, show the change."""
     at = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    for lead in leads_of(deps, person.slack_id):
+    for lead in leads_of(deps, person.slack_id) if text is not None else ():
         deps.outbox.send(f"{what}:{person.slack_id}:{at}:{lead}", "chat.postMessage",
-                         {"channel": lead, "text": text, "blocks": blocks})
+                         {"channel": lead, "text": text, "blocks": blocks}, not_before=not_before)
     for user in dict.fromkeys([*deps.settings.config.org.admins, *([also] if also else [])]):
         deps.background.submit(publish_home, deps, user)
 

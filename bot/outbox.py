@@ -97,6 +97,10 @@ class Outbox:
         """Withdraw a queued call before it is sent; False when it was sent (or is being sent)."""
         return self.db.cancel(key, why)
 
+    def cancel_prefix(self, key_prefix: str, why: str) -> int:
+        """Withdraw every queued call whose key starts so and is not sent yet; how many."""
+        return self.db.cancel_prefix(key_prefix, why)
+
     # --- delivery ---------------------------------------------------------------------------
 
     def pause(self, reason: str) -> None:

@@ -116,10 +116,19 @@ class OutboxStore(FeatureStore):
         return self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? "
                                        "WHERE key = ? AND state = 'pending'", (why, key)).rowcount == 1
 
+    def cancel_prefix(self, key_prefix: str, why: str) -> int:
+        """`cancel` every call not sent yet whose key starts so; how many. (A range of the keys'
+        unique index: every key from the prefix up to, not including, the prefix with its last
+        character the next one.)"""
+        after = key_prefix[:-1] + chr(ord(key_prefix[-1]) + 1)
+        return self.store.conn.execute("UPDATE outbox SET state = 'failed', last_error = ? "
+                                       "WHERE key >= ? AND key < ? AND state = 'pending'",
+                                       (why, key_prefix, after)).rowcount
+
     def forget_recipient(self, channel: str, key_prefix: str) -> int:
         """Erase what was sent to someone under one feature's keys (`headwork forget`)."""
         return self.store.conn.execute("DELETE FROM outbox WHERE channel = ? AND key LIKE ? ESCAPE '\\'",
-                                       (channel, key_prefix.replace("_", "\\_").replace("%", "\\%") + "%")).rowcount
+                                       (channel, _like_prefix(key_prefix))).rowcount
 
     def interrupted(self) -> list[OutboxItem]:
         """Calls caught mid-send by a crash: they may or may not have reached Slack."""
@@ -150,3 +159,8 @@ class OutboxStore(FeatureStore):
     def items(self, state: str | None = None) -> list[OutboxItem]:
         where, args = ("WHERE state = ?", (state,)) if state else ("", ())
         return [_item(r) for r in self.store.conn.execute(f"SELECT {_COLS} FROM outbox {where} ORDER BY id", args)]
+
+
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') for the keys that start with `prefix`."""
+    return prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"

@@ -188,6 +188,9 @@ def test_a_deactivated_account_hands_its_tasks_to_the_admins_and_its_manager_onc
     slack.settle()
     assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
     assert all(slack.store.get_task(i).assignee_id is None for i in before)
+    assert slack.fake.calls("chat.postMessage") == []  # said ten minutes later, unless he is back by then
+    slack.clock.advance(minutes=10)
+    slack.settle()
     dms = {c.args["channel"]: c.args for c in slack.fake.calls("chat.postMessage")}
     assert set(dms) == {CEO, PRIYA}  # the admin and Tom's manager; nobody else hears of it
     said = dms[PRIYA]
@@ -209,14 +212,34 @@ def test_a_deactivated_account_hands_its_tasks_to_the_admins_and_its_manager_onc
     assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
 
 
+TOM_GONE = {"id": TOM, "name": "tom", "real_name": "Tom Okafor", "tz": "Europe/London", "deleted": True,
+            "is_bot": False, "profile": {"real_name": "Tom Okafor"}}
+TOM_BACK = {**TOM_GONE, "deleted": False}
+
+
+def test_an_account_deactivated_by_mistake_for_minutes_gets_everything_back_and_nobody_hears_of_it(slack):
+    """An identity provider's sync deactivates Tom and puts him back two minutes later."""
+    before = sorted(r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock()))
+    slack.send(user_change(TOM_GONE))
+    slack.settle()
+    assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
+    slack.clock.advance(minutes=2)
+    assert slack.send(user_change(TOM_BACK)).status == 200
+    slack.settle()
+    assert sorted(r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())) == before
+    slack.clock.advance(hours=1)
+    slack.settle()
+    assert slack.fake.calls("chat.postMessage") == []  # the departure was withdrawn before it was said
+    assert "the account was active again first" in str(slack.deps.outbox.db.items("failed"))
+
+
 def test_a_reactivated_account_gets_back_what_nobody_was_given_and_the_leads_hear_so(slack):
-    """An identity provider's sync deactivates Tom for ten minutes: what he left behind comes back,
-    but not what he handed back with *Not mine*, nor what an admin gave someone meanwhile."""
+    """Tom is back from a long leave: what he left behind comes back, but not what he handed
+    back with *Not mine*, nor what an admin gave someone meanwhile."""
     handed_back = slack_task_nobody_owns(slack)
     before = [r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())]
-    gone = {"id": TOM, "name": "tom", "real_name": "Tom Okafor", "tz": "Europe/London", "deleted": True,
-            "is_bot": False, "profile": {"real_name": "Tom Okafor"}}
-    slack.send(user_change(gone))
+    slack.send(user_change(TOM_GONE))
+    slack.clock.advance(minutes=10)
     slack.settle()
     departure = {c.args["channel"]: c.args for c in slack.fake.calls("chat.postMessage")}
     assert "If the account is reactivated, what nobody was given meanwhile goes back to Tom Okafor." in \
@@ -225,9 +248,8 @@ def test_a_reactivated_account_gets_back_what_nobody_was_given_and_the_leads_hea
     give(slack, CEO, given, MEI)
     slack.settle()
     slack.fake.clear()
-    slack.clock.advance(minutes=10)
-    back = {**gone, "deleted": False}
-    assert slack.send(user_change(back, event_id="Ev0TOMBACK")).status == 200
+    slack.clock.advance(days=30)
+    assert slack.send(user_change(TOM_BACK, event_id="Ev0TOMBACK")).status == 200
     slack.settle()
     mine = [r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())]
     assert sorted(mine) == sorted(i for i in before if i != given)
@@ -247,13 +269,14 @@ def test_a_reactivated_account_gets_back_what_nobody_was_given_and_the_leads_hea
     assert slack.store.get_task(mine[0]).title in str(reply.blocks)
     # redelivered, or a later edit: nothing more moves, nothing more is said
     slack.fake.clear()
-    slack.send(user_change(back, event_id="Ev0TOMBACK"))
-    slack.send(user_change({**back, "profile": {"real_name": "Tom Okafor", "status_text": "back"}}))
+    slack.send(user_change(TOM_BACK, event_id="Ev0TOMBACK"))
+    slack.send(user_change({**TOM_BACK, "profile": {"real_name": "Tom Okafor", "status_text": "back"}}))
     slack.settle()
     assert slack.fake.calls("chat.postMessage") == []
     # deactivated again later: that is news again, not a repeat of the first message
-    slack.clock.advance(hours=1)
-    slack.send(user_change(gone))
+    slack.clock.advance(days=60)
+    slack.send(user_change(TOM_GONE))
+    slack.clock.advance(minutes=10)
     slack.settle()
     assert {c.args["channel"] for c in slack.fake.calls("chat.postMessage")} == {CEO, PRIYA}
     assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
