@@ -12,7 +12,8 @@ cannot appear in a config id, so the two never collide and outbox keys stay uniq
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, timedelta
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from .settings import WEEKDAYS, MeetingConfig, Settings
@@ -32,7 +33,7 @@ class Meeting:
     timezone: str
     lead_minutes: int = 30
     days: tuple[int, ...] = ()  # Monday = 0
-    time: time | None = None
+    time: clock_time | None = None
     rrule: str | None = None
     starts: date | None = None
     ics: str | None = None
