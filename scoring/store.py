@@ -990,16 +990,24 @@ class TaskStore:
             "SELECT email FROM identities WHERE status = 'unknown' ORDER BY email")]
 
     def emails_without_owner(self) -> list[str]:
-        """Emails on open tasks that have no Slack owner yet."""
+        """Emails on open tasks that have no Slack owner yet. Every task is scored as it is written,
+        so the open tasks nobody owns are a range of `scores_rank`, few once their emails are
+        matched; a store with tasks not scored yet (the hourly pass scores them) is read in full."""
+        if self.has_unscored_tasks():
+            return [r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT assignee_email FROM tasks WHERE assignee_id IS NULL AND assignee_email IS NOT NULL "
+                f"AND status IN {_OPEN_SQL} ORDER BY 1")]
         return [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT lower(assignee_email) FROM tasks WHERE assignee_id IS NULL AND assignee_email IS NOT NULL "
-            f"AND status IN {_OPEN_SQL} ORDER BY 1")]
+            "SELECT DISTINCT t.assignee_email FROM scores s JOIN tasks t ON t.id = s.task_id "
+            "WHERE s.assignee_id IS NULL AND s.active = 1 AND t.assignee_email IS NOT NULL ORDER BY 1")]
 
     def assign_email(self, email: str, slack_id: str) -> int:
-        """Give every open task owned by this email to its Slack user; returns how many changed."""
+        """Give every open task owned by this email to its Slack user; returns how many changed.
+        Emails are stored lower-cased (every source lower-cases them: `sources.formats.email_or_none`,
+        the Asana sync), so this is a lookup of the `tasks_email` index, not a scan of every task."""
         with self.transaction():
             ids = [r[0] for r in self.conn.execute(
-                "SELECT id FROM tasks WHERE lower(assignee_email) = ? AND (assignee_id IS NULL OR assignee_id != ?) "
+                "SELECT id FROM tasks WHERE assignee_email = ? AND (assignee_id IS NULL OR assignee_id != ?) "
                 "AND (disowned_by IS NULL OR disowned_by != ?)", (email.lower(), slack_id, slack_id))]
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))

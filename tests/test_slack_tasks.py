@@ -388,3 +388,17 @@ def test_tasks_owned_by_email_find_their_slack_owner_and_unknown_emails_are_list
     assert len(slack.fake.calls("users.lookupByEmail")) == asked  # not asked again within hours
     match_identities_job(slack.deps, now + timedelta(hours=7))
     assert len(slack.fake.calls("users.lookupByEmail")) == asked + len(unknown_before)  # then refreshed
+
+
+def test_an_email_a_spreadsheet_capitalised_still_finds_its_slack_owner(slack, tmp_path):
+    """Exports write emails as people typed them: "Tom@Northwind.EXAMPLE" is Tom's."""
+    from scoring.sources.csv_import import import_csv
+
+    path = tmp_path / "t.csv"
+    path.write_text("title,external_id,assignee_email\nChase the Kestrel invoice,m1,Tom@Northwind.EXAMPLE\n")
+    now = slack.clock()
+    import_csv(path, "csv", slack.store, slack.deps.model, now, ZoneInfo("Europe/Berlin"))
+    assert "tom@northwind.example" in slack.store.emails_without_owner()
+    match_identities_job(slack.deps, now)
+    assert slack.store.find_task("csv", "m1").assignee_id == TOM
+    assert "Chase the Kestrel invoice" in [r.task.title for r in slack.store.top_tasks(TOM, 100, now)]
