@@ -1,9 +1,12 @@
-"""A person's Slack account changed (`user_change`): what Headwork knows of them is brought up to
-date at once, and when the account was deactivated their open tasks lose their owner.
+"""A person's Slack account changed (`user_change`) or is new (`team_join`): what Headwork knows of
+them is brought up to date at once, and when the account was deactivated their open tasks lose
+their owner.
 
 - **A new time zone** (someone travelling) counts from the event on: a task snoozed from then on
   comes back at 09:00 there and the digest arrives at its hour there, without waiting a day for
   the cache.
+- **A new email** (a new hire's, or a changed address): the open tasks an import or the Asana
+  sync gave that email are theirs at once, not at the next half-hourly `users.lookupByEmail`.
 - **A deactivated account** can do no task: each of its open tasks goes to the admins as unowned,
   exactly as *Not mine* does (an import never hands it back by email), and the admins and the
   person's team managers hear once what was theirs, the most valuable first. An admin gives a
@@ -49,8 +52,23 @@ def person_changed(deps: Deps, user: object, now: datetime) -> None:
         return
     if person.deleted:
         release_tasks_of(deps, person, now)
-    elif before is not None and before.deleted:
+        return
+    if before is not None and before.deleted:
         return_tasks_to(deps, person, now)
+    deps.directory.learn_email(user, person, now)
+
+
+def person_joined(deps: Deps, user: object, now: datetime) -> None:
+    """Someone new in the workspace: remembered, and given the open tasks owned by their email."""
+    if not isinstance(user, dict):
+        log.warning("team_join without a user object: ignored")
+        return
+    person = deps.directory.remember(user, now)
+    if person is None:
+        log.warning("team_join without a user id: ignored")
+        return
+    if not person.deleted:
+        deps.directory.learn_email(user, person, now)
 
 
 def release_tasks_of(deps: Deps, person: PersonRecord, now: datetime) -> int:

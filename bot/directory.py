@@ -89,6 +89,24 @@ class Directory:
 
     # --- identity: tasks owned by email ----------------------------------------------------
 
+    def learn_email(self, user: dict, person: PersonRecord, now: datetime) -> int:
+        """The email of a Slack user object (an event's: `users:read.email` puts it in the profile)
+        is theirs: the open tasks owned by it become theirs, unless it is already known as theirs
+        (then an import or the sync gave them their tasks as they came). Returns how many."""
+        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+        email = profile.get("email")
+        if not isinstance(email, str) or "@" not in email or person.is_bot or person.deleted:
+            return 0
+        email = email.strip().lower()
+        known = self.store.identity(email)
+        if known is not None and known[0] == person.slack_id and known[1] == "matched":
+            return 0
+        self.store.remember_identity(email, person.slack_id, now)
+        given = self.store.assign_email(email, person.slack_id)
+        if given:
+            log.info("a new email matched: %d open task(s) given to their Slack user", given)
+        return given
+
     def match_emails(self, now: datetime, limit: int = 200) -> dict:
         """Match task owners' emails to Slack users. Unknown emails are listed, never guessed."""
         matched = unknown = skipped = 0

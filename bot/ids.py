@@ -10,6 +10,7 @@ EVENT_APP_HOME_OPENED = "app_home_opened"
 EVENT_APP_UNINSTALLED = "app_uninstalled"
 EVENT_TOKENS_REVOKED = "tokens_revoked"
 EVENT_USER_CHANGE = "user_change"  # a name, time zone or deactivation, at once
+EVENT_TEAM_JOIN = "team_join"  # someone new: tasks imported for their email are theirs at once
 
 # --- shortcuts (manifest: features.shortcuts) ----------------------------------------------
 SHORTCUT_MAKE_TASK = "make_task"  # message shortcut
@@ -84,7 +85,7 @@ INPUT_AGENDA_STARTS = "agenda_starts_input"
 # What the manifest must declare, and what must have a listener (tests/test_manifest.py).
 SLASH_COMMANDS = (CMD_TOP5, CMD_TASK)
 SLASH_COMMANDS += (CMD_AGENDA,)  # agendas
-BOT_EVENTS = (EVENT_APP_HOME_OPENED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED, EVENT_USER_CHANGE)
+BOT_EVENTS = (EVENT_APP_HOME_OPENED, EVENT_APP_UNINSTALLED, EVENT_TOKENS_REVOKED, EVENT_USER_CHANGE, EVENT_TEAM_JOIN)
 MESSAGE_SHORTCUTS = (SHORTCUT_MAKE_TASK,)
 
 # --- digest ---

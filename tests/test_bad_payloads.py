@@ -121,11 +121,15 @@ def test_events(endpoint, kind, user, fields, event_id):
 @given(user=JSONISH | st.fixed_dictionaries({"id": IDS}, optional={
            "deleted": JSONISH, "is_bot": JSONISH, "tz": JSONISH, "real_name": JSONISH, "name": JSONISH,
            "profile": JSONISH}),
-       event_id=st.text(min_size=1, max_size=20))
-def test_user_change_events(endpoint, user, event_id):
+       event_id=st.text(min_size=1, max_size=20), kind=st.sampled_from(["user_change", "team_join"]),
+       email=st.none() | JSONISH | st.emails())
+def test_user_change_and_team_join_events(endpoint, user, event_id, kind, email):
     url, slack = endpoint
+    if isinstance(user, dict) and email is not None:
+        user = {**user, "profile": {**(user["profile"] if isinstance(user.get("profile"), dict) else {}),
+                                    "email": email}}
     body = {"type": "event_callback", "team_id": "T0HEADWORK", "api_app_id": "AHEADWORK", "event_id": event_id,
-            "event": {"type": "user_change", "user": user}}
+            "event": {"type": kind, "user": user}}
     assert post(url, json.dumps(body), "application/json").status < 500
     slack.deps.outbox.pause("fuzzing: nothing should go out")
 

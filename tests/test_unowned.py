@@ -320,3 +320,50 @@ def test_an_admin_closes_a_task_nobody_owns_from_home(slack):
 def buttons_of(blocks: list[dict]) -> list[dict]:
     return [{"type": "button", "action_id": e["action_id"], "block_id": b["block_id"], "value": e["value"]}
             for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def _imported_for(slack, email: str, title: str) -> int:
+    """A task an import gave to this email, which no Slack user has yet."""
+    from scoring.rescore import rescore_tasks
+    from scoring.tasks import Task
+
+    task_id, _ = slack.store.upsert_task(Task(title, source="csv", external_id=title, assignee_email=email,
+                                              created_at=slack.clock(), updated_at=slack.clock()), slack.clock())
+    rescore_tasks(slack.store, [task_id], slack.deps.model, slack.clock())
+    return task_id
+
+
+def test_a_new_hire_gets_the_tasks_imported_for_their_email_the_moment_they_join(slack):
+    task_id = _imported_for(slack, "kai@northwind.example", "Set up the Kestrel sandbox")
+    slack.open_home(CEO)
+    assert listed(slack.home_of(CEO))[task_id][1].startswith("the file it was imported from gives kai@northwind.example")
+    kai = {"id": "U0KAI", "name": "kai", "real_name": "Kai Lund", "tz": "Europe/Oslo", "deleted": False,
+           "is_bot": False, "profile": {"real_name": "Kai Lund", "email": "Kai@Northwind.example"}}
+    assert slack.send(event_callback({"type": "team_join", "user": kai})).status == 200
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id == "U0KAI"
+    assert slack.fake.calls("users.lookupByEmail") == [] and slack.fake.calls("users.info") == []  # the event said it
+    reply = slack.command("U0KAI", "/top5")
+    assert "Set up the Kestrel sandbox" in str(reply.blocks)
+    slack.open_home(CEO)
+    assert task_id not in listed(slack.home_of(CEO))
+
+
+def test_a_changed_email_brings_the_tasks_owned_by_it_and_an_app_or_a_bad_one_brings_none(slack):
+    mine = _imported_for(slack, "mei.chen@northwind.example", "Review the Kestrel data model")
+    other = _imported_for(slack, "build@northwind.example", "Rotate the CI token")
+    edited = {"id": MEI, "name": "mei", "real_name": "Mei Chen", "tz": "Europe/Berlin", "deleted": False,
+              "is_bot": False, "profile": {"real_name": "Mei Chen", "email": "mei.chen@northwind.example"}}
+    slack.send(user_change(edited))
+    robot = {"id": BOT_USER, "name": "build", "real_name": "Build bot", "deleted": False, "is_bot": True,
+             "profile": {"email": "build@northwind.example"}}
+    slack.send(event_callback({"type": "team_join", "user": robot}))
+    for profile in ({"email": "not an email"}, {"email": 7}, {"email": None}):
+        slack.send(event_callback({"type": "team_join", "user": {"id": "U0ODD", "profile": profile}}))
+    slack.settle()
+    assert slack.store.get_task(mine).assignee_id == MEI
+    assert slack.store.get_task(other).assignee_id is None  # an app owns no task
+    # a later edit of the same profile asks nothing more of the store than whether it is known
+    slack.send(user_change({**edited, "profile": {**edited["profile"], "status_text": "focus"}}))
+    slack.settle()
+    assert slack.store.get_task(mine).assignee_id == MEI

@@ -3,7 +3,7 @@ from slack_bolt import App
 from ... import ids
 from .app_home import handle_app_home_opened
 from .lifecycle import handle_app_uninstalled, handle_tokens_revoked
-from .people import handle_user_change
+from .people import handle_team_join, handle_user_change
 from .workslop_reactions import handle_reaction_added, handle_reaction_removed
 
 
@@ -15,3 +15,4 @@ def register(app: App) -> None:
     app.event(ids.EVENT_APP_UNINSTALLED)(handle_app_uninstalled)
     app.event(ids.EVENT_TOKENS_REVOKED)(handle_tokens_revoked)
     app.event(ids.EVENT_USER_CHANGE)(handle_user_change)
+    app.event(ids.EVENT_TEAM_JOIN)(handle_team_join)
