@@ -116,24 +116,38 @@ class Directory:
                 slack_id, status, looked_up_at = known
                 age = now - datetime.fromisoformat(looked_up_at)
                 if status == "matched" and age < MATCHED_TTL and slack_id:
-                    self.store.assign_email(email, slack_id)
+                    person = self.person(slack_id)
+                    if person is not None and person.deleted:  # deactivated before emails were marked
+                        self.store.remember_identity(email, slack_id, now, left=True)
+                    else:
+                        self.store.assign_email(email, slack_id)
                     skipped += 1
                     continue
                 if status == "unknown" and age < UNKNOWN_TTL:
                     skipped += 1
                     continue
-            slack_id = self.lookup_email(email)
-            self.store.remember_identity(email, slack_id, now)
-            if slack_id:
+                if status == "left" and age < MATCHED_TTL:
+                    skipped += 1  # a deactivated account's: its tasks stay in *Tasks nobody owns*
+                    continue
+            slack_id = self.lookup_email(email, now)
+            person = self.person(slack_id) if slack_id else None
+            left = person is not None and person.deleted
+            self.store.remember_identity(email, slack_id, now, left=left)
+            if slack_id and not left:
                 self.store.assign_email(email, slack_id)
                 matched += 1
             else:
                 unknown += 1
         return {"matched": matched, "unknown": unknown, "cached": skipped}
 
-    def lookup_email(self, email: str) -> str | None:
+    def lookup_email(self, email: str, now: datetime) -> str | None:
+        """The Slack user with this email (remembered: name, time zone, whether deactivated), or None."""
         try:
-            return self.client.users_lookupByEmail(email=email)["user"]["id"]
+            user = self.client.users_lookupByEmail(email=email)["user"]
+            if isinstance(user, dict) and isinstance(user.get("id"), str):
+                self.remember(user, now)
+                return user["id"]
+            return None
         except SlackApiError as exc:
             if exc.response.get("error") != "users_not_found":
                 log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))

@@ -153,6 +153,10 @@ def unowned_reason(deps: Deps, task, taken_from: TakenFrom | None) -> str:
             return f"was given to {name}, an app"
         return f"handed back by {name} (Not mine)"
     if task.assignee_email:
+        known = deps.store.identity(task.assignee_email)
+        if known is not None and known[1] == "left" and known[0]:
+            return (f"{source_label(task.source)} gives {task.assignee_email} as its owner: "
+                    f"{deps.directory.name_for(known[0])}'s Slack account is deactivated")
         return f"{source_label(task.source)} gives {task.assignee_email} as its owner: no Slack account found for it"
     if task.source != "slack":
         return f"no assignee in {source_label(task.source)}"

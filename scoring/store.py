@@ -110,7 +110,7 @@ def m002_identities_and_ai_usage(db: Database) -> None:
         CREATE TABLE identities (
             email TEXT PRIMARY KEY,
             slack_id TEXT,
-            status TEXT NOT NULL,           -- 'matched' | 'unknown'
+            status TEXT NOT NULL,           -- 'matched' | 'unknown' | 'left' (the account is deactivated)
             looked_up_at TEXT NOT NULL
         )""")
     db.execute("""
@@ -933,8 +933,11 @@ class TaskStore:
 
     def release_open_tasks_of(self, user_id: str) -> list[tuple[int, float, str]]:
         """Someone left: their open tasks lose their owner (as 'Not mine' does, so an import never
-        gives them back by email). Returns (id, total, source) of each, highest score first."""
+        gives them back by email), and their emails are marked 'left', so that no task an import or
+        the sync brings later goes to the closed account either (`assign_email`). Returns (id,
+        total, source) of each task, highest score first."""
         with self.transaction():
+            self.conn.execute("UPDATE identities SET status = 'left' WHERE slack_id = ?", (user_id,))
             # through the `scores_rank` index, as a ranking is read (every task is scored as it is written)
             released = [tuple(r) for r in self.conn.execute(
                 "SELECT s.task_id, s.total, t.source FROM scores s JOIN tasks t ON t.id = s.task_id "
@@ -954,6 +957,12 @@ class TaskStore:
                 "WHERE s.assignee_id IS NULL AND s.active = 1 AND t.assignee_id IS NULL AND t.disowned_by = ? "
                 "AND t.owner_left = 1 ORDER BY s.total DESC, s.task_id", (user_id,))]
             self._set_owners(returned, user_id, None, 0)
+            emails = [r[0] for r in self.conn.execute(
+                "SELECT email FROM identities WHERE slack_id = ? AND status = 'left'", (user_id,))]
+            self.conn.execute("UPDATE identities SET status = 'matched' WHERE slack_id = ? AND status = 'left'",
+                              (user_id,))
+            for email in emails:  # what imports brought for them meanwhile (counted by nobody: it was never theirs)
+                self.assign_email(email, user_id)
         return returned
 
     def _set_owners(self, tasks: Sequence[tuple], owner: str | None, taken_from: str | None, left: int) -> None:
@@ -967,12 +976,14 @@ class TaskStore:
 
     # --- identities ----------------------------------------------------------------------
 
-    def remember_identity(self, email: str, slack_id: str | None, now: datetime) -> None:
+    def remember_identity(self, email: str, slack_id: str | None, now: datetime, left: bool = False) -> None:
+        """What Slack says of an email: its user (`left`: whose account is deactivated), or none."""
+        status = "unknown" if not slack_id else "left" if left else "matched"
         self.conn.execute(
             "INSERT INTO identities (email, slack_id, status, looked_up_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(email) DO UPDATE SET slack_id = excluded.slack_id, status = excluded.status, "
             "looked_up_at = excluded.looked_up_at",
-            (email.lower(), slack_id, "matched" if slack_id else "unknown", iso(now)))
+            (email.lower(), slack_id, status, iso(now)))
 
     def identity(self, email: str) -> tuple[str | None, str, str] | None:
         """(slack_id, status, looked_up_at) or None when never looked up."""
@@ -1004,8 +1015,12 @@ class TaskStore:
     def assign_email(self, email: str, slack_id: str) -> int:
         """Give every open task owned by this email to its Slack user; returns how many changed.
         Emails are stored lower-cased (every source lower-cases them: `sources.formats.email_or_none`,
-        the Asana sync), so this is a lookup of the `tasks_email` index, not a scan of every task."""
+        the Asana sync), so this is a lookup of the `tasks_email` index, not a scan of every task.
+        Nothing goes to an account known to be deactivated (an email of it is 'left')."""
         with self.transaction():
+            if self.conn.execute("SELECT 1 FROM identities WHERE slack_id = ? AND status = 'left' LIMIT 1",
+                                 (slack_id,)).fetchone():
+                return 0
             ids = [r[0] for r in self.conn.execute(
                 "SELECT id FROM tasks WHERE assignee_email = ? AND (assignee_id IS NULL OR assignee_id != ?) "
                 "AND (disowned_by IS NULL OR disowned_by != ?)", (email.lower(), slack_id, slack_id))]

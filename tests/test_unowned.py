@@ -367,3 +367,33 @@ def test_a_changed_email_brings_the_tasks_owned_by_it_and_an_app_or_a_bad_one_br
     slack.send(user_change({**edited, "profile": {**edited["profile"], "status_text": "focus"}}))
     slack.settle()
     assert slack.store.get_task(mine).assignee_id == MEI
+
+
+def test_a_task_an_import_brings_for_someone_who_left_waits_in_the_list_until_they_are_back(slack, tmp_path):
+    """Asana still names Tom weeks after he left: the new task must not vanish into his closed account."""
+    from scoring.sources.csv_import import import_csv
+    from bot.scheduler import match_identities_job
+
+    slack.store.remember_identity("tom@northwind.example", TOM, slack.clock())  # matched long ago
+    slack.send(user_change(TOM_GONE))
+    slack.clock.advance(days=3)
+    slack.settle()
+    path = tmp_path / "asana.csv"
+    path.write_text("title,external_id,assignee_email\nRenew the Kestrel SSO certificate,k1,tom@northwind.example\n")
+    report = import_csv(path, "csv", slack.store, slack.deps.model, slack.clock(), ZoneInfo("Europe/Berlin"))
+    task = slack.store.find_task("csv", "k1")
+    assert task.assignee_id is None and report.assigned == 0 and report.unowned == 1
+    from bot.screens import unowned_items  # the Home's list, past its first five (Tom's own fill those)
+
+    [item] = [i for i in unowned_items(slack.deps, slack.clock(), n=100) if i.entry.task.id == task.id]
+    assert item.reason == ("the file it was imported from gives tom@northwind.example as its owner: "
+                           "Tom Okafor's Slack account is deactivated")
+    # the identity job, a week on, asks Slack again: still deactivated, still not given
+    slack.add_user(TOM, name="tom", tz="Europe/London", email="tom@northwind.example", deleted=True)
+    slack.clock.advance(days=8)
+    match_identities_job(slack.deps, slack.clock())
+    assert slack.store.get_task(task.id).assignee_id is None
+    # Tom is back: what he left and what came for him meanwhile is his
+    slack.send(user_change(TOM_BACK))
+    slack.settle()
+    assert slack.store.get_task(task.id).assignee_id == TOM

@@ -273,7 +273,7 @@ def _sync_project(store, client, gid, followed, model, now, tz, provisional, ful
                 result.closed += 1
         for email in {t.assignee_email for t in tasks if t.assignee_email}:
             ident = store.identity(email)
-            if ident and ident[0]:
+            if ident and ident[0] and ident[1] == "matched":
                 store.assign_email(email, ident[0])
             else:
                 report.unowned_emails.add(email)

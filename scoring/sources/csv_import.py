@@ -244,7 +244,7 @@ class _Owners:
     def slack_id(self, email: str) -> str | None:
         if email not in self.known:
             ident = self.store.identity(email)
-            self.known[email] = ident[0] if ident else None
+            self.known[email] = ident[0] if ident and ident[1] == "matched" else None  # not 'left', not unknown
         return self.known[email]
 
 
