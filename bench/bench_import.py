@@ -14,7 +14,9 @@ cores give for the same per-row work with nothing shared (runs vary: the machine
 Each import runs in
 its own child process so that its peak RSS is its own; `rss_delta_mb` is that peak minus the
 RSS just before the import started. Memory is flat in the file size when the two deltas are
-about equal. A second import of the same file (every row "unchanged") is timed too.
+about equal. A second import of the same file (every row "unchanged") is timed too, and one of
+the large file into a store that knows every assignee's Slack user (`known_owners_rows_per_s`:
+each task is given its owner, as when the people's emails were matched before).
 `private_delta_mb` is the same for the process's own memory (RssAnon): RSS also counts the
 database pages SQLite reads through mmap. `cpu_us_per_row` is the importing process's CPU
 time, `workers_cpu_us_per_row` its workers' together, `worker_peak_rss_mb` the largest
@@ -49,11 +51,12 @@ OBJECTS = ["onboarding checklist", "SSO for the customer", "invoice export", "re
 SECTIONS = ["To do", "In Progress", "Backlog", "Waiting", "Done"]
 TAGS = ["customer", "onboarding", "bug", "automation", "security", "revenue", "tech-debt", "risk"]
 PROJECTS = ["Customer Onboarding", "Platform", "Sales", "Internal Tools", "People"]
+PEOPLE = 60  # the export's assignees, each with an email
 
 
 def write_export(path: Path, rows: int, seed: int = 7) -> None:
     rnd = random.Random(seed)
-    people = [(f"Person {i}", f"person{i}@northwind.example") for i in range(60)]
+    people = [(f"Person {i}", f"person{i}@northwind.example") for i in range(PEOPLE)]
     start = date(2025, 1, 1)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
@@ -95,10 +98,12 @@ class _PrivatePeak:
         self.peak = max(self.peak, _rss_mb("RssAnon"))
 
 
-def child(rows: int, workdir: Path, workers: int | None = None, first_only: bool = False) -> dict:
+def child(rows: int, workdir: Path, workers: int | None = None, first_only: bool = False,
+          known_owners: bool = False) -> dict:
     """Generate, then import twice into a fresh store; runs in its own process. `workers` as
     `import_csv` takes it (None: what `headwork import` picks for the file). `first_only`: the
-    first import alone (the side-by-side pair)."""
+    first import alone (the side-by-side pair). `known_owners`: the store knows every person's
+    Slack user (their emails matched earlier), so each task gets its owner."""
     from scoring.model import load_model
     from scoring.sources.csv_import import import_csv
     from scoring.store import TaskStore
@@ -113,7 +118,10 @@ def child(rows: int, workdir: Path, workers: int | None = None, first_only: bool
     tz = ZoneInfo("Europe/Berlin")
     now = datetime(2025, 11, 20, 9, 0, tzinfo=tz)
     model = load_model(None)
-    store = TaskStore(workdir / f"bench_{rows}_{workers}.db")
+    store = TaskStore(workdir / f"bench_{rows}_{workers}{'_owned' if known_owners else ''}.db")
+    if known_owners:
+        for i in range(PEOPLE):
+            store.remember_identity(f"person{i}@northwind.example", f"U{i:08d}", now)
     rss_before = _rss_mb()
     private = _PrivatePeak()
     private_before = private.peak
@@ -121,8 +129,11 @@ def child(rows: int, workdir: Path, workers: int | None = None, first_only: bool
     report = import_csv(path, "asana", store, model, now, tz, on_progress=private, workers=workers)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     if first_only:
-        return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-                "cpu_us_per_row": round(cpu_seconds / rows * 1e6, 1)}
+        out = {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+               "cpu_us_per_row": round(cpu_seconds / rows * 1e6, 1)}
+        if known_owners:
+            out["assigned"] = report.assigned
+        return out
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     workers_usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's workers, once they ended
     started = time.perf_counter()
@@ -291,9 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--first-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--known-owners", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.workdir, args.workers, args.first_only)))
+        print(json.dumps(child(args.child, args.workdir, args.workers, args.first_only, args.known_owners)))
         return 0
     if args.breakdown:
         with tempfile.TemporaryDirectory(prefix="headwork-bench-import-") as tmp:
@@ -309,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
             out = subprocess.run(command, check=True, capture_output=True, text=True)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         pair = _side_by_side(args.rows, Path(tmp))
+        owned = json.loads(subprocess.run(
+            [sys.executable, "-m", "bench.bench_import", "--child", str(args.rows), "--workdir", tmp, "--first-only",
+             "--known-owners"], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
     speed_after = calibration_loop_s()
     small, large, one_process = results
     print(json.dumps({
@@ -318,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         "workers": large["workers"],
         "rows_per_s": large["rows_per_s"],
         "one_process_rows_per_s": one_process["rows_per_s"],
+        # the same large file into a store that knows every assignee's Slack user: each task gets its owner
+        "known_owners_rows_per_s": owned["rows_per_s"],
+        "known_owners_assigned": owned["assigned"],
         # two independent one-process imports at once (nothing shared): what this machine's cores
         # give for the same per-row work, at this moment -- the most any split of it could reach
         "two_one_process_imports_side_by_side_rows_per_s": sum(r["rows_per_s"] for r in pair),

@@ -1094,7 +1094,7 @@ class TaskStore:
 
     def upsert_tasks_bulk(self, entries: Sequence, now: datetime, task_of: Callable[[Any], Task],
                           states: Callable[[list[tuple[int, Any]]], list[tuple[int, str | None, str | None]]]
-                          | None = None) -> list[tuple[int, str]]:
+                          | None = None, owner_of: Callable[[Any], str | None] | None = None) -> list[tuple[int, str]]:
         """`upsert_tasks` for one batch of an import, in one transaction. Each entry is a task as
         `task_row` gives it -- `.source`, `.external_id`, `.record_hash`, `.row` (`task_row`'s
         values), `.content_hash` (`scoring.sources.prepare.Prepared`) -- worked out before, maybe in
@@ -1111,7 +1111,11 @@ class TaskStore:
         rows about to be inserted that way -- (pending_categorization, categorized_key,
         categorized_by) each -- so that a verdict reached before the rows are written is written
         with them, not by an UPDATE of rows just inserted (a row that `_upsert` inserts gets the
-        defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written."""
+        defaults: 1, NULL, NULL). It is called once per group of rows, just before they are written.
+
+        `owner_of(entry)`, when given, is the Slack owner of a new row that has none, or None: the
+        row is inserted with it, as `assign_email` would give it afterwards (the record hash is the
+        row's without it, as then), so an import of tasks whose owners are known writes each row once."""
         out: list[tuple[int, str]] = []
         with self.transaction():
             stored = self._record_hashes(entries)
@@ -1137,7 +1141,9 @@ class TaskStore:
                     if next_id is None:
                         next_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM tasks").fetchone()[0] + 1
                     if next_id <= MAX_ROWID:  # beyond it SQLite picks ids at random: let it
-                        rows.append((next_id, *entry.row))
+                        row = entry.row
+                        owner = owner_of(entry) if owner_of is not None and row[3] is None else None
+                        rows.append((next_id, *row[:3], owner, *row[4:]) if owner else (next_id, *row))
                         new.append((next_id, entry))
                         stored[key] = (next_id, "")  # met again in this batch: through _upsert
                         out.append((next_id, "created"))

@@ -657,6 +657,31 @@ def test_a_sync_batch_that_meets_a_key_twice_stores_what_one_task_at_a_time_woul
     assert _dump(bulk) == _dump(single)
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rows_whose_owners_are_known_are_written_with_them_as_giving_them_afterwards_would(model, tmp_path, workers):
+    """An import into a store that knows some emails' Slack users writes each new row with its
+    owner; the database is the one an import that knew nobody, followed by `assign_email` for
+    those people, gives (and the summary counts the same tasks given)."""
+    known = {"maya@northwind.example": "U0MAYA", "jonas@northwind.example": "U0JONAS",
+             "leo@northwind.example": "U0LEO"}
+    first = TaskStore(tmp_path / "first.db")
+    for email, slack_id in known.items():
+        first.remember_identity(email, slack_id, NOW)
+    report = run(first, model, DATA / "asana_export.csv", "asana", workers=workers)
+    then = TaskStore(tmp_path / "then.db")
+    run(then, model, DATA / "asana_export.csv", "asana", workers=workers)
+    for email, slack_id in known.items():
+        then.remember_identity(email, slack_id, NOW)
+    given = sum(then.assign_email(email, slack_id) for email, slack_id in known.items())
+    assert _dump(first) == _dump(then)
+    assert report.assigned == given > 0
+    assert {t.assignee_id for t in first.iter_tasks()} >= {"U0MAYA", "U0JONAS", "U0LEO"}
+    assert first.top_tasks("U0MAYA", 10, NOW)  # in the ranking, through the scores' owner too
+    # and a second import of the same file gives nothing more
+    again = run(first, model, DATA / "asana_export.csv", "asana", workers=workers)
+    assert (again.unchanged, again.assigned) == (report.created, 0)
+
+
 @pytest.mark.parametrize("fmt", sorted(SAMPLES))
 def test_imported_scores_are_those_of_a_fresh_recompute(store, model, fmt):
     from scoring.rescore import FINGERPRINT_KEY, recompute_all, rescore_all

@@ -326,10 +326,14 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
                         outcomes = store.import_outcomes(keep_closed_by_people(store, entries, task_of, now))
                     else:
                         outcomes = [outcome for _, outcome in ingest_prepared(store, entries, task_of, model, now,
-                                                                              provisional, keep_closed_here=True)]
+                                                                              provisional, keep_closed_here=True,
+                                                                              owner_of=owners.slack_id)]
                     for entry, outcome in zip(entries, outcomes, strict=True):
                         report.count(outcome)
                         _note_owner(report, owners, entry)
+                        if outcome == "created" and not dry_run and entry.row[3] is None and entry.assignee_email \
+                                and owners.slack_id(entry.assignee_email):
+                            report.assigned += 1  # written with its owner (`ingest_prepared`'s owner_of)
                 for line, reason in prepared.rejected:
                     report.reject(line, reason)
                 done_bytes, rows_in_batch = handed_out.popleft()

@@ -45,7 +45,8 @@ def _own_task(entry: Prepared) -> Task:
 
 def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Callable[[Prepared], Task],
                     model: ValueModel, now: datetime, provisional: bool = False,
-                    keep_closed_here: bool = False) -> list[tuple[int, str]]:
+                    keep_closed_here: bool = False,
+                    owner_of: Callable[[str], str | None] | None = None) -> list[tuple[int, str]]:
     """`ingest` of tasks already prepared (`scoring.sources.prepare`), maybe in worker processes
     with their verdict and score as new rows; `task_of(entry)` gives an entry's Task when it is
     needed (an entry without its verdict or score, or not new).
@@ -53,10 +54,20 @@ def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Call
     New rows are judged and scored from what was prepared, which is what was just stored
     (`as_stored` makes sure of the dates), so they are not read back; changed rows are read
     back, as a single task's would be.
+
+    `owner_of(email)` is the Slack user an email is known to belong to (or None): a new row with
+    that email and no owner is written with it, task and score, instead of being given it by
+    `TaskStore.assign_email` after the import -- a second write of every such row (at 1M tasks
+    and 60 known people that was over a minute after the import).
     """
     judge = RulesCategorizer.judge
     fingerprint = model.fingerprint
     new_rows: dict[int, tuple[Prepared, list[Judgement] | None]] = {}  # inserted by upsert_tasks_bulk: the verdict
+
+    def owner(entry: Prepared) -> str | None:
+        """The owner a new row is written with (None: its own, maybe none)."""
+        email = entry.assignee_email
+        return owner_of(email) if owner_of is not None and email and entry.row[3] is None else None
 
     def states(rows: list[tuple[int, Prepared]]) -> list[tuple[int, str | None, str | None]]:
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
@@ -77,7 +88,8 @@ def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Call
     with store.transaction():
         if keep_closed_here:
             entries = keep_closed_by_people(store, entries, task_of, now)
-        outcomes = store.upsert_tasks_bulk(entries, now, task_of, states=states)
+        outcomes = store.upsert_tasks_bulk(entries, now, task_of, states=states,
+                                           owner_of=owner if owner_of is not None else None)
         store.add_new_judgements(judge, [(i, v) for i, (_, v) in new_rows.items() if v is not None], now)
         # Every other changed row -- an update, a key met twice in the batch, a row inserted the
         # slow way -- is judged (when never judged) and scored from the store, as one task would be.
@@ -90,14 +102,20 @@ def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Call
                         for t in store.get_tasks(never).values() if t.is_open]
             if verdicts:
                 store.replace_machine_judgements_many(judge, verdicts, now, final=not provisional)
-        fresh = [(task_id, *(entry.score if entry.score is not None else
-                             fresh_score(as_stored(task_of(entry), now), *new_row_bands(verdict), model, now)))
+        fresh = [(task_id, *_owned(entry.score if entry.score is not None else
+                                   fresh_score(as_stored(task_of(entry), now), *new_row_bands(verdict), model, now),
+                                   owner(entry)))
                  for task_id, (entry, verdict) in new_rows.items() if task_id not in rewritten]
         if fresh:
             store.write_scores(fresh, fingerprint, now, no_snoozes=True)
         if rest:
             rescore_tasks(store, rest, model, now)
     return outcomes
+
+
+def _owned(score: tuple, owner: str | None) -> tuple:
+    """A new row's score (`fresh_score`: the owner first) with the owner it was written with."""
+    return score if owner is None else (owner, *score[1:])
 
 
 def keep_closed_by_people(store: TaskStore, entries: Sequence[Prepared], task_of: Callable[[Prepared], Task],
