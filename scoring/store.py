@@ -992,7 +992,7 @@ class TaskStore:
         return tuple(row) if row else None
 
     def assignee_for_email(self, email: str) -> str | None:
-        row = self.conn.execute("SELECT assignee_id FROM tasks WHERE lower(assignee_email) = ? "
+        row = self.conn.execute("SELECT assignee_id FROM tasks WHERE assignee_email = ? "  # stored lower-cased
                                 "AND assignee_id IS NOT NULL LIMIT 1", (email.lower(),)).fetchone()
         return row[0] if row else None
 
