@@ -265,16 +265,24 @@ def _sync_project(store, client, gid, followed, model, now, tz, provisional, ful
     if result.full:
         tasks += _vanished(store, client, tasks_api, gid, {item["gid"] for item in items}, followed, now, tz)
 
+    owners: dict[str, str | None] = {}
+
+    def owner_of(email: str) -> str | None:  # a Slack user matched to the email (not one who left)
+        if email not in owners:
+            ident = store.identity(email)
+            owners[email] = ident[0] if ident and ident[1] == "matched" else None
+        return owners[email]
+
     with store.transaction():  # the project's tasks and its cursor, or nothing
-        outcomes = ingest(store, tasks, model, now, provisional)
+        outcomes = ingest(store, tasks, model, now, provisional, owner_of=owner_of)
         for task, (_, outcome) in zip(tasks, outcomes):
             setattr(result, outcome, getattr(result, outcome) + 1)
             if outcome != "unchanged" and not task.is_open:
                 result.closed += 1
         for email in {t.assignee_email for t in tasks if t.assignee_email}:
-            ident = store.identity(email)
-            if ident and ident[0] and ident[1] == "matched":
-                store.assign_email(email, ident[0])
+            slack_id = owner_of(email)
+            if slack_id:
+                store.assign_email(email, slack_id)  # the tasks that were here already
             else:
                 report.unowned_emails.add(email)
         store.set_meta(_cursor_key(gid), iso(now))

@@ -26,7 +26,8 @@ from .prepare import Prepared, as_stored, new_row_bands, prepare
 
 
 def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: datetime,
-           provisional: bool = False, keep_closed_here: bool = False) -> list[tuple[int, str]]:
+           provisional: bool = False, keep_closed_here: bool = False,
+           owner_of: Callable[[str], str | None] | None = None) -> list[tuple[int, str]]:
     """Upsert, judge the never-judged open ones, score the changed ones. Returns (id, outcome) per task.
 
     `provisional=True` (Claude is the categorizer) leaves the rules' verdict queued for
@@ -36,7 +37,7 @@ def ingest(store: TaskStore, tasks: Sequence[Task], model: ValueModel, now: date
     "open" upstream after a pushed completion means someone reopened it.
     """
     return ingest_prepared(store, [prepare(task, now) for task in tasks], _own_task, model, now, provisional,
-                           keep_closed_here)
+                           keep_closed_here, owner_of)
 
 
 def _own_task(entry: Prepared) -> Task:
