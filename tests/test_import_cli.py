@@ -248,3 +248,37 @@ def test_killing_the_import_leaves_no_worker_behind(env, tmp_path):
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+def test_an_export_piped_in_imports_as_a_file_does(env, capsys, tmp_path):
+    """`headwork import /dev/stdin` (here a pipe's /dev/fd/N): read once into a temporary file,
+    since the import reads a file twice, and nothing of it is left behind."""
+    import os
+    import tempfile
+    import threading
+
+    text = b"title,external_id\nDraft the plan,P-1\nPatch the CVE,P-2\nDraft the plan (final),P-1\n"
+    before = set(Path(tempfile.gettempdir()).glob("headwork-import-*"))
+    outs = []
+    for _ in range(2):
+        read, write = os.pipe()
+
+        def feed(fd=write):
+            os.write(fd, text)
+            os.close(fd)
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            code = main(["import", f"/dev/fd/{read}", "--from", "csv"], environ=env)
+        finally:
+            writer.join(timeout=10)
+            os.close(read)
+        assert code == 0, capsys.readouterr().err
+        outs.append(capsys.readouterr().out)
+    assert ": 3 rows -- 2 created, 0 updated, 0 unchanged, 0 rejected, 1 replaced by a later row." in outs[0]
+    assert "/dev/fd/" in outs[0].splitlines()[0]  # named as given, not as the temporary copy
+    assert "3 rows -- 0 created, 0 updated, 2 unchanged, 0 rejected, 1 replaced by a later row." in outs[1]
+    with opened(env) as store:
+        assert store.find_task("csv", "P-1").title == "Draft the plan (final)"
+    assert set(Path(tempfile.gettempdir()).glob("headwork-import-*")) == before

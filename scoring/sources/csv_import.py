@@ -30,7 +30,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
+import shutil
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -259,8 +262,20 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
 
     `workers` processes prepare the rows (`scoring.sources.prepare`); None picks by the file's
     size and this machine's cores, 0 does everything in this process. Either way the database
-    ends up the same."""
+    ends up the same.
+
+    A file that is not a regular one (a pipe, /dev/stdin) is copied to a temporary file first: it
+    is read twice (`_last_lines`), and its size gives the progress bar its end."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        with _spooled(path) as copy:
+            try:
+                report = import_csv(copy, fmt, store, model, now, tz, dry_run=dry_run, provisional=provisional,
+                                    batch=batch, on_progress=on_progress, workers=workers, dates=dates)
+            except ImportFileError as exc:
+                raise ImportFileError(str(exc).replace(str(copy), str(path))) from None
+        report.file = str(path)
+        return report
     fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
     if dates is not None and dates not in SLASH_ORDERS:
         raise ValueError(f"dates: '{dates}' is not one of {', '.join(SLASH_ORDERS)}")
@@ -352,6 +367,22 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             if slack_id:
                 report.assigned += store.assign_email(email, slack_id)
     return report
+
+
+@contextlib.contextmanager
+def _spooled(path: Path) -> Iterator[Path]:
+    """A temporary regular file with what `path` (a pipe) gives, removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix="headwork-import-", suffix=".csv")
+    copy = Path(name)
+    try:
+        try:
+            with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except OSError as exc:
+            raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def _last_lines(path: Path, fmt: ExportFormat) -> dict[str, int]:

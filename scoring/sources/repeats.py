@@ -11,6 +11,8 @@ further down is not written at all.
 Memory stays flat in the file size: the ids are not kept. Each one sets a bit of a fixed bitmap
 (by its hash), and only an id whose bit was already set is noted, with its line: every real
 repeat, and a few ids that merely share a bit (an id noted on its own line supersedes nothing).
+Only a file that repeats most of its ids (two exports glued together) has memory grow with it:
+~100 bytes for each id it repeats.
 """
 
 from __future__ import annotations
