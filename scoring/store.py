@@ -370,21 +370,18 @@ def task_row(task: Task, now: datetime) -> tuple[str, tuple]:
 
 
 def _record_hashes(conn: sqlite3.Connection, entries: Sequence) -> dict[tuple[str, str], tuple[int, str]]:
-    return _rows_by_key(conn, "tasks", "id, record_hash", entries)
-
-
-def _rows_by_key(conn: sqlite3.Connection, table: str, columns: str, entries: Sequence) -> dict[tuple[str, str], tuple]:
-    """{(source, external_id): (columns ...)} of the rows of `table` with these entries' keys, 500 keys a query."""
-    found: dict[tuple[str, str], tuple] = {}
+    """{(source, external_id): (id, record_hash)} of the stored tasks with these entries' keys, 500 keys a query."""
+    found: dict[tuple[str, str], tuple[int, str]] = {}
     by_source: dict[str, list[str]] = {}
     for entry in entries:
         by_source.setdefault(entry.source, []).append(entry.external_id)
     for source, ids in by_source.items():
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            for external_id, *values in conn.execute(f"SELECT external_id, {columns} FROM {table} "
-                                                     f"WHERE source = ? AND external_id IN ({marks})", [source, *chunk]):
-                found[(source, external_id)] = tuple(values)
+            for external_id, task_id, record_hash in conn.execute(
+                    f"SELECT external_id, id, record_hash FROM tasks WHERE source = ? AND external_id IN ({marks})",
+                    [source, *chunk]):
+                found[(source, external_id)] = (task_id, record_hash)
     return found
 
 

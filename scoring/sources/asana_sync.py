@@ -42,7 +42,7 @@ from urllib3.util.retry import Retry
 from ..model import ValueModel
 from ..store import TaskStore, iso
 from ..tasks import END_OF_DAY, Task
-from .ingest import ingest
+from .ingest import Owners, ingest
 
 log = logging.getLogger(__name__)
 
@@ -265,22 +265,15 @@ def _sync_project(store, client, gid, followed, model, now, tz, provisional, ful
     if result.full:
         tasks += _vanished(store, client, tasks_api, gid, {item["gid"] for item in items}, followed, now, tz)
 
-    owners: dict[str, str | None] = {}
-
-    def owner_of(email: str) -> str | None:  # a Slack user matched to the email (not one who left)
-        if email not in owners:
-            ident = store.identity(email)
-            owners[email] = ident[0] if ident and ident[1] == "matched" else None
-        return owners[email]
-
+    owners = Owners(store)
     with store.transaction():  # the project's tasks and its cursor, or nothing
-        outcomes = ingest(store, tasks, model, now, provisional, owner_of=owner_of)
+        outcomes = ingest(store, tasks, model, now, provisional, owner_of=owners.slack_id)
         for task, (_, outcome) in zip(tasks, outcomes):
             setattr(result, outcome, getattr(result, outcome) + 1)
             if outcome != "unchanged" and not task.is_open:
                 result.closed += 1
         for email in {t.assignee_email for t in tasks if t.assignee_email}:
-            slack_id = owner_of(email)
+            slack_id = owners.slack_id(email)
             if slack_id:
                 store.assign_email(email, slack_id)  # the tasks that were here already
             else:

@@ -45,7 +45,7 @@ from ..model import ValueModel
 from ..store import TaskStore
 from .dates import SLASH_ORDERS, slash_order_of
 from .formats import FORMATS, Columns, ExportFormat, Row, guess_format
-from .ingest import ingest_prepared, keep_closed_by_people
+from .ingest import Owners, ingest_prepared, keep_closed_by_people, written_owner
 from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
 from .repeats import last_lines, replaced_by
 
@@ -237,20 +237,6 @@ def open_rows(path: Path) -> CsvRows:
     return CsvRows(header, rows(), raw.tell, total, text.close, sample, delimiter)
 
 
-@dataclass
-class _Owners:
-    """Which emails already belong to a Slack user (one store lookup per distinct email)."""
-
-    store: TaskStore
-    known: dict[str, str | None] = field(default_factory=dict)
-
-    def slack_id(self, email: str) -> str | None:
-        if email not in self.known:
-            ident = self.store.identity(email)
-            self.known[email] = ident[0] if ident and ident[1] == "matched" else None  # not 'left', not unknown
-        return self.known[email]
-
-
 def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, model: ValueModel, now: datetime,
                tz: ZoneInfo, *, dry_run: bool = False, provisional: bool = False, batch: int = BATCH,
                on_progress: Progress | None = None, workers: int | None = None,
@@ -293,7 +279,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     order = dates if dates is not None else slash_order_of(source.sample_cells())
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run, dates=order,
                           dates_from_file=dates is None and order is not None)
-    owners = _Owners(store)
+    owners = Owners(store)
     later: dict[str, int] | None = None  # {id: its last line} for ids the file repeats (and a few others)
 
     # (bytes read, rows) at the end of each chunk handed out and not written yet: the progress bar
@@ -346,9 +332,8 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
                     for entry, outcome in zip(entries, outcomes, strict=True):
                         report.count(outcome)
                         _note_owner(report, owners, entry)
-                        if outcome == "created" and not dry_run and entry.row[3] is None and entry.assignee_email \
-                                and owners.slack_id(entry.assignee_email):
-                            report.assigned += 1  # written with its owner (`ingest_prepared`'s owner_of)
+                        if outcome == "created" and not dry_run and written_owner(entry, owners.slack_id):
+                            report.assigned += 1  # written with its owner
                 for line, reason in prepared.rejected:
                     report.reject(line, reason)
                 done_bytes, rows_in_batch = handed_out.popleft()
@@ -426,7 +411,7 @@ def _a(label: str) -> str:
     return ("an " if label[:1].lower() in "aeiou" else "a ") + label
 
 
-def _note_owner(report: ImportReport, owners: _Owners, entry: Prepared) -> None:
+def _note_owner(report: ImportReport, owners: Owners, entry: Prepared) -> None:
     if not entry.is_open:
         return
     email = entry.assignee_email

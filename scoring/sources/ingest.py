@@ -14,6 +14,7 @@ One call is one transaction: a batch is stored, judged and scored completely, or
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..categorize import categorized_key
@@ -44,6 +45,28 @@ def _own_task(entry: Prepared) -> Task:
     return entry.task
 
 
+@dataclass
+class Owners:
+    """Which emails already belong to a Slack user, for one import or sync: one store lookup per
+    distinct email. An email of an account that left (or none found) has no owner."""
+
+    store: TaskStore
+    known: dict[str, str | None] = field(default_factory=dict)
+
+    def slack_id(self, email: str) -> str | None:
+        if email not in self.known:
+            ident = self.store.identity(email)
+            self.known[email] = ident[0] if ident and ident[1] == "matched" else None  # not 'left', not unknown
+        return self.known[email]
+
+
+def written_owner(entry: Prepared, owner_of: Callable[[str], str | None] | None) -> str | None:
+    """The owner `ingest_prepared` writes a new row with: its email's Slack user (`owner_of`), when
+    the row has no owner of its own; None otherwise."""
+    email = entry.assignee_email
+    return owner_of(email) if owner_of is not None and email and entry.row[3] is None else None
+
+
 def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Callable[[Prepared], Task],
                     model: ValueModel, now: datetime, provisional: bool = False,
                     keep_closed_here: bool = False,
@@ -66,9 +89,7 @@ def ingest_prepared(store: TaskStore, entries: Sequence[Prepared], task_of: Call
     new_rows: dict[int, tuple[Prepared, list[Judgement] | None]] = {}  # inserted by upsert_tasks_bulk: the verdict
 
     def owner(entry: Prepared) -> str | None:
-        """The owner a new row is written with (None: its own, maybe none)."""
-        email = entry.assignee_email
-        return owner_of(email) if owner_of is not None and email and entry.row[3] is None else None
+        return written_owner(entry, owner_of)
 
     def states(rows: list[tuple[int, Prepared]]) -> list[tuple[int, str | None, str | None]]:
         """Judge the new open tasks before their rows are written, so the rows are written judged."""
