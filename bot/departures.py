@@ -41,15 +41,10 @@ DEPARTURE_GRACE = timedelta(minutes=10)
 
 def person_changed(deps: Deps, user: object, now: datetime) -> None:
     """Cache Slack's user object; a deactivated account's open tasks become unowned."""
-    if not isinstance(user, dict):
-        log.warning("user_change without a user object: ignored")
+    remembered = _remember(deps, user, now, "user_change")
+    if remembered is None:
         return
-    user_id = user.get("id")
-    before = deps.directory.person(user_id) if isinstance(user_id, str) and user_id else None  # the cache only
-    person = deps.directory.remember(user, now)
-    if person is None:
-        log.warning("user_change without a user id: ignored")
-        return
+    before, person = remembered
     if person.deleted:
         release_tasks_of(deps, person, now)
         return
@@ -60,15 +55,25 @@ def person_changed(deps: Deps, user: object, now: datetime) -> None:
 
 def person_joined(deps: Deps, user: object, now: datetime) -> None:
     """Someone new in the workspace: remembered, and given the open tasks owned by their email."""
+    remembered = _remember(deps, user, now, "team_join")
+    if remembered is not None and not remembered[1].deleted:
+        deps.directory.learn_email(user, remembered[1], now)
+
+
+def _remember(deps: Deps, user: object, now: datetime,
+              event: str) -> tuple[PersonRecord | None, PersonRecord] | None:
+    """(what the cache said of the person before, what it says now) of an event's user object;
+    None, logged, when it is not one."""
     if not isinstance(user, dict):
-        log.warning("team_join without a user object: ignored")
-        return
+        log.warning("%s without a user object: ignored", event)
+        return None
+    user_id = user.get("id")
+    before = deps.directory.person(user_id) if isinstance(user_id, str) and user_id else None  # the cache only
     person = deps.directory.remember(user, now)
     if person is None:
-        log.warning("team_join without a user id: ignored")
-        return
-    if not person.deleted:
-        deps.directory.learn_email(user, person, now)
+        log.warning("%s without a user id: ignored", event)
+        return None
+    return before, person
 
 
 def release_tasks_of(deps: Deps, person: PersonRecord, now: datetime) -> int:

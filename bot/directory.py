@@ -80,8 +80,7 @@ class Directory:
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id:
             return None
-        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
-        name = user.get("real_name") or profile.get("real_name") or user.get("name") or ""
+        name = user.get("real_name") or _profile(user).get("real_name") or user.get("name") or ""
         tz = user.get("tz") if isinstance(user.get("tz"), str) else None
         self.people.put(user_id, str(name), tz, bool(user.get("is_bot")), bool(user.get("deleted")), now)
         self._known.pop(user_id, None)
@@ -93,8 +92,7 @@ class Directory:
         """The email of a Slack user object (an event's: `users:read.email` puts it in the profile)
         is theirs: the open tasks owned by it become theirs, unless it is already known as theirs
         (then an import or the sync gave them their tasks as they came). Returns how many."""
-        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
-        email = profile.get("email")
+        email = _profile(user).get("email")
         if not isinstance(email, str) or "@" not in email or person.is_bot or person.deleted:
             return 0
         email = email.strip().lower()
@@ -152,3 +150,9 @@ class Directory:
             if exc.response.get("error") != "users_not_found":
                 log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))
             return None
+
+
+def _profile(user: dict) -> dict:
+    """A Slack user object's profile ({} when it has none, or not as a dict)."""
+    profile = user.get("profile")
+    return profile if isinstance(profile, dict) else {}
