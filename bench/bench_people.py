@@ -55,6 +55,19 @@ def _signed(user: dict) -> tuple[str, dict]:
     return _prepare(event, None, SIGNING_SECRET, None, None)
 
 
+def _timed(slack: SlackHarness, user: dict) -> tuple[int, float]:
+    """(HTTP status, ms) of one signed `user_change` for this user object through `App.dispatch`."""
+    raw, headers = _signed(user)
+    started = time.perf_counter()
+    status = slack.app.dispatch(BoltRequest(body=raw, headers=headers)).status
+    return status, round((time.perf_counter() - started) * 1e3, 1)
+
+
+def _open_tasks(store: TaskStore, user_id: str) -> int:
+    return store.conn.execute("SELECT count(*) FROM scores WHERE assignee_id = ? AND active = 1",
+                              (user_id,)).fetchone()[0]
+
+
 def run(path: Path, people: int, events: int, rnd: random.Random) -> dict:
     store = TaskStore(path)
     config = {"org": {"admins": [ADMIN], "teams": [{"name": "Everyone", "manager": "U00000000",
@@ -81,12 +94,9 @@ def run(path: Path, people: int, events: int, rnd: random.Random) -> dict:
             "GROUP BY assignee_id ORDER BY count(*) DESC LIMIT 3")]
         departures = []
         for user_id in busiest:
-            owned = store.conn.execute("SELECT count(*) FROM scores WHERE assignee_id = ? AND active = 1",
-                                       (user_id,)).fetchone()[0]
-            raw, headers = _signed(_user(int(user_id[1:]), "UTC", deleted=True))
-            t0 = clock()
-            status = slack.app.dispatch(BoltRequest(body=raw, headers=headers)).status
-            departures.append({"open_tasks": owned, "ms": round((clock() - t0) * 1e3, 1), "status": status})
+            owned = _open_tasks(store, user_id)
+            status, ms = _timed(slack, _user(int(user_id[1:]), "UTC", deleted=True))
+            departures.append({"open_tasks": owned, "ms": ms, "status": status})
         queued = store.conn.execute("SELECT count(*) FROM outbox WHERE key LIKE 'owner-left:%'").fetchone()[0]
         slack.background.wait(30)
         homes, reads = [], []
@@ -100,13 +110,8 @@ def run(path: Path, people: int, events: int, rnd: random.Random) -> dict:
         listed = sum(1 for b in view["blocks"] if str(b.get("block_id", "")).startswith("unowned_"))
         returns = []
         for user_id in busiest:
-            raw, headers = _signed(_user(int(user_id[1:]), "UTC"))
-            t0 = clock()
-            status = slack.app.dispatch(BoltRequest(body=raw, headers=headers)).status
-            ms = round((clock() - t0) * 1e3, 1)
-            back = store.conn.execute("SELECT count(*) FROM scores WHERE assignee_id = ? AND active = 1",
-                                      (user_id,)).fetchone()[0]
-            returns.append({"open_tasks_back": back, "ms": ms, "status": status})
+            status, ms = _timed(slack, _user(int(user_id[1:]), "UTC"))
+            returns.append({"open_tasks_back": _open_tasks(store, user_id), "ms": ms, "status": status})
         slack.background.wait(30)
     unowned = store.unowned_open_count()
     store.close()
