@@ -7,18 +7,32 @@ reason. Secrets are `SecretStr`, so they never show up in a repr, a log line or 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator,
+                      model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_ID = r"^[UWB][A-Z0-9]{2,}$"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _user_id(value: str) -> str:
+    if not re.match(SLACK_ID, value):
+        raise ValueError(f"'{value}' is not a Slack user id (like U012ABC3DEF: in Slack, the person's profile "
+                         "→ ⋯ → Copy member ID)")
+    return value
+
+
+# A Slack user id in headwork.yml: an email, a name or "@someone" there would match nobody, silently
+# (an admin without admin rights, a digest that goes to no one), so it is refused with the field.
+SlackUserId = Annotated[str, AfterValidator(_user_id)]
 
 
 class _Section(BaseModel):
@@ -35,23 +49,13 @@ def _check_tz(value: str) -> str:
 
 class Team(_Section):
     name: str = Field(min_length=1)
-    manager: str = Field(pattern=SLACK_ID)
-    members: list[str] = []
-
-    @field_validator("members")
-    @classmethod
-    def _ids(cls, members: list[str]) -> list[str]:
-        import re
-
-        for m in members:
-            if not re.match(SLACK_ID, m):
-                raise ValueError(f"'{m}' is not a Slack user id (like U012ABC3DEF)")
-        return members
+    manager: SlackUserId
+    members: list[SlackUserId] = []
 
 
 class OrgConfig(_Section):
     timezone: str = "UTC"
-    admins: list[str] = []
+    admins: list[SlackUserId] = []
     teams: list[Team] = []
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_tz(v)))
@@ -93,7 +97,7 @@ class WorkslopConfig(_Section):
 
 
 class DigestConfig(_Section):
-    recipients: list[str] = []
+    recipients: list[SlackUserId] = []
     usergroup: str | None = None
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
     time: dtime = dtime(9, 0)
@@ -122,6 +126,20 @@ CHANNEL_ID = r"^[CG][A-Z0-9]{2,}$"
 MEETING_ID = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
+def _channel_id(value: str) -> str:
+    if not re.match(CHANNEL_ID, value):
+        raise ValueError(f"'{value}' is not a Slack channel id (like C0123ABCD: in Slack, the channel's details → "
+                         "the bottom of the About tab); a channel's name can change, its id cannot")
+    return value
+
+
+def _meeting_id(value: str) -> str:
+    if not re.match(MEETING_ID, value):
+        raise ValueError(f"'{value}' is not a meeting id: up to 40 lowercase letters, digits, - and _, starting "
+                         "with a letter or digit (it keys each agenda, so it must not change)")
+    return value
+
+
 class MeetingConfig(_Section):
     """One meeting series whose agenda Headwork posts (the `meetings:` list of headwork.yml).
 
@@ -133,9 +151,9 @@ class MeetingConfig(_Section):
     every given part must hold; at least one part is needed.
     """
 
-    id: str = Field(pattern=MEETING_ID)
+    id: Annotated[str, AfterValidator(_meeting_id)]
     name: str = Field(min_length=1, max_length=80)
-    channel: str = Field(pattern=CHANNEL_ID)
+    channel: Annotated[str, AfterValidator(_channel_id)]
     days: list[Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]] = []
     time: dtime | None = None
     rrule: str | None = None
@@ -143,23 +161,13 @@ class MeetingConfig(_Section):
     ics: str | None = None
     timezone: str | None = None
     lead_minutes: int = Field(default=30, ge=5, le=24 * 60)
-    attendees: list[str] = []
+    attendees: list[SlackUserId] = []
     project: str | None = None
     tags: list[str] = []
     max_items: int = Field(default=7, ge=1, le=20)
-    owner: str | None = Field(default=None, pattern=SLACK_ID)
+    owner: SlackUserId | None = None
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: v if v is None else _check_tz(v)))
-
-    @field_validator("attendees")
-    @classmethod
-    def _attendee_ids(cls, attendees: list[str]) -> list[str]:
-        import re
-
-        for a in attendees:
-            if not re.match(SLACK_ID, a):
-                raise ValueError(f"'{a}' is not a Slack user id (like U012ABC3DEF)")
-        return attendees
 
     @field_validator("rrule")
     @classmethod
@@ -273,6 +281,12 @@ def _field(loc: tuple) -> str:
     return out
 
 
+def _message(error: dict) -> str:
+    """A validation error's text: our own checks' messages without pydantic's "Value error, " prefix."""
+    raised = (error.get("ctx") or {}).get("error")
+    return str(raised) if isinstance(raised, ValueError) else error["msg"]
+
+
 def parse_config(data: object, path: Path) -> FileConfig:
     if data is None:
         data = {}
@@ -281,7 +295,7 @@ def parse_config(data: object, path: Path) -> FileConfig:
     try:
         return FileConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{path}: {_field(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{path}: {_field(e['loc'])}: {_message(e)}" for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
 
 
@@ -311,7 +325,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     try:
         env = Env(**{k: v for k, v in lowered.items() if k in Env.model_fields})
     except ValidationError as exc:
-        lines = [f"environment: {_field(e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+        lines = [f"environment: {_field(e['loc']).upper()}: {_message(e)}" for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
     config, found = load_config(env.headwork_config)
     return Settings(env=env, config=config, config_path=env.headwork_config, config_found=found)

@@ -149,12 +149,15 @@ def test_an_unreachable_feed_keeps_the_last_good_copy_and_never_shows_its_token(
 
 
 @pytest.mark.parametrize("entry, says", [
-    ({"days": ["monday"]}, "meetings[0]: Value error, weekly `days` need a `time`"),
+    ({"days": ["monday"]}, "meetings[0]: weekly `days` need a `time`"),  # without pydantic's "Value error, "
     ({"days": ["monday"], "time": "10:00", "rrule": "FREQ=DAILY"}, "exactly one recurrence"),
     ({"rrule": "FREQ=SOMETIMES", "time": "10:00"}, "not an iCalendar RRULE"),
     ({"days": ["funday"], "time": "10:00"}, "meetings[0].days[0]"),
     ({"days": ["monday"], "time": "10:00", "timezone": "Mars/Olympus"}, "meetings[0].timezone"),
-    ({"days": ["monday"], "time": "10:00", "channel": "general"}, "meetings[0].channel"),
+    ({"days": ["monday"], "time": "10:00", "channel": "general"},
+     "meetings[0].channel: 'general' is not a Slack channel id (like C0123ABCD"),
+    ({"days": ["monday"], "time": "10:00", "owner": "bob"}, "meetings[0].owner: 'bob' is not a Slack user id"),
+    ({"days": ["monday"], "time": "10:00", "id": "CS Weekly"}, "meetings[0].id: 'CS Weekly' is not a meeting id"),
     ({"ics": "ftp://example.com/x.ics"}, "only http:// and https://"),
     ({"days": ["monday"], "time": "10:00", "attendees": [], "project": None}, "give a scope"),
     ({"days": ["monday"], "time": "10:00", "lead_minutes": 0}, "meetings[0].lead_minutes"),

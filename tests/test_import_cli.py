@@ -93,8 +93,10 @@ def test_dry_run_on_an_existing_database_leaves_it_alone(env, capsys):
 def test_a_file_of_another_format_exits_2_naming_the_missing_columns(env, capsys):
     assert main(["import", str(DATA / "linear_export.csv"), "--from", "jira"], environ=env) == 2
     err = capsys.readouterr().err
-    assert "missing column(s) Summary, Issue key" in err and "--from linear" in err
+    assert "missing column(s) Summary, Issue key" in err and "looks like a Linear export (--from linear)" in err
     assert count(env) == 0
+    assert main(["import", str(DATA / "asana_export.csv"), "--from", "jira"], environ=env) == 2
+    assert "looks like an Asana export (--from asana)" in capsys.readouterr().err
 
 
 def test_an_unreadable_file_exits_2(env, capsys, tmp_path):

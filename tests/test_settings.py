@@ -28,7 +28,11 @@ INVALID = [
     ("org:\n  timezone: Mars/Base\n", "org.timezone", "unknown time zone 'Mars/Base'"),
     ("ai:\n  batch_size: 0\n", "ai.batch_size", "greater than or equal to 1"),
     ("ai:\n  batch_size: lots\n", "ai.batch_size", "valid integer"),
-    ("org:\n  teams:\n    - name: Sales\n      manager: bob\n", "org.teams[0].manager", "should match pattern"),
+    ("org:\n  teams:\n    - name: Sales\n      manager: bob\n", "org.teams[0].manager",
+     "'bob' is not a Slack user id (like U012ABC3DEF"),
+    # an email or a name where an id belongs would match nobody: an admin without rights, a digest for no one
+    ("org:\n  admins: [U0ADMIN1, hanna@example.com]\n", "org.admins[1]", "'hanna@example.com' is not a Slack user id"),
+    ("digest:\n  recipients: ['@priya']\n", "digest.recipients[0]", "'@priya' is not a Slack user id"),
     ("digest:\n  day: funday\n", "digest.day", "Input should be 'monday'"),
     ("scoring:\n  rescore_minutes: 0\n", "scoring.rescore_minutes", "greater than or equal to 1"),
     ("org:\n  timezone: UTC\n  colour: red\n", "org.colour", "Extra inputs are not permitted"),

@@ -273,7 +273,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
         hint = ""
         other = guess_format(header)
         if other is not None and other is not fmt:
-            hint = f" -- this looks like a {other.label} export (--from {other.name})"
+            hint = f" -- this looks like {_a(other.label)} export (--from {other.name})"
         raise ImportFileError(f"{path}: not {_a(fmt.label)} export: missing column(s) {', '.join(missing)}{hint}")
 
     order = dates if dates is not None else slash_order_of(source.sample_cells())
