@@ -106,8 +106,9 @@ def hand_over(deps: Deps, task_id: int, giver: str, now: datetime, back_to: str 
         tell_new_owner(deps, task, giver)
         return
     if back_to == NOBODY:
-        deps.store.disown(task.id, owner)
-        whose, how = "*Tasks nobody owns*", "give it to someone else there, on your Home tab"
+        deps.store.unassign(task.id)  # still handed back (or left behind) by whoever it was before
+        whose = "*Tasks nobody owns*" if deps.is_admin(giver) else "*Tasks your team left*"
+        how = "give it to someone else there, on your Home tab"
         back_to = giver
     else:
         back_to = back_to or giver

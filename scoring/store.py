@@ -901,6 +901,13 @@ class TaskStore:
                               (user_id, task_id))
             self.conn.execute("UPDATE scores SET assignee_id = NULL WHERE task_id = ?", (task_id,))
 
+    def unassign(self, task_id: int) -> None:
+        """A task given from the unowned list to someone who cannot take it (an app, a deactivated
+        account) goes back there as it was: who it was taken from, and how, stay as they were."""
+        with self.transaction():
+            self.conn.execute("UPDATE tasks SET assignee_id = NULL WHERE id = ?", (task_id,))
+            self.conn.execute("UPDATE scores SET assignee_id = NULL WHERE task_id = ?", (task_id,))
+
     def top_unowned(self, limit: int, now: datetime, taken_from: Sequence[str] | None = None) -> list[Ranked]:
         """The highest-scoring open, unsnoozed tasks nobody owns (the same index walk as a person's);
         with `taken_from`, only those these people handed back or left behind."""

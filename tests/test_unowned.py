@@ -145,8 +145,24 @@ def test_giving_it_to_a_known_app_is_refused_and_to_an_unseen_one_it_comes_back(
     assert dm.args["text"] == ("Ola Berg's account is deactivated: give the task to someone still here. So *Draft the "
                                "SSO FAQ for Kestrel* stays in *Tasks nobody owns*: give it to someone else there, on "
                                "your Home tab.")
-    slack.open_home(CEO)
-    assert listed(slack.home_of(CEO))[task_id][1] == "was Ola Berg's: their account is deactivated"
+    slack.open_home(CEO)  # still what it was: Tom's, handed back (never Ola's, who never had it)
+    assert listed(slack.home_of(CEO))[task_id][1] == "handed back by Tom Okafor (Not mine)"
+
+
+def test_a_manager_who_gives_it_to_an_unseen_app_keeps_it_in_their_list_and_can_give_it_again(slack):
+    slack.add_user(BOT_USER, name="buildbot", real_name="Build Bot", is_bot=True)  # not met yet
+    task_id = slack_task_nobody_owns(slack)  # Tom, on Priya's team, hands it back
+    give(slack, PRIYA, task_id, BOT_USER)
+    slack.settle()
+    [dm] = [c for c in slack.fake.calls("chat.postMessage") if c.args["channel"] == PRIYA]
+    assert dm.args["text"].endswith("So *Draft the SSO FAQ for Kestrel* stays in *Tasks your team left*: give it to "
+                                    "someone else there, on your Home tab.")
+    slack.open_home(PRIYA)
+    assert listed(slack.home_of(PRIYA))[task_id][1] == "handed back by Tom Okafor (Not mine)"
+    give(slack, PRIYA, task_id, LUCIA)
+    slack.settle()
+    assert slack.store.get_task(task_id).assignee_id == LUCIA
+    assert notice_on_home(slack, PRIYA) == f"Gave *Draft the SSO FAQ for Kestrel* to <@{LUCIA}>. They are told by DM."
 
 
 def test_an_imported_task_nobody_owns_says_where_to_assign_it(slack):
