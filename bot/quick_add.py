@@ -13,6 +13,7 @@ or "?" allowed):
 - ``today``, ``tonight``, ``tomorrow`` (``tmrw``), ``EOD`` (today), ``EOW`` or ``end of week`` (the
   coming Friday), ``next week`` (its Monday), alone at the end: "Ship the fix tomorrow";
 - ``in N days`` / ``in N weeks`` ("Follow up in 2 weeks");
+- a day followed by ``EOD``, ``end of day`` or ``tonight``: "by Friday EOD" is due Friday, as "by Friday" is;
 - ``by``, ``on``, ``due`` or ``due by``/``due on`` before one of: those words, a weekday
   ("by Friday", "on thu"), a date ("by 2026-12-04", "due 4 Dec", "on Dec 4", "by 4.12.",
   "by 4 December 2026").
@@ -57,6 +58,7 @@ _TRAILING = re.compile(
     re.IGNORECASE)
 # "Wait until tomorrow", "Plan the day after tomorrow": the day is not when the task is due
 _NOT_A_DUE_DATE = frozenset(("until", "till", "after", "since", "from", "of", "than", "the", "before"))
+_END_OF_DAY = frozenset(("eod", "end of day", "end of the day", "tonight"))  # a time of day, today unless a day precedes it
 _DANGLING = re.compile(r"[\s,;:\u2013\u2014-]+$")
 
 
@@ -113,6 +115,10 @@ def read_due_date(line: str, today: date) -> QuickAdd:
     if not title or due is None:
         return QuickAdd(line)
     if m["bare"]:
+        if " ".join(m["bare"].lower().split()) in _END_OF_DAY:  # "by Friday EOD": the end of *that* day
+            earlier = read_due_date(title, today)
+            if earlier.due is not None:
+                return earlier
         before = title.rsplit(" ", 1)[-1].lower()
         if before == "for":  # "Prepare the slides for tomorrow": due then, and the title reads as typed
             return QuickAdd(line, due)

@@ -37,6 +37,12 @@ TUESDAY = date(2026, 12, 1)
     ("Close the quarter by EOW", "Close the quarter", date(2026, 12, 4)),
     ("Close the quarter by end of the week", "Close the quarter", date(2026, 12, 4)),
     ("Plan the offsite next week", "Plan the offsite", date(2026, 12, 7)),
+    # a time of day after a day: the end of *that* day, not today's
+    ("Send Brightline the contract by Friday EOD", "Send Brightline the contract", date(2026, 12, 4)),
+    ("Send Brightline the contract by Friday end of day.", "Send Brightline the contract", date(2026, 12, 4)),
+    ("Send the numbers tomorrow EOD", "Send the numbers", date(2026, 12, 2)),
+    ("Send the numbers on 4 Dec tonight", "Send the numbers", date(2026, 12, 4)),
+    ("Send the numbers EOD", "Send the numbers", TUESDAY),
 ])
 def test_a_line_ending_in_a_due_date_gives_the_date_and_a_title_without_it(line, title, due):
     read = read_quick_add(line, TUESDAY)
