@@ -9,7 +9,7 @@ from datetime import date
 
 from . import ids
 
-ESTIMATE_MAX_HOURS = 400.0
+ESTIMATE_MIN_HOURS, ESTIMATE_MAX_HOURS = 0.25, 400.0  # what a person types; an import may bring more
 
 
 @dataclass
@@ -26,7 +26,7 @@ def _value(values: dict, block: str, action: str) -> dict:
     return got if isinstance(got, dict) else {}
 
 
-def read_task_form(view: dict, today: date, editing: bool = False) -> TaskForm:
+def read_task_form(view: dict, today: date, editing: bool = False, kept_estimate: float | None = None) -> TaskForm:
     values = ((view.get("state") or {}).get("values")) or {}
     form = TaskForm()
     form.title = " ".join(str(_value(values, ids.BLOCK_TASK_TITLE, ids.INPUT_TASK_TITLE).get("value") or "").split())
@@ -48,8 +48,8 @@ def read_task_form(view: dict, today: date, editing: bool = False) -> TaskForm:
             hours = float(raw)
         except (TypeError, ValueError):
             hours = math.nan
-        if not (0 < hours <= ESTIMATE_MAX_HOURS):
-            form.errors[ids.BLOCK_TASK_ESTIMATE] = f"An estimate is between 0.25 and {ESTIMATE_MAX_HOURS:g} hours."
+        if not (0 < hours <= ESTIMATE_MAX_HOURS) and hours != kept_estimate:  # an import's 600 h, left as it was
+            form.errors[ids.BLOCK_TASK_ESTIMATE] = f"An estimate is between {ESTIMATE_MIN_HOURS:g} and {ESTIMATE_MAX_HOURS:g} hours."
         else:
             form.estimate_hours = hours
     return form

@@ -140,18 +140,24 @@ def reassign(deps: Deps, task: Task, owner: str, now: datetime, read_in: str) ->
     (as `read_in`'s calendar reads it), now on the new owner's calendar (`edit_task`)."""
     due = due_date(task.due, task.due_all_day, deps.directory.tz_for(read_in)) if task.due is not None else None
     return edit_task(deps, task.id, now, title=task.title, due=due, owner=owner,
-                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None)
+                     estimate_hours=task.estimate_hours if task.estimate_source == "human" else None, read_in=read_in)
 
 
 def edit_task(deps: Deps, task_id: int, now: datetime, title: str, due: date | None,
-              estimate_hours: float | None, owner: str | None = None) -> Task:
+              estimate_hours: float | None, owner: str | None = None, read_in: str | None = None) -> Task:
     """Change a task from its form; `owner` (a Slack task's) hands it to someone else, whose
-    calendar day its due date then is."""
+    calendar day an all-day due date then is. The form has a date only: a due date with a time of
+    day (an import's, a sync's) keeps its time — the same instant when the date was left as it was
+    on `read_in`'s calendar (whose the form showed; default its owner's), else that time on the new date."""
     current = deps.store.get_task(task_id)
     owner = owner or current.assignee_id
     tz = deps.directory.tz_for(owner or "")
-    deps.store.update_task(task_id, now, title=title.strip()[:TITLE_MAX],
-                           due=end_of_day(due, tz) if due else None, due_all_day=due is not None,
+    when, all_day = (end_of_day(due, tz) if due else None), due is not None
+    if due is not None and current.due is not None and not current.due_all_day:
+        shown = current.due.astimezone(deps.directory.tz_for(read_in or current.assignee_id or ""))
+        when = current.due if due == shown.date() else datetime.combine(due, shown.time(), shown.tzinfo)
+        all_day = False
+    deps.store.update_task(task_id, now, title=title.strip()[:TITLE_MAX], due=when, due_all_day=all_day,
                            estimate_hours=estimate_hours,
                            estimate_source="human" if estimate_hours is not None else None, assignee_id=owner)
     rescore_tasks(deps.store, [task_id], deps.model, now)

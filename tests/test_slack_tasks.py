@@ -331,6 +331,51 @@ def test_edit_from_home_changes_the_task_and_its_score(slack):
     assert slack.store.score_of(task_id)["total"] > before  # due tomorrow is more urgent
 
 
+def _imported_for_tom(slack, **fields) -> int:
+    now = slack.clock()
+    task_id, _ = slack.store.upsert_task(Task(title="Migrate the billing exports", source="jira", external_id="OPS-7",
+                                              assignee_id=TOM, created_at=now, updated_at=now, **fields), now)
+    from scoring.rescore import rescore_tasks
+    rescore_tasks(slack.store, [task_id], slack.deps.model, now)
+    return task_id
+
+
+def _edit_form(slack, task_id: int) -> dict:
+    slack.click(TOM, {"type": "button", "action_id": ids.ACTION_EDIT, "block_id": f"home:{task_id}",
+                      "value": str(task_id)}, home=True)
+    return slack.last_view()
+
+
+def test_editing_a_task_due_at_a_time_keeps_its_time(slack):
+    """A Jira task due Tue 3 Mar at 14:00 London: the form has a date only, so a title change keeps the
+    instant, and a new date keeps 14:00 (never silently 'end of day')."""
+    london = ZoneInfo("Europe/London")  # Tom's zone in the demo
+    task_id = _imported_for_tom(slack, due=datetime(2026, 3, 3, 14, 0, tzinfo=london))
+    view = _edit_form(slack, task_id)
+    assert {b.get("block_id"): b for b in view["blocks"]}[ids.BLOCK_TASK_DUE]["element"]["initial_date"] == "2026-03-03"
+    slack.submit(TOM, view, form_values("Migrate the billing exports (v2)", due="2026-03-03"))
+    task = slack.store.get_task(task_id)
+    assert task.title == "Migrate the billing exports (v2)"
+    assert (task.due, task.due_all_day) == (datetime(2026, 3, 3, 14, 0, tzinfo=london), False)
+    slack.submit(TOM, _edit_form(slack, task_id), form_values("Migrate the billing exports (v2)", due="2026-03-31"))
+    task = slack.store.get_task(task_id)  # after the clocks went forward: still 14:00 there
+    assert (task.due.astimezone(london), task.due_all_day) == (datetime(2026, 3, 31, 14, 0, tzinfo=london), False)
+
+
+def test_an_imported_estimate_beyond_the_forms_range_opens_and_is_kept(slack):
+    task_id = _imported_for_tom(slack, estimate_hours=600.0, estimate_source="human")
+    view = _edit_form(slack, task_id)
+    element = {b.get("block_id"): b for b in view["blocks"]}[ids.BLOCK_TASK_ESTIMATE]["element"]
+    assert element["initial_value"] == "600" and "max_value" not in element  # Slack would refuse to open it
+    reply = slack.submit(TOM, view, form_values("Migrate the billing exports, all regions", estimate="600"))
+    assert reply.body["response_action"] == "update"
+    task = slack.store.get_task(task_id)
+    assert task.title == "Migrate the billing exports, all regions" and task.estimate_hours == 600.0
+    refused = slack.submit(TOM, _edit_form(slack, task_id), form_values("Migrate the billing exports", estimate="700"))
+    assert refused.body == {"response_action": "errors",
+                            "errors": {ids.BLOCK_TASK_ESTIMATE: "An estimate is between 0.25 and 400 hours."}}
+
+
 def test_edit_hands_a_slack_task_to_someone_else_who_is_told(slack):
     reply = slack.command(TOM, "/task", "Draft the SSO FAQ for Kestrel by Friday")
     slack.settle()

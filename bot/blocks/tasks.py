@@ -8,6 +8,7 @@ from datetime import date, datetime
 from scoring.tasks import Task
 
 from .. import ids
+from ..forms import ESTIMATE_MAX_HOURS, ESTIMATE_MIN_HOURS
 from ..textview import format_due
 from .common import PRIVATE_METADATA_MAX, button, context, link, modal, section
 
@@ -23,8 +24,11 @@ def build_task_modal(owner: str, title: str = "", due: date | None = None, estim
     due_el = {"type": "datepicker", "action_id": ids.INPUT_TASK_DUE}
     if due:
         due_el["initial_date"] = due.isoformat()
-    est_el = {"type": "number_input", "action_id": ids.INPUT_TASK_ESTIMATE, "is_decimal_allowed": True,
-              "min_value": "0.25", "max_value": "400"}
+    est_el = {"type": "number_input", "action_id": ids.INPUT_TASK_ESTIMATE, "is_decimal_allowed": True}
+    if estimate is None or ESTIMATE_MIN_HOURS <= estimate <= ESTIMATE_MAX_HOURS:
+        # Slack refuses to open a form whose initial value lies outside its bounds: an imported 600 h
+        # has none then, and is accepted back unchanged (`read_task_form`'s kept_estimate)
+        est_el.update(min_value=f"{ESTIMATE_MIN_HOURS:g}", max_value=f"{ESTIMATE_MAX_HOURS:g}")
     if estimate is not None:
         est_el["initial_value"] = f"{estimate:g}"
     blocks = [

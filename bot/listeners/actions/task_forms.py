@@ -43,7 +43,7 @@ def handle_edit(ack, body: dict, action: dict, deps: Deps) -> None:
         due = due_date(task.due, task.due_all_day, tz) if task.due else None
         estimate = task.estimate_hours if task.estimate_source == "human" else None
         view = build_task_modal(owner=task.assignee_id or user, title=task.title, due=due, estimate=estimate,
-                                metadata={"task_id": task.id, "url": task.url}, editing=True,
+                                metadata={"task_id": task.id, "url": task.url, "estimate": estimate}, editing=True,
                                 owner_editable=owner_editable(task))
     deps.background.submit(open_modal, deps, body["trigger_id"], view)
 

@@ -55,7 +55,9 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
     now = deps.now_for(user)
     meta = _metadata(view)
     task = deps.store.get_task(meta["task_id"]) if isinstance(meta.get("task_id"), int) else None
-    form = read_task_form(view, now.date(), editing=True)
+    kept = meta.get("estimate")  # the estimate the form was opened with
+    form = read_task_form(view, now.date(), editing=True,
+                          kept_estimate=float(kept) if isinstance(kept, (int, float)) else None)
     if task is None or not can_act(task, user, deps.is_admin(user)):
         first = next(iter(form.errors), None) or ids.BLOCK_TASK_TITLE
         ack(response_action="errors", errors={first: "This task is gone, or no longer yours to edit."})
@@ -69,7 +71,7 @@ def handle_edit_task(ack, body: dict, view: dict, deps: Deps) -> None:
         ack(response_action="errors", errors={ids.BLOCK_TASK_OWNER: problem})
         return
     task = edit_task(deps, task.id, now, title=form.title, due=form.due, estimate_hours=form.estimate_hours,
-                     owner=form.owner if handed else None)
+                     owner=form.owner if handed else None, read_in=before or user)  # whose day the form showed
     score = deps.store.score_of(task.id)
     ack(response_action="update", view=build_task_saved_modal(
         task, deps.store.rank_of(task.id, now), score["total"] if score else 0.0, user, edited=True))
