@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.workslop.author_notes import author_notes_job
 from bot.workslop.tally import tally_rows, tally_weeks, week_bounds
 from tests.workslop_helpers import (CEO, GENERAL, LUCIA, MEI, PRIYA, SALES, SAM, SECRET, TOM, click_dm, dms_to,
-                                    next_ts, prompt_of, react, time_values, unreact, workslop_slack)
+                                    next_ts, prompt_of, react, text_of, time_values, unreact, workslop_slack)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -80,6 +80,25 @@ def test_k_anonymity_holds_back_details_below_k_people(demo, model):
         week = week_tally(ws)
         assert not week.details_withheld and week.people == 5
         assert SECRET not in week.by_channel and week.by_channel == {}  # three people, but private
+
+
+
+def test_the_digests_why_counts_the_reasons_people_gave_with_or_without_a_time(demo, model):
+    from bot.digest.figures import build_figures
+    from bot.digest.service import digest_message
+
+    with workslop_slack(demo, model) as ws:
+        react(ws, TOM, ts=next_ts())
+        rate(ws, TOM, "1 h")  # a time, no reason: not "Other"
+        react(ws, MEI, ts=next_ts())
+        rate(ws, MEI, reason="wrong_facts")  # a reason, no time: still a reason
+        react(ws, SAM, ts=next_ts())
+        rate(ws, SAM, "30 min", "padded")
+        ws.settle()
+        assert week_tally(ws).by_reason == {"wrong_facts": 1, "padded": 1}
+        digest = digest_message(build_figures(ws.store, model, ws.settings, "2026-W10", ws.clock() + timedelta(days=7)))
+        why = next(line for line in text_of(digest["blocks"]).splitlines() if line.startswith("*Why:*"))
+        assert "Wrong or unchecked facts 1" in why and "Padded or too long 1" in why and "Other" not in why
 
 
 # --- the author note -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Every figure can be recomputed from the ledger by hand:
   when none was rated — at the research average of 1 h 56 min per incident (BetterUp Labs and
   Stanford's Social Media Lab, HBR, Sept 2025);
 - *cost*: all hours at the configured loaded hourly rate;
-- *by reason*: rated flags per reason;
+- *by reason*: flags per reason given, whether or not a time was given too (a flag with no reason
+  is in no reason's count: "Other" is only what people picked as Other);
 - *by channel*: only channels where at least k distinct people flagged that week, and never a
   private channel, DM or one whose privacy is not known yet.
 When fewer than k people flagged at all that week, the breakdowns are withheld entirely
@@ -96,7 +97,8 @@ def tally_rows(rows: Iterable[Row], week: str, start: datetime, end: datetime, *
         flaggers.add(flagger)
         if minutes is not None:
             rated_minutes.append(minutes)
-            reasons[reason or "other"] += 1
+        if reason:
+            reasons[reason] += 1
         if not is_private(channel, channel_private):
             channel_people[channel].add(flagger)
             channel_flags[channel] += 1
@@ -180,9 +182,9 @@ def tally_aggregate(counts: list[tuple], people: int, channels: list[tuple], wee
     histogram = [(m, n) for m, _, n in counts if m is not None]
     rated = sum(n for _, n in histogram)
     reasons: Counter = Counter()
-    for minutes, reason, n in counts:
-        if minutes is not None:
-            reasons[reason or "other"] += n
+    for _minutes, reason, n in counts:
+        if reason:
+            reasons[reason] += n
     if rated:
         per_unrated, basis = float(_median(histogram)), "median of this week's rated flags"
     else:
