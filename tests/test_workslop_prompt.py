@@ -190,6 +190,32 @@ def test_slash_workslop_lists_your_own_week_with_rate_and_undo(ws):
     assert "*1* flag" in text_of(ws.responses("ws-tom")[-1]["blocks"])
 
 
+
+def test_change_on_a_flag_rated_in_exact_hours_takes_the_new_pick(ws):
+    flag, prompt = flagged(ws)
+    click_dm(ws, TOM, prompt, "Other…")
+    ws.submit(TOM, ws.last_view(), time_values(hours="1.5"))
+    click_dm(ws, TOM, prompt_of(ws, TOM), reason="padded")
+    reply = ws.command(TOM, "/workslop", tag="ws-tom")
+    ws.click(TOM, find_button(reply.blocks, "Change"), tag="ws-tom")
+    view = ws.last_view()
+    # Slack sends back every input as it stands: the pre-filled 1.5 h comes back with the new pick
+    ok = ws.submit(TOM, view, time_values(preset="15", hours="1.5", reason="padded"))
+    assert ok.status == 200 and not ok.body
+    assert ws.ledger.get(flag.id).minutes == 15
+    assert "*15 min*" in text_of(prompt_of(ws, TOM)["blocks"])
+    assert "15 min" in text_of(ws.responses("ws-tom")[-1]["blocks"])
+    # typing other hours (the menu left as it was) still wins
+    ws.click(TOM, find_button(ws.responses("ws-tom")[-1]["blocks"], "Change"), tag="ws-tom")
+    ws.submit(TOM, ws.last_view(), time_values(preset="15", hours="2.5", reason="padded"))
+    assert ws.ledger.get(flag.id).minutes == 150
+    # both changed: they are asked which, and nothing changes
+    ws.click(TOM, find_button(ws.responses("ws-tom")[-1]["blocks"], "Change"), tag="ws-tom")
+    both = ws.submit(TOM, ws.last_view(), time_values(preset="30", hours="3", reason="padded"))
+    assert both.body["response_action"] == "errors" and "30 min" in both.body["errors"][ids.BLOCK_WS_HOURS]
+    assert ws.ledger.get(flag.id).minutes == 150
+
+
 def test_slash_workslop_about_someone_else_is_refused_politely(ws):
     flagged(ws, user=SAM)
     reply = ws.command(TOM, "/workslop", f"<@{SAM}|sam>")

@@ -52,6 +52,8 @@ def read_rating(view: dict, *, with_select: bool = True) -> Rating:
             rating.errors[ids.BLOCK_WS_HOURS] = "Type the hours it cost you, for example 1.5."
         return rating
     picked = str((_value(values, ids.BLOCK_WS_TIME, ids.INPUT_WS_TIME).get("selected_option") or {}).get("value") or "")
+    if rating.minutes is not None and picked.isdigit() and int(picked) in dict(TIME_CHOICES):
+        _settle_time_and_hours(view, rating, picked)
     if rating.minutes is None and not rating.errors:
         if picked.isdigit() and int(picked) in dict(TIME_CHOICES):
             rating.minutes = int(picked)
@@ -67,6 +69,30 @@ def read_rating(view: dict, *, with_select: bool = True) -> Rating:
         rating.errors[ids.BLOCK_WS_REASON] = "Pick the main reason it was hard to use."
     rating.note = str(_value(values, ids.BLOCK_WS_NOTE, ids.INPUT_WS_NOTE).get("value") or "").strip()[:500]
     return rating
+
+
+def _opened_with(view: dict, block_id: str) -> dict:
+    """The input's element as the modal was opened (Slack sends the view's blocks back with it)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("block_id") == block_id and isinstance(block.get("element"), dict):
+            return block["element"]
+    return {}
+
+
+def _settle_time_and_hours(view: dict, rating: Rating, picked: str) -> None:
+    """A time picked from the menu and hours typed as well: the one the person changed wins. (Change
+    on a flag rated in exact hours opens with those hours filled in, and Slack sends them back
+    unchanged with the new pick.) Both changed: they are asked to keep one."""
+    opened_pick = str((_opened_with(view, ids.BLOCK_WS_TIME).get("initial_option") or {}).get("value") or "")
+    opened_hours = _hours(_opened_with(view, ids.BLOCK_WS_HOURS).get("initial_value"))
+    pick_changed, hours_changed = picked != opened_pick, rating.minutes != opened_hours
+    if pick_changed and not hours_changed:
+        rating.minutes = int(picked)
+    elif pick_changed:
+        label = dict(TIME_CHOICES)[int(picked)]
+        rating.minutes = None
+        rating.errors[ids.BLOCK_WS_HOURS] = (f"You picked {label} above and typed hours here: clear this field to "
+                                             f"keep {label}, or choose Other above to keep these hours.")
 
 
 def read_metadata(view: dict) -> dict:
