@@ -49,6 +49,12 @@ REASONS = 2                             # top terms shown per item
 POST_PREFIX = "agenda:"
 
 
+def may_see_tasks_of(settings: Settings, viewer: str, person: str) -> bool:
+    """Whose tasks someone may see: their own, anyone's for an admin, their team's for a manager --
+    the rule of `/top5 @someone` (`Deps.may_view`), which an agenda's attendees follow too."""
+    return viewer == person or settings.is_admin(viewer) or settings.org.manages(viewer, person)
+
+
 def post_key(meeting_id: str, occ: Occurrence | str) -> str:
     return f"{POST_PREFIX}{meeting_id}:{occ if isinstance(occ, str) else occ.key_iso}"
 
@@ -118,12 +124,31 @@ class AgendaService:
 
     # --- building ---------------------------------------------------------------------------
 
+    def hidden_attendees(self, meeting: Meeting) -> tuple[str, ...]:
+        """Attendees of a meeting set up in Slack whose tasks its owner may not see: they are left
+        out of its agenda. The setup form refuses them; this catches a meeting saved before it did,
+        and one whose owner has since stopped managing someone. A meeting in headwork.yml is an
+        admin's, who may see everyone's."""
+        if meeting.from_config:
+            return ()
+        return tuple(a for a in meeting.attendees
+                     if not (meeting.owner and may_see_tasks_of(self.settings, meeting.owner, a)))
+
+    def scope_notes(self, meeting: Meeting) -> list[str]:
+        hidden = self.hidden_attendees(meeting)
+        if not hidden:
+            return []
+        return [f"Leaves out the tasks of {', '.join(f'<@{a}>' for a in hidden)}: <@{meeting.owner}>, who set up "
+                "this meeting, may not see them."]
+
     def candidates(self, meeting: Meeting, now: datetime, limit: int) -> list[tuple[int, float]]:
         """(task_id, total) of the scope's best open tasks, best first."""
         if meeting.attendees:
+            hidden = self.hidden_attendees(meeting)
+            attendees = [a for a in meeting.attendees if a not in hidden]
             rows: dict[int, float] = {}
             narrow = bool(meeting.project or meeting.tags)
-            for person in meeting.attendees:
+            for person in attendees:  # none left: nobody's tasks (not everyone's)
                 found = (self.db.top_in_scope(limit, now, assignee=person, project=meeting.project, tags=meeting.tags)
                          if narrow else self.store.top_ids(person, limit, now.timestamp()))
                 rows.update(found)
@@ -174,7 +199,8 @@ class AgendaService:
             view = AgendaView(meeting, view.start, view.items, tz, None,
                               [f"Already posted in <#{meeting.channel}>; this is how it stands now."])
         else:
-            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now), tz, None, [])
+            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now), tz, None,
+                              self.scope_notes(meeting))
         return agenda_text(view), build_agenda(view)
 
     def fresh_items(self, meeting: Meeting, occ: Occurrence, now: datetime) -> list[ItemView]:
@@ -188,7 +214,7 @@ class AgendaService:
                                  for i in self.db.items(row.id)], now)
         start = row.starts_at.astimezone(meeting.tz)
         if notes is None:
-            notes = []
+            notes = self.scope_notes(meeting)
             if row.late:
                 notes.append(f":hourglass: Posted late: this agenda was due at "
                              f"{(start - meeting.lead).astimezone(tz):%H:%M}; the meeting starts at "

@@ -83,6 +83,25 @@ def read_setup(view: dict) -> tuple[dict, dict]:
     return fields, errors
 
 
+def unseen_attendees(deps: Deps, user: str, owner: str, attendees) -> str | None:
+    """Why some attendees can't be on this meeting, or None. An agenda shows its attendees' tasks to
+    everyone in the channel, so its owner may add only people whose tasks they may see anyway (as
+    with `/top5 @someone`: admins anyone's, managers their team's). Checked against the owner, who
+    is whoever sets a meeting up; an admin editing someone else's meeting is held to that owner's
+    view too (and is told to set up a meeting of their own)."""
+    unseen = [a for a in attendees if not deps.may_view(owner, a)]
+    if not unseen:
+        return None
+    names = [deps.directory.name_for(a) for a in unseen]
+    who = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    whose = "their tasks" if len(names) > 1 else f"{names[0]}'s tasks"
+    rule = "only admins and a person's manager may see their tasks, as with /top5 @someone"
+    if owner == user:
+        return f"You can't add {who}: {rule}. An agenda shows its attendees' tasks to the whole channel."
+    return (f"{deps.directory.name_for(owner)} set up this meeting and may not see {whose} ({rule}). "
+            "Set up a meeting of your own to include them.")
+
+
 def handle_setup_submission(ack, body: dict, view: dict, deps: Deps) -> None:
     user = body["user"]["id"]
     try:
@@ -98,6 +117,9 @@ def handle_setup_submission(ack, body: dict, view: dict, deps: Deps) -> None:
             errors = {ids.BLOCK_AGENDA_NAME: refusal(existing).replace("*", "")[:150]}
     if not channel.startswith(("C", "G")):
         errors.setdefault(ids.BLOCK_AGENDA_NAME, "Run /agenda setup in the channel for the agenda.")
+    owner = existing.owner if existing else user
+    if owner and (problem := unseen_attendees(deps, user, owner, fields["attendees"])):
+        errors.setdefault(ids.BLOCK_AGENDA_ATTENDEES, problem)
     if errors:
         ack(response_action="errors", errors=errors)
         return
