@@ -9,8 +9,8 @@ import pytest
 
 from bot import ids
 from bot.devkit.harness import find_button
-from tests.workslop_helpers import (GENERAL, PRIYA, SAM, TOM, click_dm, dms_to, next_ts, prompt_of, react, text_of,
-                                    time_values, workslop_slack)
+from tests.workslop_helpers import (GENERAL, PRIYA, SAM, TOM, click_dm, dms_to, element, next_ts, prompt_of, react,
+                                    text_of, time_values, workslop_slack)
 
 
 @pytest.fixture
@@ -214,6 +214,17 @@ def test_change_on_a_flag_rated_in_exact_hours_takes_the_new_pick(ws):
     both = ws.submit(TOM, ws.last_view(), time_values(preset="30", hours="3", reason="padded"))
     assert both.body["response_action"] == "errors" and "30 min" in both.body["errors"][ids.BLOCK_WS_HOURS]
     assert ws.ledger.get(flag.id).minutes == 150
+
+
+
+def test_undo_in_the_list_asks_first_like_the_dms_undo(ws):
+    flag, prompt = flagged(ws)
+    reply = ws.command(TOM, "/workslop", tag="ws-tom")
+    (listed, _), (in_dm, _) = element(reply.blocks, "Undo"), element(prompt["blocks"], "Undo")
+    assert listed["confirm"] == in_dm["confirm"]
+    assert listed["confirm"]["title"]["text"] == "Remove this flag?"
+    assert listed["confirm"]["confirm"]["text"] == "Remove" and listed["confirm"]["deny"]["text"] == "Keep it"
+    assert ws.ledger.get(flag.id) is not None
 
 
 def test_slash_workslop_about_someone_else_is_refused_politely(ws):

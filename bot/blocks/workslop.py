@@ -70,8 +70,8 @@ def _reason_select(flag_id: int, chosen: str | None) -> dict:
     return select
 
 
-def _undo(flag_id: int) -> dict:
-    return button("Undo", ids.ACTION_WS_UNDO, str(flag_id), confirm={
+def _undo(flag_id: int, action_id: str = ids.ACTION_WS_UNDO) -> dict:
+    return button("Undo", action_id, str(flag_id), confirm={
         "title": {"type": "plain_text", "text": "Remove this flag?"},
         "text": {"type": "plain_text", "text": "It will no longer count in your team's tally."},
         "confirm": {"type": "plain_text", "text": "Remove"}, "deny": {"type": "plain_text", "text": "Keep it"}})
@@ -201,7 +201,7 @@ def build_my_week(flags: list, start: datetime, end_inclusive: datetime) -> dict
         blocks.append({"type": "actions", "block_id": f"ws_flag_actions_{flag.id}", "elements": [
             button("Rate" if flag.minutes is None else "Change", ids.ACTION_WS_RATE, str(flag.id),
                    style="primary" if flag.minutes is None else None),
-            button("Undo", ids.ACTION_WS_LIST_UNDO, str(flag.id))]})
+            _undo(flag.id, ids.ACTION_WS_LIST_UNDO)]})
     if len(flags) > LIST_MAX:
         blocks.append(context(f"…and {len(flags) - LIST_MAX} earlier this week."))
     blocks.append(context("Leaders see your team's totals — never who flagged what. `/workslop help` says more."))
