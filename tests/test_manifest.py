@@ -55,6 +55,14 @@ def test_manifest_declares_exactly_what_ids_lists():
     assert _manifest_shortcuts("global") == set(getattr(ids, "GLOBAL_SHORTCUTS", ()))
 
 
+def test_every_command_that_takes_a_mention_has_slack_escape_it():
+    """Without `should_escape`, Slack sends "@bob" as plain text and the listener, which reads <@U…>
+    user ids, never learns who was meant: a command whose usage hint takes an @someone needs it."""
+    unescaped = [c["command"] for c in MANIFEST["features"]["slash_commands"]
+                 if "@" in c.get("usage_hint", "") and c.get("should_escape") is not True]
+    assert unescaped == []
+
+
 def _registered(kind: str) -> set[str]:
     """Every `app.<kind>(ids.NAME)` in the listener packages, resolved through bot/ids.py."""
     found = set()

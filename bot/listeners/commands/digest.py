@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from ...blocks.common import esc
 from ...deps import Deps
 from ...digest.service import default_week, digest_message, figures_for, recipients
 from ...store_digest import DigestStore
@@ -28,6 +29,12 @@ def parse_digest(text: str) -> dict:
         return {"verb": "help"}
     verb, rest = words[0].lower(), words[1:]
     if verb in ("add", "remove"):
+        if len(rest) == 1 and rest[0].startswith("@"):
+            # Slack sends a plain "@bob" when nobody was picked from the list (or the command's
+            # escaping is off): a name is no user id, and guessing could add the wrong person
+            return {"error": f"I couldn't tell who `{esc(rest[0])}` is: Slack sent it as plain text, not as a "
+                             "mention. Type @ and pick the person from the list Slack shows, then send "
+                             f"`/digest {verb} @someone` again."}
         if len(rest) != 1 or not MENTION.match(rest[0]):
             return {"error": f"Pick one person from the @-mention list: `/digest {verb} @someone`."}
         return {"verb": verb, "user": MENTION.match(rest[0]).group(1)}
