@@ -112,11 +112,32 @@ def test_top5_text_says_what_holds_a_task_down(demo_db, capsys):
     assert sum(float(n) for n in re.findall(r"\(([+-][\d.]+)\)", waiting[1])) == pytest.approx(total)
 
 
+def test_top5_reads_the_persons_own_calendar_and_shows_every_term(demo_db, capsys, tmp_path):
+    """Monday 23:30 UTC: already Tuesday in Berlin (the organisation's zone), still Monday afternoon for
+    Sam in Los Angeles. His /top5 says a task due Tuesday is due "tomorrow", so the CLI must too."""
+    config = tmp_path / "berlin.yml"
+    config.write_text("org:\n  timezone: Europe/Berlin\n", "utf-8")
+    env = {**demo_db, "HEADWORK_CONFIG": str(config)}
+    late = datetime(2026, 3, 2, 23, 30, tzinfo=timezone.utc)
+    code, out, _ = run(["top5", "U0DEMODV2", "-n", "3"], env, capsys, at=late)
+    assert code == 0 and "due tomorrow (+" in out and "due in 15 days (+" in out and "due today" not in out
+    assert run(["top5", "U0DEMODV2", "-n", "3", "--tz", "America/Los_Angeles"], env, capsys, at=late)[1] == out
+    berlin = run(["top5", "U0DEMODV2", "-n", "3", "--tz", "Europe/Berlin"], env, capsys, at=late)[1]
+    assert "due today (+" in berlin and "due in 14 days (+" in berlin
+    rows = re.findall(r"^  \d+\. .*  \[([\d.]+) pts\]\n     why: (.*)$", out, re.MULTILINE)
+    assert len(rows) == 3
+    for total, line in rows:  # every term, so they add up to the total
+        total = float(total)
+        assert sum(float(n) for n in re.findall(r"\(([+-][\d.]+)\)", line)) == pytest.approx(total, abs=0.011)
+
+
 @pytest.mark.parametrize("argv, code, message", [
     (["top5", "nobody@nowhere.example"], 1, "no Slack user is known for 'nobody@nowhere.example'"),
     (["top5", "U0DEMOCS2", "-n", "0"], 2, "-n must be between 1 and 50"),
     (["top5"], 2, "give a PERSON or --unowned (not both)"),
     (["top5", "U0DEMOCS2", "--unowned"], 2, "give a PERSON or --unowned (not both)"),
+    (["top5", "U0DEMOCS2", "--tz", "Mars/Base"], 2,
+     "--tz: unknown time zone 'Mars/Base' (use an IANA name such as Europe/Berlin)"),
 ])
 def test_top5_refuses_what_it_cannot_answer(demo_db, capsys, argv, code, message):
     assert run(argv, demo_db, capsys)[::2] == (code, f"headwork: {message}\n")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scoring.ranking import top_for, top_unowned
 
+from ..store_people import PeopleStore
 from ..textview import ranking_lines
 
 
@@ -17,7 +18,8 @@ def register(sub) -> None:
     p.add_argument("--unowned", action="store_true", help="instead: the top tasks nobody owns")
     p.add_argument("-n", type=int, default=5, help="how many tasks (default 5, at most 50)")
     p.add_argument("--json", action="store_true", help="machine-readable output: every term of every score")
-    p.add_argument("--tz", help="show dates in this time zone (default: the organisation's)")
+    p.add_argument("--tz", help="show dates in this time zone (default: the person's own, as Slack gave it, "
+                                "else the organisation's)")
     p.set_defaults(handler=run)
 
 
@@ -44,8 +46,15 @@ def run(args, runtime) -> int:
         print(f"headwork: no Slack user is known for {args.person!r}", file=sys.stderr)
         return 1
     now = runtime.now()
-    if args.tz:
-        now = now.astimezone(ZoneInfo(args.tz))
+    zone = args.tz or (_own_zone(store, person) if person is not None else None)
+    if zone:
+        try:
+            now = now.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            if args.tz:
+                print(f"headwork: --tz: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)",
+                      file=sys.stderr)
+                return 2  # a zone Slack gave that this machine lacks: the organisation's, as Slack would read it
     ranked = (top_for(store, runtime.model, person, args.n, now) if person is not None
               else top_unowned(store, runtime.model, args.n, now))
     if args.json:
@@ -56,5 +65,12 @@ def run(args, runtime) -> int:
               f"{person} has no open tasks. Add one in Slack with /task, or import with `headwork import`.")
         return 0
     print("Tasks nobody owns, most valuable first:" if person is None else f"Top {len(ranked)} for {person}:")
-    print("\n".join(ranking_lines([(r.task, r.score, r.judged_by) for r in ranked], now)))
+    print("\n".join(ranking_lines([(r.task, r.score, r.judged_by) for r in ranked], now,
+                                   reasons=max((len(r.score.terms) for r in ranked), default=0))))
     return 0
+
+
+def _own_zone(store, person: str) -> str | None:
+    """The person's time zone as Slack last gave it (what their /top5 reads dates in), if known."""
+    record = PeopleStore(store).get(person)
+    return record.tz if record is not None else None
