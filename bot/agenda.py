@@ -176,8 +176,10 @@ class AgendaService:
         return Built(meeting, occ, order)
 
     def items_view(self, order: list[tuple[int, datetime | None, str | None, datetime | None]],
-                   now: datetime) -> list[ItemView]:
-        """Explain each item at `now` (the reasons are the score's top terms)."""
+                   now: datetime, tz: ZoneInfo) -> list[ItemView]:
+        """Explain each item at `now` (the reasons are the score's top terms), worded in `tz`: "due
+        today at 17:00" names the day and hour of whoever reads it, whatever zone the clock is in."""
+        now = now.astimezone(tz)
         ids_ = [o[0] for o in order]
         tasks = self.store.get_tasks(ids_)
         bands = self.store.effective_bands_many(ids_)
@@ -199,19 +201,22 @@ class AgendaService:
             view = AgendaView(meeting, view.start, view.items, tz, None,
                               [f"Already posted in <#{meeting.channel}>; this is how it stands now."])
         else:
-            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now), tz, None,
+            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now, tz), tz, None,
                               self.scope_notes(meeting))
         return agenda_text(view), build_agenda(view)
 
-    def fresh_items(self, meeting: Meeting, occ: Occurrence, now: datetime) -> list[ItemView]:
-        """The items the occurrence's agenda would have if it were built now, explained at `now`."""
-        return self.items_view([(t, c, None, None) for t, c in self.build(meeting, occ, now).order], now)
+    def fresh_items(self, meeting: Meeting, occ: Occurrence, now: datetime,
+                    tz: ZoneInfo | None = None) -> list[ItemView]:
+        """The items the occurrence's agenda would have if it were built now, explained at `now` in
+        `tz` (default: the meeting's zone)."""
+        return self.items_view([(t, c, None, None) for t, c in self.build(meeting, occ, now).order], now,
+                               tz or meeting.tz)
 
     def _stored_view(self, meeting: Meeting, row: OccurrenceRow, now: datetime, tz: ZoneInfo | None = None,
                      notes: list[str] | None = None) -> AgendaView:
         tz = tz or meeting.tz
         items = self.items_view([(i.task_id, i.carried_from, i.discussed_by, i.discussed_at)
-                                 for i in self.db.items(row.id)], now)
+                                 for i in self.db.items(row.id)], now, tz)
         start = row.starts_at.astimezone(meeting.tz)
         if notes is None:
             notes = self.scope_notes(meeting)
