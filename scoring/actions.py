@@ -53,6 +53,8 @@ def snooze_task(store: TaskStore, model: ValueModel, task_id: int, user_id: str,
 def disown_task(store: TaskStore, model: ValueModel, task_id: int, user_id: str, now: datetime,
                 is_admin: bool = False) -> Task:
     task = _load(store, task_id, user_id, is_admin)
-    store.disown(task_id, user_id)
+    # taken from its owner (an admin may press it on someone's list): never given back to them by
+    # email, and their manager sees it under *Tasks your team left*
+    store.disown(task_id, task.assignee_id or user_id)
     rescore_tasks(store, [task_id], model, now)
     return task

@@ -218,6 +218,28 @@ def test_not_mine_hands_the_task_to_the_admins(slack):
     assert any(f"Open tasks without an owner: {before + 1}" in t for t in texts)
 
 
+def test_an_admin_acting_on_someones_list_acts_for_them(slack):
+    """Hanna (Berlin, an admin) on Sam's list (Los Angeles): Snooze wakes it at 09:00 Sam's time, and
+    Not mine takes it from Sam (his manager sees it as his team's), not from Hanna."""
+    sam = "U0DEMODV2"
+    slack.clock.now = datetime(2026, 3, 2, 20, 0, tzinfo=ZoneInfo("UTC"))  # Monday: 21:00 Berlin, 12:00 LA
+    reply = slack.command(CEO, "/top5", f"<@{sam}>", tag="ceo")
+    first = int(find_button(reply.blocks, "Done")["value"])
+    slack.click(CEO, find_button(reply.blocks, "Snooze until tomorrow"), tag="ceo")
+    slack.settle()
+    assert slack.store.snoozed_until(first) == datetime(2026, 3, 3, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    said = slack.responses("ceo")[-1]["blocks"][0]["elements"][0]["text"]
+    assert said.endswith(f"until Tue 03 Mar, 09:00 <@{sam}>'s time.")
+    reply = slack.command(CEO, "/top5", f"<@{sam}>", tag="ceo")
+    button = find_button(reply.blocks, "Not mine")
+    slack.click(CEO, button, tag="ceo")
+    slack.settle()
+    task_id = int(button["value"])
+    assert slack.store.disowned_by_many([task_id])[task_id].user_id == sam
+    said = slack.responses("ceo")[-1]["blocks"][0]["elements"][0]["text"]
+    assert f"It is off <@{sam}>'s list; admins see it as unowned." in said
+
+
 def test_someone_elses_buttons_change_nothing(slack):
     reply = slack.command(TOM, "/top5")
     done = find_button(reply.blocks, "Done")

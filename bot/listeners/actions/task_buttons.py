@@ -72,7 +72,7 @@ def handle_snooze(ack, body: dict, action: dict, deps: Deps) -> None:
     value = (action.get("selected_option") or {}).get("value", "")
     choice, task_id = value.split(":", 1)[0], task_id_of(value)
     origin = Origin.of_action(body, action)
-    now = deps.now_for(user)
+    now = owner_now(deps, task_id, user)
     if task_id is None or choice not in (ids.SNOOZE_TOMORROW, ids.SNOOZE_NEXT_WEEK, ids.SNOOZE_PICK_DATE):
         deps.background.submit(redraw, deps, user, origin, STALE)
         return
@@ -84,16 +84,29 @@ def handle_snooze(ack, body: dict, action: dict, deps: Deps) -> None:
     deps.background.submit(redraw, deps, user, origin, snooze(deps, task_id, user, wake_time(choice, now), now))
 
 
+def owner_now(deps: Deps, task_id: int | None, user: str) -> datetime:
+    """Now on the calendar of the task's owner, whose 09:00 a snooze wakes it at (an admin snoozing
+    someone else's task from `/top5 @someone`: theirs, not the admin's); the presser's when it has none."""
+    task = deps.store.get_task(task_id) if task_id is not None else None
+    return deps.now_for(task.assignee_id if task is not None and task.assignee_id else user)
+
+
 def snooze(deps: Deps, task_id: int, user: str, until: datetime, now: datetime) -> str:
     """Snooze and say so, or say politely why not."""
     try:
         task = snooze_task(deps.store, deps.model, task_id, user, until, now, is_admin=deps.is_admin(user))
     except NotAllowed as exc:
         return str(exc)
-    return f"💤 Snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M}."
+    whose = f" <@{task.assignee_id}>'s time" if task.assignee_id not in (None, user) else ""
+    return f"💤 Snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M}{whose}."
 
 
 def handle_not_mine(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    _change(body, action, deps, disown_task,
-            lambda t: f"Handed back: *{esc(t.title[:200])}*. It is off your list; admins see it as unowned.")
+    user = body["user"]["id"]
+
+    def says(task: Task) -> str:  # the task as it was: an admin may press it on someone else's list
+        whose = "your list" if task.assignee_id in (None, user) else f"<@{task.assignee_id}>'s list"
+        return f"Handed back: *{esc(task.title[:200])}*. It is off {whose}; admins see it as unowned."
+
+    _change(body, action, deps, disown_task, says)
