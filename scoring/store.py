@@ -488,8 +488,8 @@ class TaskStore:
         if not task.external_id:
             raise ValueError("a task needs an external_id to be upserted")
         record_hash = _record_hash(task)
-        row = self.conn.execute("SELECT id, record_hash, content_hash FROM tasks WHERE source = ? AND external_id = ?",
-                                (task.source, task.external_id)).fetchone()
+        row = self.conn.execute("SELECT id, record_hash, content_hash, status FROM tasks "
+                                "WHERE source = ? AND external_id = ?", (task.source, task.external_id)).fetchone()
         content_hash = task.content_hash
         values = (task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
                   json.dumps(list(task.tags)), task.status, iso(task.due), int(task.due_all_day),
@@ -503,9 +503,13 @@ class TaskStore:
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 values + (task.source, task.external_id, iso(task.created_at or now), iso(task.updated_at or now)))
             return cur.lastrowid, "created"
-        task_id, old_record_hash, old_content_hash = row
+        task_id, old_record_hash, old_content_hash, old_status = row
         if old_record_hash == record_hash:
             return task_id, "unchanged"
+        if old_status in OPEN_STATUSES and task.status == "done":
+            # closed by an import or a sync (a close from Slack has recorded its own already): value
+            # delivered, with the points and rank it had here until now, read before the close
+            self.record_completion(task_id, None, now, completed_at=task.completed_at, seen_open=True)
         names = ("title", "notes", "url", "assignee_id", "assignee_email", "project", "tags", "status", "due",
                  "due_all_day", "estimate_hours", "estimate_source", "blocking", "completed_at", "extra",
                  "content_hash", "record_hash")
@@ -875,16 +879,27 @@ class TaskStore:
 
     # --- completions and ownership -------------------------------------------------------
 
-    def record_completion(self, task_id: int, completed_by: str | None, now: datetime) -> None:
-        """Snapshot rank and score at the moment a task is finished (first completion wins)."""
-        rank = self.rank_of(task_id, now)
+    def record_completion(self, task_id: int, completed_by: str | None, now: datetime,
+                          completed_at: datetime | None = None, seen_open: bool = False) -> bool:
+        """Snapshot rank and score as they are at `now`, before the task is closed (first completion
+        wins): the weekly digest's value delivered and top-5 adherence. `completed_by` is the person
+        who closed it in Headwork, None when an import or a sync did. It counts as completed at
+        `completed_at` (the source's time; never later than `now`), else `now`.
+
+        `seen_open=True` (a close from outside): a task never scored here was never open in Headwork
+        -- one import created and closed it -- and is not recorded. Returns whether it was."""
         row = self.conn.execute("SELECT assignee_id, total FROM scores WHERE task_id = ?", (task_id,)).fetchone()
+        if row is None and seen_open:
+            return False
+        rank = self.rank_of(task_id, now)
         bands, _ = self.effective_bands(task_id)
         assignee, total = row if row else (None, 0.0)
-        self.conn.execute(
+        at = min(completed_at, now) if completed_at is not None else now
+        return self.conn.execute(
             "INSERT OR IGNORE INTO completions (task_id, assignee_id, completed_at, completed_ts, rank_at_completion, "
             "total, bands, completed_by) VALUES (?,?,?,?,?,?,?,?)",
-            (task_id, assignee, iso(now), now.timestamp(), rank, total, json.dumps(sorted(bands)), completed_by))
+            (task_id, assignee, iso(at), at.timestamp(), rank, total, json.dumps(sorted(bands)),
+             completed_by)).rowcount == 1
 
     def completions_between(self, start: datetime, end: datetime) -> list[dict]:
         rows = self.conn.execute(

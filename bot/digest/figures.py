@@ -8,7 +8,8 @@ their owners, no flag is ever tied to a person.
 
 - *value delivered*: the points tasks had when they were completed in the week
   (`completions.total`), by band; a task in several bands is split evenly between them, so
-  the bands add up to the total;
+  the bands add up to the total. A completion is recorded by *Done* in Slack and by an import
+  or sync that closes a task open here (`TaskStore._upsert`), never for a row first seen done;
 - *top-5 adherence*: completed tasks whose rank in their owner's list was 1-5 at completion,
   over all tasks completed (an unowned task had no rank, so it counts as outside);
 - *the organisation's top 10*, *overdue high-value*, *stuck*, *nobody owns*: open tasks as of `now`.
