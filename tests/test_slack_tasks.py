@@ -331,6 +331,26 @@ def test_edit_from_home_changes_the_task_and_its_score(slack):
     assert slack.store.score_of(task_id)["total"] > before  # due tomorrow is more urgent
 
 
+def test_a_first_task_is_dated_on_the_persons_own_calendar_once_slack_says_where_they_are(slack):
+    """Thursday 22:30 in Los Angeles (Friday morning in Berlin, the organisation's zone): Nia's first
+    /task "… EOD" is read on Berlin's calendar, Friday, until Slack gives her zone; then it is put
+    right (Thursday, 23:59 her time) and the answer redrawn."""
+    la = ZoneInfo("America/Los_Angeles")
+    slack.add_user("U0NIA0001", name="nia", real_name="Nia Cole", tz="America/Los_Angeles")
+    slack.clock.now = datetime(2026, 3, 5, 22, 30, tzinfo=la)
+    reply = slack.command("U0NIA0001", "/task", "Write the release notes EOD", tag="nia")
+    assert "due Fri 06 Mar" in reply.blocks[0]["text"]["text"]  # the guess, before Slack is asked
+    slack.settle()
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Write the release notes"]
+    assert (task.due, task.due_all_day) == (datetime(2026, 3, 5, 23, 59, tzinfo=la), True)
+    [redrawn] = slack.responses("nia")
+    assert redrawn["replace_original"] is True and "due Thu 05 Mar" in redrawn["blocks"][0]["text"]["text"]
+    slack.command("U0NIA0001", "/task", "Book the venue tomorrow", tag="nia2")  # known now: read right at once
+    slack.settle()
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Book the venue"]
+    assert task.due == datetime(2026, 3, 6, 23, 59, tzinfo=la) and slack.responses("nia2") == []
+
+
 def _imported_for_tom(slack, **fields) -> int:
     now = slack.clock()
     task_id, _ = slack.store.upsert_task(Task(title="Migrate the billing exports", source="jira", external_id="OPS-7",

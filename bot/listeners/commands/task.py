@@ -10,7 +10,7 @@ from ...delivery import open_modal, publish_home, respond_to
 from ...deps import Deps
 from ...quick_add import read_quick_add
 from ...slack_text import plain_text
-from ...tasks_service import NewTask, create_task, fit_title, hand_over, owner_problem
+from ...tasks_service import NewTask, create_task, edit_task, fit_title, hand_over, owner_problem
 
 HELP = ("*`/task`* — add a task to Headwork\n"
         "`/task Write the launch email` — a task for yourself, scored and ranked at once\n"
@@ -34,6 +34,7 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
         deps.background.submit(open_modal, deps, command["trigger_id"], build_task_modal(owner=user))
         return
     now = deps.now_for(user)
+    title_typed = title
     line = read_quick_add(title, now.date(), deps.directory.name_for)
     owner = line.owner or user
     problem = owner_problem(deps, owner, user)
@@ -53,7 +54,34 @@ def handle_task(ack, command: dict, deps: Deps) -> None:
         task, deps.store.rank_of(task_id, now), score["total"] if score else 0.0, user,
         now if owner == user else deps.now_for(owner)))
     deps.background.submit(publish_home, deps, user)
+    url = command.get("response_url")
+    if line.due is not None and not deps.directory.is_fresh(user, now):
+        deps.background.submit(_learn_time_zone, deps, user, title_typed, task, now, url)
     if owner != user:
-        url = command.get("response_url")
         deps.background.submit(hand_over, deps, task_id, user, now, reply=lambda text: respond_to(
             url, {"response_type": "ephemeral", "replace_original": False, "text": text}))
+
+
+def _learn_time_zone(deps: Deps, user: str, typed: str, task, read_at, url: str | None) -> None:
+    """First contact: the due date was read on the organisation's calendar until Slack said the
+    person's zone. When that zone makes it another day ("EOD" typed at 22:30 in Los Angeles is
+    still today there), or another end of day for their own task, it is put right and the answer
+    redrawn, unless the task was changed meanwhile."""
+    tz = deps.directory.refresh(user, deps.clock())
+    if tz is None or str(tz) == str(read_at.tzinfo):
+        return
+    now = deps.clock().astimezone(tz)
+    line = read_quick_add(typed, now.date(), deps.directory.name_for)
+    current = deps.store.get_task(task.id)
+    if current is None or current.due != task.due or current.updated_at != task.updated_at or line.due is None:
+        return
+    if current.assignee_id != user and line.due == read_quick_add(typed, read_at.date(), deps.directory.name_for).due:
+        return  # someone else's task: its day ends where they are, which did not change
+    updated = edit_task(deps, task.id, deps.clock(), title=current.title, due=line.due,
+                        estimate_hours=current.estimate_hours if current.estimate_source == "human" else None)
+    score = deps.store.score_of(task.id)
+    owner_now = now if updated.assignee_id == user else deps.now_for(updated.assignee_id)
+    respond_to(url, {"response_type": "ephemeral", "replace_original": True, "text": f"Added: {updated.title}",
+                     "blocks": build_task_added(updated, deps.store.rank_of(task.id, now),
+                                                score["total"] if score else 0.0, user, owner_now)})
+    deps.background.submit(publish_home, deps, user)
