@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from scoring.engine import score_task
@@ -98,10 +99,62 @@ class AgendaService:
         return [m for m in found if m.channel == channel] if channel else found
 
     def occurrences(self, meeting: Meeting, start: datetime, end: datetime, cached_only: bool = False):
-        return occurrences(meeting, start, end, self._calendar(meeting, start, cached_only))
+        return self._follow_edits(meeting, occurrences(meeting, start, end, self._calendar(meeting, start, cached_only)))
 
     def next_occurrence(self, meeting: Meeting, now: datetime, cached_only: bool = False) -> Occurrence | None:
-        return next_occurrence(meeting, now, self._calendar(meeting, now, cached_only))
+        occ = next_occurrence(meeting, now, self._calendar(meeting, now, cached_only))
+        return self._follow_edits(meeting, [occ])[0] if occ is not None else None
+
+    def _follow_edits(self, meeting: Meeting, found: list[Occurrence]) -> list[Occurrence]:
+        """An occurrence an edit moved (see `follow_edit`) keeps its first key, as one a calendar
+        moved does: the schedule's new start, under the key its agenda was posted or skipped as."""
+        if meeting.from_config or not found:
+            return found
+        moves = self.db.moves(meeting.id)
+        if not moves:
+            return found
+        return [Occurrence(_key_time(moves[o.key_iso]), o.start, moved=True) if o.key_iso in moves else o
+                for o in found]
+
+    def follow_edit(self, meeting: Meeting, now: datetime) -> list[str]:
+        """After `meeting` was edited: each of its occurrences from today on that was already posted
+        or skipped moves to the edited schedule's occurrence on the same day (in the meeting's zone),
+        so that day gets no second agenda; a posted one's message is updated at once with the new
+        time. A day the edit takes out keeps what it had. Returns the keys of the posted ones moved."""
+        tz = meeting.tz
+        today = now.astimezone(tz).date()
+        moved = []
+        with self.store.transaction():
+            for row in self.db.occurrences_from(meeting.id, datetime.combine(today, clock_time(0), tz)
+                                                - timedelta(days=1)):
+                day = row.starts_at.astimezone(tz).date()
+                if day < today:
+                    continue
+                midnight = datetime.combine(day, clock_time(0), tz)
+                same_day = [o for o in occurrences(meeting, midnight, midnight + timedelta(days=1, hours=1))
+                            if o.start.astimezone(tz).date() == day]
+                if not same_day:
+                    continue
+                new = same_day[0]
+                target = None if new.key_iso == row.occurrence else new.key_iso
+                if (target == row.moved_to and new.start == row.starts_at) or (
+                        target is not None and self.db.occurrence(meeting.id, target) is not None):
+                    continue  # unchanged, or that day's new time has an agenda of its own already
+                self.db.follow_edit(row.id, target, new.start, now)
+                if row.state == "posted":
+                    moved.append(row.occurrence)
+                    self._redraw_moved(meeting, self.db.occurrence_by_id(row.id), now)
+        for key in moved:
+            log.info("agenda %s for %s moved by an edit of the meeting", meeting.id, key)
+        return moved
+
+    def _redraw_moved(self, meeting: Meeting, row: OccurrenceRow, now: datetime) -> None:
+        where = self.posted_message(meeting.id, row.occurrence) if self.outbox is not None else None
+        if where is None:
+            return  # not delivered yet: the pre-start update redraws it (see `refresh`)
+        text, blocks = self.render(meeting, row, now)
+        self.outbox.send(f"agenda-moved:{meeting.id}:{row.occurrence}@{row.edited_at.isoformat()}", "chat.update",
+                         {"channel": where[0], "ts": where[1], "text": text, "blocks": blocks})
 
     def needs_fetch(self, meeting: Meeting) -> bool:
         """An ICS meeting whose calendar has not been read yet (not something to do before an ack)."""
@@ -331,7 +384,8 @@ class AgendaService:
             stored = self.db.items(row.id)
             order = [t for t, _ in built.order]
             moved = row.starts_at != occ.start
-            if order == [i.task_id for i in stored] and not moved:
+            # an edit that moved it redrew it then, if it was delivered; once more here, in case not
+            if order == [i.task_id for i in stored] and not moved and row.edited_at is None:
                 return False
             if moved:  # a calendar moved it after the post: the message shows the new time
                 self.db.move_occurrence(row.id, occ.start)
@@ -341,7 +395,8 @@ class AgendaService:
                 self.db.replace_items(row.id, built.order + discussed_gone)
                 self.db.mark_reordered(row.id)
             text, blocks = self.render(meeting, self.db.occurrence_by_id(row.id), now)
-            self.outbox.send(update_key(meeting.id, row.occurrence), "chat.update",
+            key = update_key(meeting.id, row.occurrence)  # once; once more after each edit that moves it
+            self.outbox.send(f"{key}@{row.edited_at.isoformat()}" if row.edited_at else key, "chat.update",
                              {"channel": where[0], "ts": where[1], "text": text, "blocks": blocks})
         log.info("agenda %s for %s reordered before the start", meeting.id, row.occurrence)
         return True
@@ -390,6 +445,11 @@ class AgendaService:
             return None
         self.db.set_discussed(occurrence_id, task_id, None if current.discussed_by else user, now)
         return row.meeting_id
+
+
+def _key_time(key_iso: str) -> datetime:
+    """An occurrence key ('2026-03-03T10:00Z') as the UTC instant it names."""
+    return datetime.strptime(key_iso, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
 
 
 def agenda_jobs(service: AgendaService) -> list:

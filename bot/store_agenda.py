@@ -78,6 +78,14 @@ def m002_meetings_every_n_weeks(db) -> None:
     db.execute("ALTER TABLE agenda_meetings ADD COLUMN starts TEXT")
 
 
+@migrations()
+def m003_occurrences_follow_edits(db) -> None:
+    """An edit that moves a meeting (11:00 -> 11:30) moves the day's occurrence already posted or
+    skipped with it, instead of leaving it behind and posting the new time's agenda as well."""
+    db.execute("ALTER TABLE agenda_occurrences ADD COLUMN moved_to TEXT")   # the edited schedule's key
+    db.execute("ALTER TABLE agenda_occurrences ADD COLUMN edited_at TEXT")  # when an edit last moved it
+
+
 @dataclass(frozen=True)
 class OccurrenceRow:
     id: int
@@ -87,6 +95,8 @@ class OccurrenceRow:
     state: str
     late: bool
     refreshed: int  # 0 not yet re-checked, 1 checked (same order), 2 reordered before the start
+    moved_to: str | None = None     # an edit moved it: the key the edited schedule gives it
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,11 +108,12 @@ class ItemRow:
     discussed_at: datetime | None
 
 
-_OCC = "id, meeting_id, occurrence, starts_at, state, late, refreshed"
+_OCC = "id, meeting_id, occurrence, starts_at, state, late, refreshed, moved_to, edited_at"
 
 
 def _occ(row) -> OccurrenceRow:
-    return OccurrenceRow(row[0], row[1], row[2], parse_iso(row[3]), row[4], bool(row[5]), int(row[6]))
+    return OccurrenceRow(row[0], row[1], row[2], parse_iso(row[3]), row[4], bool(row[5]), int(row[6]), row[7],
+                         parse_iso(row[8]))
 
 
 _MEETING = ("id, name, channel, days, at, timezone, lead_minutes, attendees, project, tags, max_items, owner, "
@@ -188,6 +199,23 @@ class AgendaStore(FeatureStore):
     def move_occurrence(self, occurrence_id: int, starts_at: datetime) -> None:
         """The calendar moved an occurrence already posted: its key stays, its start follows."""
         self.conn.execute("UPDATE agenda_occurrences SET starts_at = ? WHERE id = ?", (iso(starts_at), occurrence_id))
+
+    def occurrences_from(self, meeting_id: str, since: datetime) -> list[OccurrenceRow]:
+        """The meeting's occurrence rows (posted or skipped) starting at `since` or later."""
+        rows = self.conn.execute(f"SELECT {_OCC} FROM agenda_occurrences WHERE meeting_id = ? AND starts_at >= ? "
+                                 "ORDER BY starts_at", (meeting_id, iso(since))).fetchall()
+        return [_occ(r) for r in rows]
+
+    def follow_edit(self, occurrence_id: int, moved_to: str | None, starts_at: datetime, now: datetime) -> None:
+        """An edit of the meeting moved this occurrence: it keeps its key (and its message), takes the
+        edited schedule's start, and is looked at again before that start."""
+        self.conn.execute("UPDATE agenda_occurrences SET moved_to = ?, starts_at = ?, edited_at = ?, refreshed = 0 "
+                          "WHERE id = ?", (moved_to, iso(starts_at), iso(now), occurrence_id))
+
+    def moves(self, meeting_id: str) -> dict[str, str]:
+        """{the edited schedule's key: the occurrence it is} for this meeting's occurrences moved by an edit."""
+        return dict(self.conn.execute("SELECT moved_to, occurrence FROM agenda_occurrences "
+                                      "WHERE meeting_id = ? AND moved_to IS NOT NULL", (meeting_id,)).fetchall())
 
     def mark_reordered(self, occurrence_id: int) -> None:
         self.conn.execute("UPDATE agenda_occurrences SET refreshed = 2 WHERE id = ?", (occurrence_id,))

@@ -130,7 +130,10 @@ def handle_setup_submission(ack, body: dict, view: dict, deps: Deps) -> None:
     # "new" has no database id, so save_meeting inserts; an edit keeps its id, channel and owner
     draft = Meeting(id=existing.id if existing else "new", channel=existing.channel if existing else channel,
                     owner=existing.owner if existing else user, from_config=False, **fields)
-    saved = deps.agenda.db.save_meeting(draft, deps.clock(), user)
+    with deps.store.transaction():
+        saved = deps.agenda.db.save_meeting(draft, deps.clock(), user)
+        if existing is not None:  # today's agenda, already out, follows the new time: never a second one
+            deps.agenda.follow_edit(saved, deps.clock())
     tz = deps.directory.tz_for(user)
     occ = deps.agenda.next_occurrence(saved, deps.clock())
     first = (f"The next agenda is posted {saved.lead_minutes} min before {when_text(occ.start, tz)}."
