@@ -3,6 +3,7 @@ time, with its chart; a user group; catch-up and skips; a crash between claim an
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -239,3 +240,25 @@ def test_send_time_is_nine_on_the_wall_clock_across_dst(tz, day, local):
     now = datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=ZoneInfo(tz))
     slot = slot_for(now, ZoneInfo(tz), "monday", time(9, 0))
     assert slot.send_at.strftime("%Y-%m-%d %H:%M") == f"{day} {local}"
+
+
+def test_without_the_chart_the_message_does_not_promise_one(digest_slack, tmp_path, capsys):
+    slack = digest_slack({"recipients": [BERLIN], "chart": False}, now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    job = DigestJob(slack.deps)
+    for _ in range(3):
+        job(slack.clock.now)
+        slack.settle()
+        slack.clock.advance(minutes=1)
+    [post] = slack.fake.calls("chat.postMessage")
+    text = json.dumps(post.json_arg("blocks"), ensure_ascii=False)
+    assert "Figures as of" in text and "chart" not in text.lower()
+    assert slack.fake.uploads() == {}
+    # and the command line's preview says the same
+    from bot.cli import main
+
+    config = tmp_path / "headwork.yml"
+    config.write_text("org: {timezone: Europe/Berlin}\ndigest: {chart: false}\n")
+    env = {"HEADWORK_DB": slack.store.path, "HEADWORK_CONFIG": str(config)}
+    assert main(["digest", "--preview"], environ=env, clock=lambda: slack.clock.now) == 0
+    out = capsys.readouterr().out
+    assert "Figures as of" in out and "chart" not in out.lower()

@@ -18,7 +18,8 @@ from .common import SECTION_TEXT_MAX, button, clip, context, divider, esc, heade
 TITLE_MAX = 80
 
 
-def build_digest_blocks(figures: dict) -> list[dict]:
+def build_digest_blocks(figures: dict, chart: bool = True) -> list[dict]:
+    """`chart`: whether the chart is uploaded under the message (`digest.chart`), which it then says."""
     ws, value, ai = figures["workslop"], figures["value"], figures["ai"]
     blocks = [
         header(f"Weekly digest · {_week_span(figures)}"),
@@ -38,8 +39,8 @@ def build_digest_blocks(figures: dict) -> list[dict]:
         *_unowned(figures),
         divider(),
         section(_ai_line(ai, value)),
-        context("The chart of the last eight weeks (workslop hours and value delivered) follows this message. "
-                f"Figures as of {_stamp(figures['built_at'])} UTC."),
+        context(("The chart of the last eight weeks (workslop hours and value delivered) follows this message. "
+                 if chart else "") + f"Figures as of {_stamp(figures['built_at'])} UTC."),
         {"type": "actions", "block_id": ids.BLOCK_DIGEST_TOOLS, "elements": [
             button("Stop sending me this", ids.ACTION_DIGEST_STOP, figures["week"], confirm={
                 "title": {"type": "plain_text", "text": "Stop the digest?"},

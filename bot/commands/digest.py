@@ -58,14 +58,16 @@ def run(args, runtime) -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    message = digest_message(figures)
+    chart = settings.config.digest.chart
+    message = digest_message(figures, chart=chart)
     names = {u: people.name_of(u) for u in _mentioned(message["blocks"])}
     if args.for_user:
         print(_when(settings, people, args.for_user, now))
     frozen = DigestStore(store).edition(week) is not None
     print(render(message["blocks"], names=names,
                  title=f"Digest for {week} ({'as sent' if frozen else 'preview, figures as of now'})").text())
-    print("(followed by the chart: workslop hours and value delivered, last 8 weeks)")
+    if chart:
+        print("(followed by the chart: workslop hours and value delivered, last 8 weeks)")
     return 0
 
 

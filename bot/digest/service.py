@@ -42,9 +42,9 @@ MAX_CHART_ATTEMPTS = 6
 
 # --- what is sent ------------------------------------------------------------------------------
 
-def digest_message(figures: dict) -> dict:
-    """The one message: what the DM carries and what every preview shows."""
-    return {"text": fallback_text(figures), "blocks": build_digest_blocks(figures)}
+def digest_message(figures: dict, chart: bool = True) -> dict:
+    """The one message: what the DM carries and what every preview shows (`chart`: `digest.chart`)."""
+    return {"text": fallback_text(figures), "blocks": build_digest_blocks(figures, chart=chart)}
 
 
 def chart_png(figures: dict) -> bytes:
@@ -210,7 +210,7 @@ class DigestJob:
             return "failed"
         figures = self.store.edition(slot.week) or self.store.freeze_edition(
             slot.week, live_figures(deps, slot.week, now), now)
-        message = digest_message(figures)
+        message = digest_message(figures, chart=config.chart)
         with deps.store.transaction():
             claimed = deps.outbox.send(key, "chat.postMessage", {
                 "channel": channel, "text": message["text"], "blocks": message["blocks"],

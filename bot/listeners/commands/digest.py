@@ -127,6 +127,6 @@ def _marker(deps: Deps, user: str, opted_out: set[str]) -> str:
 
 def _preview(deps: Deps, respond, now) -> None:
     figures = figures_for(deps, default_week(now, deps.org_tz()), now)
-    message = digest_message(figures)
+    message = digest_message(figures, chart=deps.settings.config.digest.chart)
     respond(response_type="ephemeral", replace_original=True, text="Preview: " + message["text"],
             blocks=message["blocks"])
