@@ -99,6 +99,16 @@ def test_a_file_of_another_format_exits_2_naming_the_missing_columns(env, capsys
     assert "looks like an Asana export (--from asana)" in capsys.readouterr().err
 
 
+def test_a_cell_with_a_superscript_digit_is_one_rejected_row(env, capsys, tmp_path):
+    export = tmp_path / "jira.csv"
+    export.write_text("Summary,Issue key,Status,Original Estimate\nTypo,OPS-1,To Do,²\nFine,OPS-2,To Do,3600\n", "utf-8")
+    assert main(["import", str(export), "--from", "jira"], environ=env) == 0
+    out = capsys.readouterr().out
+    assert "1 created, 0 updated, 0 unchanged, 1 rejected" in out
+    assert "rejected line 2: Original Estimate: '²' is not a number of seconds" in out
+    assert count(env) == 1
+
+
 def test_an_unreadable_file_exits_2(env, capsys, tmp_path):
     assert main(["import", str(tmp_path / "missing.csv"), "--from", "csv"], environ=env) == 2
     assert "cannot read the file" in capsys.readouterr().err

@@ -107,6 +107,7 @@ def test_top5_n_shows_up_to_ten(slack, text, count):
     ("0", "between 1 and 10"),
     ("@tom", "Pick them from the @-mention list"),
     ("banana", "I didn't understand `banana`"),
+    ("²", "I didn't understand `²`"),  # a digit to str.isdigit, not a number to int()
 ])
 def test_top5_explains_what_it_cannot_do(slack, text, says):
     reply = slack.command(TOM, "/top5", text)

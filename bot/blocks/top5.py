@@ -44,7 +44,7 @@ def list_tag(owner_id: str, n: int) -> str:
 def parse_where(block_id: str) -> tuple[str, str | None, int]:
     """An actions block_id -> ('top5', owner, n) | ('home', None, 0) | ('other', None, 0)."""
     parts = str(block_id or "").split(":")
-    if len(parts) == 4 and parts[0] == "top5" and parts[2].isdigit():
+    if len(parts) == 4 and parts[0] == "top5" and parts[2].isdecimal():
         return "top5", parts[1], int(parts[2])
     if parts and parts[0] == "home":
         return "home", None, 0

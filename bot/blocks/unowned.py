@@ -33,7 +33,7 @@ def block_id(task_id: int) -> str:
 
 def task_id_of(block: str | None) -> int | None:
     tail = str(block or "").removeprefix(ids.BLOCK_UNOWNED_PREFIX)
-    return int(tail) if str(block or "").startswith(ids.BLOCK_UNOWNED_PREFIX) and tail.isdigit() else None
+    return int(tail) if str(block or "").startswith(ids.BLOCK_UNOWNED_PREFIX) and tail.isdecimal() else None
 
 
 @dataclass(frozen=True)

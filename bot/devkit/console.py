@@ -95,13 +95,13 @@ class Console:
             self.react(rest)
         elif self.modal is not None and word in ("submit", "cancel"):
             self.submit() if word == "submit" else self.close_modal()
-        elif word == "press" and rest.strip().isdigit():
+        elif word == "press" and rest.strip().isdecimal():
             self.press(int(rest))
-        elif word.isdigit() and self.modal is not None and rest:
+        elif word.isdecimal() and self.modal is not None and rest:
             self.fill(int(word), rest)
-        elif word.isdigit() and rest:
+        elif word.isdecimal() and rest:
             self.pick(int(word), rest)
-        elif word.isdigit():
+        elif word.isdecimal():
             self.press(int(word))
         else:
             self.out(f"I don't know `{word}` — type `help`.")

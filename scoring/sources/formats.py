@@ -258,7 +258,7 @@ def jira_task(row: Row, tz: ZoneInfo) -> Task:
     estimate = None
     seconds = row.get("Original Estimate")
     if seconds:
-        if not seconds.isdigit():
+        if not seconds.isdecimal():
             raise RowError(f"Original Estimate: '{seconds}' is not a number of seconds")
         estimate = round(int(seconds) / 3600, 2) or None
     email, name = _owner(row.get("Assignee"))

@@ -180,6 +180,10 @@ def _prepare_rows(rows: list[Cells], reader: RowReader, now: datetime) -> tuple[
         except RowError as exc:
             rejected.append((line, str(exc)))
             continue
+        except (ValueError, TypeError, OverflowError) as exc:  # a cell no check foresaw: that row, not the file
+            log.error("import: line %d could not be converted (%s: %s)", line, type(exc).__name__, exc)
+            rejected.append((line, f"this row could not be read ({type(exc).__name__}: {exc})"))
+            continue
         prepared.append(prepare(task, now, line))
     return prepared, rejected
 

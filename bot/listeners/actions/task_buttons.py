@@ -25,7 +25,7 @@ WAKE_AT = time(9, 0)  # a snoozed task comes back at 09:00 in its owner's own ti
 def task_id_of(value: str | None) -> int | None:
     """'123' or 'tomorrow:123' -> 123; anything else -> None (a forged or stale payload)."""
     tail = str(value or "").rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    return int(tail) if tail.isdecimal() else None
 
 
 def wake_time(choice: str, local_now: datetime) -> datetime:

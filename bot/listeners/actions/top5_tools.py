@@ -9,7 +9,7 @@ from ...screens import MAX_N, Origin
 
 def _list_of(value: str, viewer: str, deps: Deps) -> tuple[str, int] | None:
     owner, _, n = str(value or "").partition(":")
-    if not owner or not n.isdigit() or not 1 <= int(n) <= MAX_N or not deps.may_view(viewer, owner):
+    if not owner or not n.isdecimal() or not 1 <= int(n) <= MAX_N or not deps.may_view(viewer, owner):
         return None
     return owner, int(n)
 

@@ -23,7 +23,7 @@ def parse_top5(text: str) -> dict:
         mention = MENTION.match(word)
         if mention:
             owner = mention.group(1)
-        elif word.isdigit():
+        elif word.isdecimal():
             n = int(word)
             if not 1 <= n <= MAX_N:
                 return {"error": f"I can show between 1 and {MAX_N} tasks — try `/top5 {min(max(n, 1), MAX_N)}`."}
