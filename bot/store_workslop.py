@@ -132,6 +132,14 @@ def m005_tally_seeks(db) -> None:
                "WHERE channel_private = 0")
 
 
+@migrations()
+def m006_channel_members(db) -> None:
+    # How many members a channel has (conversations.info's num_members; NULL not known yet): an
+    # author is only told about flags from a public channel big enough that the flagger could be
+    # any of several people.
+    db.execute("ALTER TABLE workslop_channels ADD COLUMN members INTEGER")
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     id: int
@@ -406,15 +414,17 @@ class WorkslopLedger(FeatureStore):
             self.conn.execute("DELETE FROM workslop_period_cache WHERE start_ts <= ? AND end_ts > ?",
                               (flagged_ts, flagged_ts))
 
-    def set_channel_privacy(self, channel: str, private: bool, now: datetime | None = None) -> int:
-        """Cache what Slack says about a channel and apply it to every flag there (a channel that
-        turned private stops being named in tallies, past weeks included)."""
+    def set_channel_privacy(self, channel: str, private: bool, now: datetime | None = None,
+                            members: int | None = None) -> int:
+        """Cache what Slack says about a channel (private or not, how many members) and apply it to
+        every flag there (a channel that turned private stops being named in tallies, past weeks
+        included)."""
         with self.store.transaction():
             if now is not None:
                 self.conn.execute(
-                    "INSERT INTO workslop_channels (channel, private, checked_ts) VALUES (?,?,?) "
-                    "ON CONFLICT (channel) DO UPDATE SET private = excluded.private, checked_ts = excluded.checked_ts",
-                    (channel, int(private), now.timestamp()))
+                    "INSERT INTO workslop_channels (channel, private, checked_ts, members) VALUES (?,?,?,?) "
+                    "ON CONFLICT (channel) DO UPDATE SET private = excluded.private, checked_ts = excluded.checked_ts, "
+                    "members = excluded.members", (channel, int(private), now.timestamp(), members))
                 self._channels[channel] = (bool(private), now.astimezone(timezone.utc))
             lo, hi = self.conn.execute("SELECT min(flagged_ts), max(flagged_ts) FROM workslop_flags WHERE channel = ? "
                                        "AND channel_private IS NOT ?", (channel, int(private))).fetchone()
@@ -424,12 +434,29 @@ class WorkslopLedger(FeatureStore):
                 self.conn.execute("DELETE FROM workslop_period_cache WHERE end_ts > ? AND start_ts <= ?", (lo, hi))
             return changed
 
-    def author_rows(self, start: datetime, end: datetime) -> list[tuple]:
-        """(author, channel, reason) for flags in [start, end) whose author is known: what a kind
-        note to an author may be built from (never who flagged)."""
-        return self.conn.execute(
-            "SELECT author, channel, reason FROM workslop_flags WHERE author IS NOT NULL AND flagged_ts >= ? "
-            "AND flagged_ts < ? ORDER BY author", (start.timestamp(), end.timestamp())).fetchall()
+    def authors_between(self, start: datetime, end: datetime) -> list[str]:
+        """The known authors of output flagged in [start, end)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT author FROM workslop_flags WHERE author IS NOT NULL AND flagged_ts >= ? AND flagged_ts < ? "
+            "ORDER BY author", (start.timestamp(), end.timestamp()))]
+
+    def author_note_figures(self, author: str, start: datetime, end: datetime,
+                            min_members: int) -> tuple[int, int, dict[str, int]]:
+        """What a kind note to `author` may say about flags in [start, end): (distinct items flagged,
+        distinct people who flagged them, {reason: distinct items given it}) — counts only, never who.
+
+        Only flags in a channel Slack said is public and has at least `min_members` members count:
+        in a DM, a group DM, a private channel, a small channel or on a file seen who knows where,
+        the author could tell who flagged."""
+        where = ("FROM workslop_flags f JOIN workslop_channels c ON c.channel = f.channel "
+                 "WHERE f.author = ? AND f.flagged_ts >= ? AND f.flagged_ts < ? AND f.channel_private = 0 "
+                 "AND c.private = 0 AND c.members >= ? AND substr(f.channel, 1, 1) NOT IN ('D', 'G')")
+        args = (author, start.timestamp(), end.timestamp(), min_members)
+        items, people = self.conn.execute(f"SELECT count(DISTINCT f.item), count(DISTINCT f.flagger) {where}",
+                                          args).fetchone()
+        reasons = dict(self.conn.execute(f"SELECT f.reason, count(DISTINCT f.item) {where} AND f.reason IS NOT NULL "
+                                         "GROUP BY f.reason", args).fetchall())
+        return items, people, reasons
 
     def forget_counts(self, person: str) -> dict[str, int]:
         """What `forget` would change, changing nothing (`headwork forget --dry-run`)."""

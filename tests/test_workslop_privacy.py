@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from urllib.parse import parse_qsl
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,6 +145,84 @@ def test_the_author_note_is_kind_private_batched_and_never_says_who(demo, model)
             person = next(p for p in ws.org.people if p.id == flagger)
             assert flagger not in sent and person.name not in sent and person.name.split()[0] not in sent
         assert GENERAL not in sent and "D0MEIPRIYA" not in sent
+
+
+
+def note_text(ws, person=PRIYA):
+    ws.settle()
+    return [c.args["text"] for c in dms_to(ws, person)]
+
+
+def test_the_author_note_leaves_out_group_dms_private_and_small_channels_and_files(demo, model):
+    with workslop_slack(demo, model, author_note=True) as ws:
+        ws.fake.add_channel("C0PAIR", "priya-tom", is_private=True, num_members=2)
+        ws.fake.add_channel("C0MPIM", "mpdm-priya--tom--mei-1", is_private=False, is_mpim=True, num_members=3)
+        ws.fake.add_channel("C0BIGPRIV", "leadership", is_private=True, num_members=60)
+        ws.fake.add_channel("C0SMALL", "proj-x", is_private=False, num_members=4)  # Priya, Headwork, 2 others; k = 3
+        react(ws, TOM, channel="C0PAIR", ts=next_ts())
+        react(ws, SAM, channel="C0BIGPRIV", ts=next_ts())
+        react(ws, LUCIA, channel="C0SMALL", ts=next_ts())
+        react(ws, MEI, file="F0DRAFT", ts=None)
+        ws.shortcut(TOM, ids.SHORTCUT_FLAG_WORKSLOP, {"type": "message", "user": PRIYA, "ts": next_ts(),
+                                                      "text": "AI summary"}, channel="C0MPIM")
+        ws.submit(TOM, ws.last_view(), time_values(preset="60", reason="missing_context"))
+        ws.settle()
+        ws.clock.now = end_of_day(ws, PRIYA)
+        assert author_notes_job(ws.deps, ws.clock()) == 0
+        assert note_text(ws) == []
+        ws.clock.now = end_of_day(ws, PRIYA) + timedelta(hours=16)  # Tuesday 09:45: a flag in #general (40 people)
+        react(ws, TOM, ts=next_ts())
+        ws.settle()
+        ws.clock.now = end_of_day(ws, PRIYA) + timedelta(days=1)
+        assert author_notes_job(ws.deps, ws.clock()) == 1
+        assert "A recipient said something you shared recently was hard to use" in note_text(ws)[0]
+
+
+def test_the_author_note_counts_things_not_flags(demo, model):
+    with workslop_slack(demo, model, author_note=True) as ws:
+        shared = next_ts()
+        for who in (TOM, SAM, MEI):
+            react(ws, who, ts=shared)
+            rate(ws, who, "1 h", "missing_context")
+        ws.clock.now = end_of_day(ws, PRIYA)
+        assert author_notes_job(ws.deps, ws.clock()) == 1
+        [text] = note_text(ws)
+        assert "Some recipients said something you shared recently was hard to use" in text
+        assert "What made it hard: missing context." in text  # one thing, however many said so
+
+
+def test_a_missed_afternoon_note_waits_for_the_next_afternoon(demo, model):
+    with workslop_slack(demo, model, author_note=True) as ws:
+        react(ws, TOM, ts=next_ts())  # Monday 08:00 in London
+        ws.settle()
+        monday_evening = end_of_day(ws, PRIYA)
+        # Headwork was down from 17:30 on: back at 21:00, at 02:00, at 07:00 and at noon — nothing
+        for later in (timedelta(hours=3, minutes=15), timedelta(hours=8, minutes=15), timedelta(hours=13),
+                      timedelta(hours=18)):
+            ws.clock.now = monday_evening + later
+            assert author_notes_job(ws.deps, ws.clock()) == 0, ws.clock()
+        assert note_text(ws) == []
+        ws.clock.now = monday_evening + timedelta(days=1)  # Tuesday 17:45: Monday's flag, a day late
+        assert author_notes_job(ws.deps, ws.clock()) == 1
+        assert "something you shared recently" in note_text(ws)[0]
+        ws.clock.now = monday_evening + timedelta(days=2)
+        assert author_notes_job(ws.deps, ws.clock()) == 0  # and only once
+
+
+def test_no_author_note_ever_goes_to_an_app(demo, model):
+    with workslop_slack(demo, model, author_note=True) as ws:
+        ws.add_user("U0HELPBOT", name="helpbot", real_name="Help Bot", is_bot=True)
+        react(ws, TOM, ts=next_ts(), author="U0HELPBOT")  # an app's bot user, not looked up yet
+        react(ws, SAM, ts=next_ts(), author="U0UNKNOWN")  # Slack can't say who that is
+        ws.shortcut(MEI, ids.SHORTCUT_FLAG_WORKSLOP, {"type": "message", "subtype": "bot_message", "bot_id": "B0AI",
+                                                      "user": "U0AIBOT", "ts": next_ts(), "text": "summary"})
+        ws.submit(MEI, ws.last_view(), time_values(preset="30", reason="padded"))
+        ws.settle()
+        org_tz = ZoneInfo(ws.settings.config.org.timezone)  # the zone of an author Slack can't tell us about
+        ws.clock.now = datetime.combine(ws.clock().astimezone(org_tz).date(), time(17, 45), org_tz)
+        assert author_notes_job(ws.deps, ws.clock()) == 0
+        for user in ("U0HELPBOT", "U0UNKNOWN", "U0AIBOT"):
+            assert note_text(ws, user) == []
 
 
 # --- nothing a flagger does is visible to anyone else ----------------------------------------------

@@ -33,9 +33,9 @@ def workslop_slack(demo, model, **workslop):
             slack.add_user(person.id, name=person.name.split()[0].lower(), real_name=person.name, tz=person.tz,
                            email=person.email)
             slack.deps.directory.refresh(person.id, DEMO_T0)
-        slack.fake.add_channel(GENERAL, "general", is_private=False)
-        slack.fake.add_channel(SALES, "sales", is_private=False)
-        slack.fake.add_channel(SECRET, "board", is_private=True)
+        slack.fake.add_channel(GENERAL, "general", is_private=False, num_members=40)
+        slack.fake.add_channel(SALES, "sales", is_private=False, num_members=12)
+        slack.fake.add_channel(SECRET, "board", is_private=True, num_members=8)
         slack.fake.clear()
         slack.org = org
         slack.ledger = WorkslopLedger(store)

@@ -5,7 +5,6 @@ flags (or, for the author note, about nobody in particular)."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import datetime
 
 from .. import ids
@@ -233,13 +232,17 @@ def build_cap_notice(cap: int) -> dict:
     return {"text": text, "blocks": [section(text), context(PRIVATE)]}
 
 
-def build_author_note(reasons: Counter, count: int) -> dict:
-    """A private, kind note to an author: a recipient found something hard to use, and why.
-    Built only from reason counts — it cannot say who, where or when."""
-    told = [f"{REASONS[r].lower()}" + (f" ({n})" if n > 1 else "") for r, n in reasons.most_common() if r in REASONS]
-    what = "something you shared recently was" if count == 1 else f"{count} things you shared recently were"
+def build_author_note(items: int, people: int, reasons: dict[str, int]) -> dict:
+    """A private, kind note to an author: recipients found `items` things hard to use, and why
+    (`reasons`: how many of those items were given each). Built from counts only — it cannot say
+    who, where or when."""
+    order = {rid: i for i, rid in enumerate(REASONS)}
+    told = [REASONS[r].lower() + (f" ({n})" if n > 1 else "")
+            for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], order.get(kv[0], 99))) if r in REASONS]
+    who = "A recipient" if people == 1 else "Some recipients"
+    what = "something you shared recently was" if items == 1 else f"{items} things you shared recently were"
     why = f" What made it hard: {', '.join(told)}." if told else ""
-    text = (f"Hi — a quick, private note from Headwork. A recipient said {what} hard to use and cost them time."
+    text = (f"Hi — a quick, private note from Headwork. {who} said {what} hard to use and cost them time."
             f"{why} AI drafts land best with the context your reader needs, facts you have checked, and only "
             "as long as it needs to be. Nobody else sees this note, and it never says who or where.")
     return {"text": text, "blocks": [section(text)]}

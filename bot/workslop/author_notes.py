@@ -2,15 +2,20 @@
 
 It says that a recipient found something hard to use, and why — never who, never where, never
 which message. To keep its timing from pointing at anyone, notes are batched: one per author per
-day at most, sent from NOTE_AT in the author's own zone, covering 24 hours of flags that end at
-CUTOFF — so even the latest flag in a note is hours old when it arrives.
-Flags received in a direct message are left out: there the author would know who it was."""
+day at most, sent late in the author's own afternoon (from NOTE_AT, until NOTE_UNTIL) and covering
+the 24 hours of flags that end at CUTOFF — so even the latest flag in a note is hours old when it
+arrives. A note missed that afternoon (Headwork was down) is never sent at night or in the
+morning: its flags go into the next afternoon's note.
+
+Only flags seen in a public channel with at least `k_anonymity` members besides the author and
+Headwork count: in a DM, a group DM, a private channel or a small channel the author could tell
+who it was. Notes go to people
+only, never to an app (most AI output is posted by one)."""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import partial
 
 from ..blocks.workslop import build_author_note
@@ -21,16 +26,33 @@ from .flagging import ledger_of, sweep_of
 log = logging.getLogger("headwork.workslop")
 
 NOTE_AT = time(17, 30)
+NOTE_UNTIL = time(20, 0)
 CUTOFF = time(13, 30)
 
 
-def note_window(local_now: datetime) -> tuple[datetime, datetime]:
-    """The 24 hours a note sent now would cover: [yesterday CUTOFF, today CUTOFF), or the day
-    before when today's NOTE_AT has not come yet (DST-correct: `combine` in the author's zone)."""
-    tz = local_now.tzinfo
-    today = local_now.date()
-    day = today if local_now.time() >= NOTE_AT else today - timedelta(days=1)
-    return datetime.combine(day - timedelta(days=1), CUTOFF, tz), datetime.combine(day, CUTOFF, tz)
+def note_day(local_now: datetime) -> date | None:
+    """The author's day whose note may go out now: today between NOTE_AT and NOTE_UNTIL in their
+    zone, otherwise none."""
+    return local_now.date() if NOTE_AT <= local_now.time() < NOTE_UNTIL else None
+
+
+def note_window(day: date, tz: tzinfo, previous_sent: bool) -> tuple[datetime, datetime]:
+    """The flags `day`'s note covers: [yesterday CUTOFF, today CUTOFF), from the day before when
+    yesterday's note was never sent (DST-correct: `combine` in the author's zone)."""
+    back = timedelta(days=1 if previous_sent else 2)
+    return datetime.combine(day - back, CUTOFF, tz), datetime.combine(day, CUTOFF, tz)
+
+
+def note_key(author: str, day: date) -> str:
+    return f"workslop-note:{author}:{day.isoformat()}"
+
+
+def is_a_person(deps: Deps, user: str, now: datetime) -> bool:
+    """Someone Slack says is a person, active (users.info when not looked up lately): never an app."""
+    if not deps.directory.is_fresh(user, now):
+        deps.directory.refresh(user, now)
+    person = deps.directory.person(user)
+    return person is not None and not person.is_bot and not person.deleted
 
 
 def author_notes_job(deps: Deps, now: datetime) -> int:
@@ -38,23 +60,22 @@ def author_notes_job(deps: Deps, now: datetime) -> int:
     if not deps.settings.config.workslop.author_note:
         return 0
     ledger = ledger_of(deps)
-    by_author: dict[str, list[tuple]] = defaultdict(list)
-    for author, channel, reason in ledger.author_rows(now - timedelta(days=3), now):
-        by_author[author].append((channel, reason))
+    # the author, Headwork itself (it only hears reactions where it is a member) and k others who might have flagged
+    min_members = deps.settings.config.workslop.k_anonymity + 2
     queued = 0
-    for author in by_author:
-        person = deps.directory.person(author)
-        if person is not None and (person.is_bot or person.deleted):
+    for author in ledger.authors_between(now - timedelta(days=3), now):
+        day = note_day(now.astimezone(deps.directory.tz_for(author)))
+        if day is None or deps.outbox.db.get(note_key(author, day)) is not None:
             continue
-        start, end = note_window(now.astimezone(deps.directory.tz_for(author)))
-        rows = [(channel, reason) for channel, reason in
-                ((r[1], r[2]) for r in ledger.author_rows(start, end) if r[0] == author)
-                if not (channel or "").startswith("D")]
-        if not rows:
+        tz = deps.directory.tz_for(author)
+        start, end = note_window(day, tz, deps.outbox.db.get(note_key(author, day - timedelta(days=1))) is not None)
+        items, people, reasons = ledger.author_note_figures(author, start, end, min_members)
+        if not items or not is_a_person(deps, author, now):
             continue
-        note = build_author_note(Counter(reason for _, reason in rows if reason), len(rows))
-        if deps.outbox.send(f"workslop-note:{author}:{end.date().isoformat()}", "chat.postMessage",
-                            {"channel": author, **note}):
+        if note_day(now.astimezone(deps.directory.tz_for(author))) != day:
+            continue  # Slack just told us their zone, and it is not their afternoon there
+        if deps.outbox.send(note_key(author, day), "chat.postMessage",
+                            {"channel": author, **build_author_note(items, people, reasons)}):
             queued += 1
     if queued:
         log.info("workslop: %d author note(s) queued", queued)

@@ -232,21 +232,23 @@ def send_prompt(deps: Deps, flag_id: int) -> bool:
 
 
 def learn_channel(deps: Deps, channel: str | None, now: datetime) -> None:
-    """conversations.info, cached for a day. Any failure (not in the channel, a missing scope)
-    is cached as private: what we cannot confirm public is never named."""
+    """conversations.info (with its member count), cached for a day. Any failure (not in the
+    channel, a missing scope) is cached as private: what we cannot confirm public is never named."""
     if not channel or channel[0] not in ("C", "G"):
         return
     ledger = ledger_of(deps)
     private, checked = ledger.channel_privacy(channel)
     if checked is not None and now - checked < CHANNEL_RECHECK:
         return
+    members = None
     try:
-        info = deps.client.conversations_info(channel=channel)["channel"]
+        info = deps.client.conversations_info(channel=channel, include_num_members=True)["channel"]
         private = bool(info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
+        members = info.get("num_members") if isinstance(info.get("num_members"), int) else None
     except SlackApiError as exc:
         log.warning("conversations.info failed (%s); the channel counts as private", exc.response.get("error"))
         private = True
-    ledger.set_channel_privacy(channel, private, now)
+    ledger.set_channel_privacy(channel, private, now, members)
 
 
 def update_prompt(deps: Deps, flag_id: int, *, container: dict | None = None, gone: str = GONE_UNDONE,

@@ -24,6 +24,8 @@ def handle_flag_workslop_shortcut(ack, shortcut: dict, deps: Deps) -> None:
     channel = str((shortcut.get("channel") or {}).get("id") or "")
     ts = str(message.get("ts") or shortcut.get("message_ts") or "")
     author = message.get("user") if isinstance(message.get("user"), str) else None
+    if message.get("bot_id") or message.get("subtype") == "bot_message":
+        author = None  # an app posted it: no author to be told, ever
     if not channel or not ts:
         view = build_notice_modal("Flag as workslop", "Slack didn't say which message this was. Please try again.")
     elif author == user:
