@@ -90,7 +90,7 @@ def test_the_weeks_flags_reach_the_leaders_digest_as_totals_only(tmp_path, capsy
                   tmp_path, capsys, monkeypatch)
     digest = " ".join(out.split("hanna> /digest preview", 1)[1].split())
     assert "WEEKLY DIGEST · MON 02 MAR – SUN 08 MAR 2026" in digest
-    assert "2 flag(s) from 2 people · 3.0 h lost" in digest  # 1 h from Tom, 2 h from Priya
+    assert "2 flag(s) from 2 people · 3 h lost" in digest  # 1 h from Tom, 2 h from Priya
     assert "Tom" not in digest.split("Priorities")[0] and "Priya" not in digest.split("Priorities")[0]
 
 

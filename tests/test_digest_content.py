@@ -101,12 +101,31 @@ def test_the_message_shows_those_figures_and_never_a_person_who_flagged(known, m
     message = digest_message(build_figures(known, model, settings(), WEEK, NOW))
     assert message_problems(message) == []
     text = json.dumps(message["blocks"], ensure_ascii=False)
-    for shown in ("*5 flag(s)* from *3 people*", "*5.0 h* lost", "≈ $300", "2.0 h reported on 2 rated flag(s)",
-                  "3.0 h estimated for 3 unrated at 1 h 00 min each", "Missing context 1", "<#C0PUBLIC> 4",
+    for shown in ("*5 flag(s)* from *3 people*", "*5 h* lost", "≈ $300", "2 h reported on 2 rated flag(s)",
+                  "3 h estimated for 3 unrated at 1 h each", "Missing context 1", "<#C0PUBLIC> 4",
                   "350 pts from 3 completed task(s)", "1 of 3 completed task(s) (*33%*)", "15,000 tokens"):
         assert shown in text, shown
     for hidden in ("U0A", "U0B", "U0C", "U0AUTHOR", "D0DM"):
         assert hidden not in text
+
+
+@pytest.mark.parametrize("answers, shown", [
+    # one 15-minute answer, one flag unrated: 15 min estimated (the median), not "0.2 h + 0.2 h = 0.5 h"
+    ([15, None], ("*30 min* lost", "15 min reported on 1 rated flag(s) + 15 min estimated for 1 unrated at 15 min each",
+                  "2 workslop flag(s), 30 min lost")),
+    # 1 h 15 min reported, 37.5 min estimated (half a minute each way): the parts add up to what is lost
+    ([15, 60, None], ("*1 h 53 min* lost", "1 h 15 min reported on 2 rated flag(s) + 38 min estimated for 1 "
+                      "unrated at 37.5 min each", "3 workslop flag(s), 1 h 53 min lost", "W09 1 h 53 min")),
+])
+def test_time_lost_is_said_in_hours_and_minutes_and_the_parts_add_up(store, model, answers, shown):
+    ledger = WorkslopLedger(store)
+    for i, minutes in enumerate(answers):
+        flag(ledger, f"U0P{i}", f"msg:{i}", MON + timedelta(hours=i), minutes=minutes,
+             reason="padded" if minutes else None)
+    message = digest_message(build_figures(store, model, settings(), WEEK, NOW))
+    text = message["text"] + json.dumps(message["blocks"], ensure_ascii=False)
+    for part in shown:
+        assert part in text, part
 
 
 def test_breakdowns_are_withheld_under_k(store, model):

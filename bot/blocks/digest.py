@@ -7,6 +7,7 @@ Every list is cut to fit Slack's limits (3000 characters a section), saying how 
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,7 +57,7 @@ def build_digest_blocks(figures: dict, chart: bool = True) -> list[dict]:
 def fallback_text(figures: dict) -> str:
     """The notification line (and what screen readers and old clients show)."""
     ws, value = figures["workslop"], figures["value"]
-    return (f"Weekly digest {figures['week']}: {ws['flags']} workslop flag(s), {_hours(ws['hours'])} lost; "
+    return (f"Weekly digest {figures['week']}: {ws['flags']} workslop flag(s), {_duration(_lost(ws)[2])} lost; "
             f"{_pts(value['points'])} delivered from {value['tasks']} completed task(s).")
 
 
@@ -64,16 +65,17 @@ def fallback_text(figures: dict) -> str:
 
 def _workslop(ws: dict) -> list[dict]:
     if not ws["flags"]:
-        return [section("*Workslop*\nNo AI output was flagged as workslop this week."), section(_trend(ws["trend"]))]
+        return [section("*Workslop*\nNo AI output was flagged as workslop this week."), section(_trend(ws))]
+    rated, estimated, lost = _lost(ws)
     parts = [f"*{ws['flags']} flag(s)* from *{ws['people']} {'person' if ws['people'] == 1 else 'people'}* · "
-             f"*{_hours(ws['hours'])}* lost · *≈ {_money(ws['cost'], ws['currency'])}* at "
+             f"*{_duration(lost)}* lost · *≈ {_money(ws['cost'], ws['currency'])}* at "
              f"{_money(ws['hourly_rate'], ws['currency'])}/h"]
-    detail = f"{_hours(ws['rated_hours'])} reported on {ws['rated']} rated flag(s)"
+    detail = f"{_duration(rated)} reported on {ws['rated']} rated flag(s)"
     if ws["unrated"]:
-        detail += (f" + {_hours(ws['estimated_hours'])} estimated for {ws['unrated']} unrated at "
-                   f"{_minutes(ws['minutes_per_unrated'])} each ({esc(ws['estimate_basis'])})")
+        detail += (f" + {_duration(estimated)} estimated for {ws['unrated']} unrated at "
+                   f"{_per_flag(ws['minutes_per_unrated'])} each ({esc(ws['estimate_basis'])})")
     parts.append(detail)
-    out = [section("*Workslop*\n" + "\n".join(parts)), section(_trend(ws["trend"]))]
+    out = [section("*Workslop*\n" + "\n".join(parts)), section(_trend(ws))]
     if ws["details_withheld"]:
         out.append(section("_Reasons and channels are withheld this week: fewer people flagged than the "
                            "anonymity threshold, and a breakdown could point at someone._"))
@@ -90,8 +92,10 @@ def _workslop(ws: dict) -> list[dict]:
     return out
 
 
-def _trend(trend: list[dict]) -> str:
-    cells = [f"{t['week'][-3:]} {_hours(t['hours'])}" for t in trend]
+def _trend(ws: dict) -> str:
+    trend, lost = ws["trend"], _lost(ws)[2]  # this week's cell: the total said above, to the minute
+    cells = [f"{t['week'][-3:]} {_duration(lost if t['week'] == ws['week'] else _whole(t['hours'] * 60))}"
+             for t in trend]
     line = "*Four-week trend:* " + " → ".join(cells)
     if len(trend) >= 2:
         before, now = trend[-2]["hours"], trend[-1]["hours"]
@@ -222,13 +226,34 @@ def _pts(points: float) -> str:
     return f"{points:,.1f} pts" if points != int(points) else f"{int(points):,} pts"
 
 
-def _hours(hours: float) -> str:
-    return f"{hours:,.1f} h"
+def _whole(minutes: float) -> int:
+    """To the nearest minute, halves up (the hours come rounded to 1/100 h: 36 s either way)."""
+    return math.floor(minutes + 0.5)
 
 
-def _minutes(minutes: float) -> str:
-    m = int(round(minutes))
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+def _lost(ws: dict) -> tuple[int, int, int]:
+    """(reported, estimated, lost) minutes: the total is the sum of the two parts as shown. The
+    estimate is worked out again from its two exact terms (the hours are rounded to 1/100 h)."""
+    rated = _whole(ws["rated_hours"] * 60)
+    estimated = _whole(ws["unrated"] * ws["minutes_per_unrated"]) if ws.get("unrated") is not None \
+        else _whole(ws["estimated_hours"] * 60)
+    return rated, estimated, rated + estimated
+
+
+def _duration(minutes: int) -> str:
+    """Hours and minutes, as the workslop DMs say them: "45 min", "2 h", "1 h 15 min"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours:,} h" + (f" {rest} min" if rest else "")
+
+
+def _per_flag(minutes: float) -> str:
+    """The estimate for one unrated flag: a median may fall on a half minute, said as it is."""
+    if minutes == int(minutes):
+        return _duration(int(minutes))
+    hours, rest = divmod(minutes, 60)
+    return (f"{int(hours)} h " if hours else "") + f"{rest:g} min"
 
 
 def _money(amount: float | None, currency: str, cents: bool = False) -> str:
