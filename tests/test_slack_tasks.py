@@ -307,11 +307,29 @@ def test_make_this_a_task_sets_the_due_date_a_message_asks_for(slack):
     assert blocks[ids.BLOCK_TASK_DUE]["element"]["initial_date"] == "2026-03-05"
 
 
-def test_a_very_long_message_still_fits_the_modal(slack):
+def test_a_very_long_message_still_fits_the_modal_and_its_notes_say_they_were_cut(slack):
     message = {"type": "message", "user": PRIYA, "ts": "1772438400.001300", "text": "Ünïcödé " * 2000}
     slack.shortcut(TOM, ids.SHORTCUT_MAKE_TASK, message)
     view = slack.last_view()  # the fake answers invalid_blocks for an oversized modal; the fixture checks
     assert len(view["private_metadata"]) <= 3000
+    slack.submit(TOM, view, form_values("Read Priya's long note", owner=TOM))
+    [task] = [t for t in slack.store.iter_tasks() if t.title == "Read Priya's long note"]
+    assert task.notes.startswith("Ünïcödé Ünïcödé") and task.notes.endswith(
+        " … (cut here: the whole message is at its link)")
+
+
+def test_make_this_a_task_reads_a_bold_first_line_and_names_a_file_shared_alone(slack):
+    bold = {"type": "message", "user": PRIYA, "ts": "1772438400.001400",
+            "text": "*Can you send Kestrel the SSO checklist by Thursday?*\nThey asked twice."}
+    slack.shortcut(TOM, ids.SHORTCUT_MAKE_TASK, bold)  # Monday 2 March
+    blocks = {b.get("block_id"): b for b in slack.last_view()["blocks"]}
+    assert blocks[ids.BLOCK_TASK_TITLE]["element"]["initial_value"] == "Can you send Kestrel the SSO checklist"
+    assert blocks[ids.BLOCK_TASK_DUE]["element"]["initial_date"] == "2026-03-05"
+    shared = {"type": "message", "user": PRIYA, "ts": "1772438400.001500", "text": "",
+              "files": [{"id": "F0DECK", "name": "q3-board-deck.pdf", "title": "Q3 board deck"}]}
+    slack.shortcut(TOM, ids.SHORTCUT_MAKE_TASK, shared)
+    blocks = {b.get("block_id"): b for b in slack.last_view()["blocks"]}
+    assert blocks[ids.BLOCK_TASK_TITLE]["element"]["initial_value"] == "Look at Q3 board deck"
 
 
 def test_edit_from_home_changes_the_task_and_its_score(slack):

@@ -57,10 +57,16 @@ def fit_metadata(metadata: dict, limit: int = PRIVATE_METADATA_MAX) -> str:
     field) rather than cutting the JSON itself."""
     data = dict(metadata)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    while len(text) > limit and data.get("notes"):
-        data["notes"] = data["notes"][: max(0, len(data["notes"]) - (len(text) - limit) - 1)]
+    notes = data.get("notes") or ""
+    keep = len(notes)
+    while len(text) > limit and keep > 0:
+        keep = max(0, keep - (len(text) - limit) - 1)
+        data["notes"] = notes[:keep].rstrip() + CUT if keep else ""
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text
+
+
+CUT = " … (cut here: the whole message is at its link)"  # a long message's notes, shortened to fit
 
 
 def _placement(task: Task, rank: int | None, viewer: str) -> str:
