@@ -108,6 +108,7 @@ def test_top5_n_shows_up_to_ten(slack, text, count):
     ("@tom", "Pick them from the @-mention list"),
     ("banana", "I didn't understand `banana`"),
     ("²", "I didn't understand `²`"),  # a digit to str.isdigit, not a number to int()
+    ("<@U0DEMOCS2|tom> <@U0DEMOCS1|priya>", "One person at a time"),  # not silently the last one's list
 ])
 def test_top5_explains_what_it_cannot_do(slack, text, says):
     reply = slack.command(TOM, "/top5", text)

@@ -22,6 +22,9 @@ def parse_top5(text: str) -> dict:
     for word in words:
         mention = MENTION.match(word)
         if mention:
+            if owner is not None and owner != mention.group(1):
+                return {"error": "One person at a time: `/top5 @someone`. A manager sees their whole team with "
+                                 "`/top5 team`."}
             owner = mention.group(1)
         elif word.isdecimal():
             n = int(word)
