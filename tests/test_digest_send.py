@@ -262,3 +262,28 @@ def test_without_the_chart_the_message_does_not_promise_one(digest_slack, tmp_pa
     assert main(["digest", "--preview"], environ=env, clock=lambda: slack.clock.now) == 0
     out = capsys.readouterr().out
     assert "Figures as of" in out and "chart" not in out.lower()
+
+
+@pytest.mark.parametrize("org_tz, user_tz, expected", [
+    # Tokyo, 13-14 hours ahead of New York: Monday 09:00 there is Sunday evening in New York
+    ("America/New_York", "Asia/Tokyo", ["2026-03-03 09:00", "2026-03-10 09:00", "2026-03-17 09:00"]),
+    # 25 hours ahead (Kiritimati of a Pago Pago organisation): Tuesday 09:00 too, never a week skipped
+    ("Pacific/Pago_Pago", "Pacific/Kiritimati", ["2026-03-03 09:00", "2026-03-10 09:00", "2026-03-17 09:00"]),
+    # Berlin is behind Tokyo's organisation: its Monday 09:00 comes after the week ended in Tokyo
+    ("Asia/Tokyo", "Europe/Berlin", ["2026-03-02 09:00", "2026-03-09 09:00", "2026-03-16 09:00"]),
+])
+def test_far_east_of_the_organisation_it_comes_at_nine_on_the_first_day_after_its_week(demo, model, org_tz,
+                                                                                         user_tz, expected):
+    from zoneinfo import ZoneInfo
+
+    _, store = demo
+    user = "U0LEADFAR"
+    with SlackHarness(store, config={"org": {"timezone": org_tz}, "digest": {"recipients": [user]}},
+                      now=datetime(2026, 3, 1, 0, 0, tzinfo=UTC), model=model) as slack:
+        slack.add_user(user, tz=user_tz)
+        sent = run_until(slack, DigestJob(slack.deps), datetime(2026, 3, 19, 0, 0, tzinfo=UTC))
+        local = [when.astimezone(ZoneInfo(user_tz)).strftime("%Y-%m-%d %H:%M") for _, when in sent]
+        assert local == expected
+        weeks = [p.json_arg("blocks")[1]["elements"][0]["text"].split(" (")[0]
+                 for p in slack.fake.calls("chat.postMessage")]
+        assert weeks == ["Week 2026-W09", "Week 2026-W10", "Week 2026-W11"]

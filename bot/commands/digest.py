@@ -77,7 +77,7 @@ def _status(settings, store, people, listed, now, as_json: bool) -> int:
     rows = []
     for user in listed:
         tz = _tz(people, user, settings)
-        slot = slot_for(now, tz, config.day, config.time)
+        slot = slot_for(now, tz, config.day, config.time, ZoneInfo(settings.org.timezone))
         sent = sends.get(user)
         rows.append({"user": user, "name": people.name_of(user), "tz": str(tz), "week": slot.week,
                      "send_at": slot.send_at.isoformat(), "claimed": sent is not None,
@@ -106,7 +106,7 @@ def _tz(people, user: str, settings):
 
 def _when(settings, people, user: str, now) -> str:
     config = settings.config.digest
-    slot = slot_for(now, _tz(people, user, settings), config.day, config.time)
+    slot = slot_for(now, _tz(people, user, settings), config.day, config.time, ZoneInfo(settings.org.timezone))
     return f"{people.name_of(user)} gets the digest for {slot.week} at {slot.send_at:%a %d %b %H:%M} ({slot.send_at.tzinfo})."
 
 

@@ -4,7 +4,8 @@ One scheduler job (`DigestJob`, every minute) does it all, taking `now` from the
 1. the user group's members are refreshed from Slack when the cached list is over an hour old;
 2. each recipient's profile (time zone) is refreshed when over a day old; their send time is the
    configured day and time of their current local ISO week (DST-correct), and the digest covers
-   the ISO week before it, in the organisation's time zone, once that week is over there;
+   the ISO week before it, in the organisation's time zone; when that week is not over there yet
+   at their send time (far east of the organisation), the same time on the first local day after;
 3. due (send time passed, still the same local day) and not yet claimed: the DM is opened and the
    message is claimed in the outbox as `digest:<user>:<iso week>` — claimed once, delivered by the
    outbox (paced, retried, never duplicated after a crash); later than that day it is skipped with
@@ -78,15 +79,29 @@ class Slot:
     send_day: date  # their local day of sending (catch-up ends with it)
 
 
-def slot_for(now: datetime, tz: tzinfo, day: str, at: time) -> Slot:
+def slot_for(now: datetime, tz: tzinfo, day: str, at: time, org_tz: tzinfo | None = None) -> Slot:
     """This local week's send time for someone in `tz`: `datetime.combine` with the zone gives the
-    right offset on either side of a DST change (09:00 stays 09:00 on the wall clock)."""
+    right offset on either side of a DST change (09:00 stays 09:00 on the wall clock).
+
+    The digest covers the organisation's week before, which must be over first: someone far east of
+    `org_tz` (Tokyo for a New York organisation) whose send time comes before it ends gets it at the
+    same local time on the first day after it has ended (Tuesday 09:00), never a week skipped."""
     local = now.astimezone(tz)
     monday = local.date() - timedelta(days=local.weekday())
+    week = iso_week(monday - timedelta(days=7))
     send_day = monday + timedelta(days=WEEKDAYS.index(day))
+    send_at = _wall(send_day, at, tz)
+    if org_tz is not None:
+        ends = week_bounds(week, org_tz)[1]
+        while send_at < ends:  # at most two days: no zone is more than 26 hours ahead of another
+            send_day += timedelta(days=1)
+            send_at = _wall(send_day, at, tz)
+    return Slot(week, send_at, send_day)
+
+
+def _wall(day: date, at: time, tz: tzinfo) -> datetime:
     # a wall time that does not exist that day (skipped by DST) lands just after the gap
-    send_at = datetime.combine(send_day, at, tz).astimezone(timezone.utc).astimezone(tz)
-    return Slot(iso_week(monday - timedelta(days=7)), send_at, send_day)
+    return datetime.combine(day, at, tz).astimezone(timezone.utc).astimezone(tz)
 
 
 def recipients(deps) -> list[str]:
@@ -181,7 +196,8 @@ class DigestJob:
         if not deps.directory.is_fresh(user, now):
             deps.directory.refresh(user, now)  # their time zone may have changed since last week
         tz = deps.directory.tz_for(user)
-        slot = slot_for(now, tz, config.day, config.time)
+        org_tz = ZoneInfo(deps.settings.org.timezone)
+        slot = slot_for(now, tz, config.day, config.time, org_tz)
         key = f"digest:{user}:{slot.week}"
         if now < slot.send_at or self.store.send(key) or deps.outbox.db.get(key):
             return "early" if now < slot.send_at else "claimed"
@@ -196,9 +212,6 @@ class DigestJob:
                 log.warning("digest for %s (week %s) skipped: its send time, %s, was on an earlier day "
                             "(Headwork was not running then)", user, slot.week, slot.send_at.isoformat())
             return "skipped"
-        org_tz = ZoneInfo(deps.settings.org.timezone)
-        if now < week_bounds(slot.week, org_tz)[1]:
-            return "waiting"  # far east of the organisation: its week is not over yet
         try:
             channel = deps.client.conversations_open(users=user)["channel"]["id"]
         except SlackApiError as exc:
