@@ -254,8 +254,11 @@ class AgendaService:
             view = AgendaView(meeting, view.start, view.items, tz, None,
                               [f"Already posted in <#{meeting.channel}>; this is how it stands now."])
         else:
-            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now, tz), tz, None,
-                              self.scope_notes(meeting))
+            notes = self.scope_notes(meeting)
+            if row is not None and row.state == "skipped":
+                notes.insert(0, f":no_entry_sign: {skipped_text(meeting, row)}: no agenda will be posted for it. "
+                                f"{may_post_skipped_text(meeting)} can still post it with `/agenda post`.")
+            view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now, tz), tz, None, notes)
         return agenda_text(view), build_agenda(view)
 
     def fresh_items(self, meeting: Meeting, occ: Occurrence, now: datetime,
@@ -289,8 +292,9 @@ class AgendaService:
     # --- posting -----------------------------------------------------------------------------------
 
     def post(self, meeting: Meeting, occ: Occurrence, now: datetime, late: bool = False,
-             by: str | None = None) -> OccurrenceRow | None:
-        """Claim and queue this occurrence's agenda; None when it was already claimed."""
+             by: str | None = None, unskip: bool = False) -> OccurrenceRow | None:
+        """Claim and queue this occurrence's agenda; None when it was already claimed (or skipped,
+        unless `unskip`: whoever may skip it, may post it after all)."""
         built = self.build(meeting, occ, now)
         key = post_key(meeting.id, occ)
         with self.store.transaction():
@@ -301,7 +305,7 @@ class AgendaService:
                 # skipped (then it is posted after all) or Slack refused it (after inviting Headwork:
                 # then it goes out again, once, under its key)
                 existing = self.db.occurrence(meeting.id, occ.key_iso) if by is not None else None
-                if existing is not None and existing.state == "skipped" and self.db.unskip(existing.id):
+                if existing is not None and existing.state == "skipped" and unskip and self.db.unskip(existing.id):
                     occ_id = existing.id
                 elif (existing is not None and (item := self.outbox.db.get(key)) is not None
                       and item.state == "failed"):
@@ -321,11 +325,12 @@ class AgendaService:
         log.info("agenda %s for %s queued%s", meeting.id, occ.key_iso, " (late)" if late else "")
         return row
 
-    def skip(self, meeting: Meeting, occ: Occurrence, now: datetime) -> bool:
+    def skip(self, meeting: Meeting, occ: Occurrence, now: datetime, by: str | None = None) -> bool:
         """No agenda for this occurrence (the meeting is cancelled); False when it was already
-        posted or skipped. `/agenda post` still posts it afterwards."""
+        posted or skipped. `/agenda post`, by whoever may skip, still posts it afterwards."""
         with self.store.transaction():
-            skipped = self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "skipped", False, now) is not None
+            skipped = self.db.claim_occurrence(meeting.id, occ.key_iso, occ.start, "skipped", False, now,
+                                               skipped_by=by) is not None
         if skipped:
             log.info("agenda %s for %s skipped by a person", meeting.id, occ.key_iso)
         return skipped
@@ -445,6 +450,16 @@ class AgendaService:
             return None
         self.db.set_discussed(occurrence_id, task_id, None if current.discussed_by else user, now)
         return row.meeting_id
+
+
+def skipped_text(meeting: Meeting, row: OccurrenceRow) -> str:
+    """'Skipped by <@U…>' (or just 'Skipped' when the scheduler did, the meeting having started)."""
+    return f"Skipped by <@{row.skipped_by}>" if row.skipped_by else "Skipped"
+
+
+def may_post_skipped_text(meeting: Meeting) -> str:
+    """Who may skip, and so post a skipped agenda after all (`Meeting.may_skip`)."""
+    return f"Admins and <@{meeting.owner}>" if meeting.owner else "Admins"
 
 
 def _key_time(key_iso: str) -> datetime:

@@ -86,6 +86,13 @@ def m003_occurrences_follow_edits(db) -> None:
     db.execute("ALTER TABLE agenda_occurrences ADD COLUMN edited_at TEXT")  # when an edit last moved it
 
 
+@migrations()
+def m004_occurrences_skipped_by(db) -> None:
+    """Who skipped an occurrence (`/agenda skip`): said in /agenda and /agenda list, and in the
+    refusal to post it after all."""
+    db.execute("ALTER TABLE agenda_occurrences ADD COLUMN skipped_by TEXT")
+
+
 @dataclass(frozen=True)
 class OccurrenceRow:
     id: int
@@ -97,6 +104,7 @@ class OccurrenceRow:
     refreshed: int  # 0 not yet re-checked, 1 checked (same order), 2 reordered before the start
     moved_to: str | None = None     # an edit moved it: the key the edited schedule gives it
     edited_at: datetime | None = None
+    skipped_by: str | None = None   # who skipped it (None: the scheduler, the meeting had started)
 
 
 @dataclass(frozen=True)
@@ -108,12 +116,12 @@ class ItemRow:
     discussed_at: datetime | None
 
 
-_OCC = "id, meeting_id, occurrence, starts_at, state, late, refreshed, moved_to, edited_at"
+_OCC = "id, meeting_id, occurrence, starts_at, state, late, refreshed, moved_to, edited_at, skipped_by"
 
 
 def _occ(row) -> OccurrenceRow:
     return OccurrenceRow(row[0], row[1], row[2], parse_iso(row[3]), row[4], bool(row[5]), int(row[6]), row[7],
-                         parse_iso(row[8]))
+                         parse_iso(row[8]), row[9])
 
 
 _MEETING = ("id, name, channel, days, at, timezone, lead_minutes, attendees, project, tags, max_items, owner, "
@@ -178,11 +186,12 @@ class AgendaStore(FeatureStore):
         return _occ(row) if row else None
 
     def claim_occurrence(self, meeting_id: str, occurrence: str, starts_at: datetime, state: str, late: bool,
-                         now: datetime) -> int | None:
+                         now: datetime, skipped_by: str | None = None) -> int | None:
         """The occurrence's row, once: its id, or None when someone already claimed it."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO agenda_occurrences (meeting_id, occurrence, starts_at, state, late, created_at) "
-            "VALUES (?,?,?,?,?,?)", (meeting_id, occurrence, iso(starts_at), state, int(late), iso(now)))
+            "INSERT OR IGNORE INTO agenda_occurrences (meeting_id, occurrence, starts_at, state, late, created_at, "
+            "skipped_by) VALUES (?,?,?,?,?,?,?)",
+            (meeting_id, occurrence, iso(starts_at), state, int(late), iso(now), skipped_by))
         return cur.lastrowid if cur.rowcount == 1 else None
 
     def unskip(self, occurrence_id: int) -> bool:

@@ -269,7 +269,12 @@ def test_an_admin_skips_the_next_agenda_and_it_can_still_be_posted(agenda_slack)
     slack.deps.agenda.run(berlin(2026, 3, 2, 9, 30))
     slack.settle()
     assert posts(slack) == []  # skipped: the scheduler leaves it
-    assert "Posting the agenda" in slack.command(CS1, "/agenda", "post", channel=CHANNEL).body["text"]
+    refused = slack.command(CS1, "/agenda", "post", channel=CHANNEL).body["text"]
+    assert refused == (f"Skipped by <@{CEO}>: no agenda for *CS weekly* on Mon 2 Mar, 09:00 (Europe/London). "
+                       "Admins can post it after all.")  # whoever may skip it, may undo that
+    slack.settle()
+    assert posts(slack) == []
+    assert "Posting the agenda" in slack.command(CEO, "/agenda", "post", channel=CHANNEL).body["text"]
     slack.settle()
     assert len(posts(slack)) == 1  # posted after all, once
     slack.deps.agenda.run(berlin(2026, 3, 9, 9, 30))  # the next week as usual

@@ -107,20 +107,37 @@ def agenda_text(view: AgendaView) -> str:
 # --- /agenda list, help ---------------------------------------------------------------------------
 
 
-def build_list(channel: str, rows: list[tuple[Meeting, datetime | None, bool]], tz: ZoneInfo) -> list[dict]:
-    """rows: (meeting, its next start or None, may the viewer edit it)."""
+@dataclass(frozen=True)
+class ListRow:
+    meeting: Meeting
+    upcoming: datetime | None          # its next start, None when there is none (or it is unknown)
+    editable: bool                     # may the viewer edit it
+    skipped: tuple[tuple[datetime, str | None], ...] = ()  # coming occurrences skipped: (start, by whom)
+
+
+def skipped_line(skipped: tuple[tuple[datetime, str | None], ...], tz: ZoneInfo) -> str:
+    """The coming occurrences skipped: 'Skipped later, no agenda: Mon 16 Mar by <@U…> · Mon 23 Mar'."""
+    return "Skipped later, no agenda: " + " · ".join(
+        day_text(start.astimezone(tz)) + (f" by <@{by}>" if by else "") for start, by in skipped[:8])
+
+
+def build_list(channel: str, rows: list[ListRow], tz: ZoneInfo) -> list[dict]:
     if not rows:
         return [section(f"No meetings have an agenda in <#{channel}> yet.\n"
                         "`/agenda setup` sets one up: days, time, who attends, and Headwork posts the "
                         "agenda before each meeting.")]
     blocks = [section(f"*Meetings with an agenda in <#{channel}>*")]
-    for meeting, upcoming, editable in rows[:40]:
+    for meeting, upcoming, editable, skipped in ((r.meeting, r.upcoming, r.editable, r.skipped) for r in rows[:40]):
         nxt = when_text(upcoming, tz) if upcoming else "no upcoming occurrence"
+        if upcoming is not None and skipped and skipped[0][0] == upcoming:
+            nxt += ": skipped" + (f" by <@{skipped[0][1]}>" if skipped[0][1] else "") + ", no agenda"
+            skipped = skipped[1:]  # the others on a line of their own
         source = "set up in Slack" + (f" by <@{meeting.owner}>" if meeting.owner else "") if not meeting.from_config \
             else "from headwork.yml (read-only here: an admin changes the file)"
         text = (f"*{esc(meeting.name)}* · {esc(meeting.recurrence_text())} ({meeting.timezone})\n"
                 f"Next: {nxt} · posted {meeting.lead_minutes} min before · up to {meeting.max_items} items · "
-                f"{esc(meeting.scope_text())}\n_{source}_")
+                f"{esc(meeting.scope_text())}\n" + (skipped_line(skipped, tz) + "\n" if skipped else "")
+                + f"_{source}_")
         blocks.append(section(text, block_id=f"agenda_meeting_{meeting.id}"))
         if editable:
             blocks.append({"type": "actions", "block_id": f"agenda_tools:{meeting.id}", "elements": [
@@ -137,7 +154,8 @@ HELP = "\n".join([
     "*Headwork — `/agenda`*",
     "`/agenda` — preview the next meeting's agenda in this channel (only you see it)",
     "`/agenda post` — post it to the channel now (once per meeting; the scheduled post then is skipped)",
-    "`/agenda skip` — no agenda for the next meeting (it is cancelled); admins and the meeting's owner",
+    "`/agenda skip` — no agenda for the next meeting (it is cancelled); admins and the meeting's owner. "
+    "`/agenda skip 16 Mar` skips that date's (a holiday: once per date)",
     "`/agenda list` — this channel's meetings, when the next one is, and who may change them",
     "`/agenda setup` — set up a meeting here: days, time, time zone, attendees, project, tags",
     "With several meetings in a channel, name one: `/agenda post Weekly sync`.",

@@ -16,6 +16,7 @@ from ...blocks.common import esc
 from ...delivery import open_modal, respond_to
 from ...deps import Deps
 from ...meetings import Meeting, find_meeting
+from ..commands.agenda import list_rows
 
 log = logging.getLogger("headwork.agenda")
 
@@ -100,10 +101,7 @@ def handle_remove(ack, body: dict, action: dict, deps: Deps) -> None:
 def _redraw_list(deps: Deps, user: str, removed: Meeting, response_url: str | None) -> None:
     service = deps.agenda
     now = deps.now_for(user)
-    rows = []
-    for m in service.meetings(removed.channel):
-        occ = None if m.ics else service.next_occurrence(m, now)
-        rows.append((m, occ.start if occ else None, m.may_edit(user, deps.is_admin(user))))
+    rows = list_rows(deps, service.meetings(removed.channel), user, now)
     blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"Removed *{esc(removed.name)}*: no more "
                                                                          "agendas for it."}]}]
     respond_to(response_url, {"replace_original": True, "text": f"Removed {removed.name}",

@@ -8,7 +8,12 @@ through the response_url.
 
 from __future__ import annotations
 
-from ...blocks.agenda import build_help, build_list, build_setup_modal, when_text
+import re
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+
+from ...agenda import may_post_skipped_text, skipped_text
+from ...blocks.agenda import ListRow, build_help, build_list, build_setup_modal, day_text, when_text
 from ...calendars import CalendarUnavailable
 from ...delivery import open_modal, respond_to
 from ...deps import Deps
@@ -36,6 +41,46 @@ def pick_meeting(meetings: list[Meeting], name: str, service, now) -> Meeting | 
     return min(meetings, key=soonest) if meetings else None
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+_DATE_AT_END = re.compile(
+    r"(?:^|\s)(?:(?P<iso>\d{4}-\d{2}-\d{2})|" + _WEEKDAY + r"(?P<day>\d{1,2})\s+(?P<month>[a-z]{3,9})\.?)$", re.I)
+
+
+def split_date(text: str, today: date) -> tuple[str, date | None, str | None]:
+    """'CS weekly 16 Mar' -> ('CS weekly', the next 16 March from `today`, None); a date that does
+    not exist gives its problem as the third part. Accepts 2026-03-16, 16 Mar, 16 March, Mon 16 Mar."""
+    found = _DATE_AT_END.search(text.strip())
+    if not found:
+        return text.strip(), None, None
+    rest = text.strip()[:found.start()].strip()
+    try:
+        if found["iso"]:
+            return rest, date.fromisoformat(found["iso"]), None
+        month = _MONTHS.index(found["month"][:3].lower()) + 1
+        day = int(found["day"])
+        picked = date(today.year, month, day)
+        return rest, picked if picked >= today else date(today.year + 1, month, day), None
+    except ValueError:
+        return rest, None, f"“{found.group(0).strip()}” is not a date I know — try `16 Mar` or `2026-03-16`."
+
+
+def list_rows(deps: Deps, meetings: list[Meeting], user: str, now: datetime) -> list[ListRow]:
+    """`/agenda list`'s rows: each meeting's next start (a calendar from the cache, never fetched
+    before the ack), whether this person may edit it, and its coming skipped occurrences."""
+    service = deps.agenda
+    rows = []
+    for m in meetings:
+        try:
+            occ = service.next_occurrence(m, now, cached_only=bool(m.ics))
+        except CalendarUnavailable:
+            occ = None
+        skipped = tuple((r.starts_at, r.skipped_by) for r in service.db.occurrences_from(m.id, now)
+                        if r.state == "skipped")
+        rows.append(ListRow(m, occ.start if occ else None, m.may_edit(user, deps.is_admin(user)), skipped))
+    return rows
+
+
 def handle_agenda(ack, command: dict, deps: Deps) -> None:
     user, channel = command["user_id"], command.get("channel_id", "")
     words = (command.get("text") or "").split()
@@ -56,16 +101,16 @@ def handle_agenda(ack, command: dict, deps: Deps) -> None:
         return
     meetings = service.meetings(channel)
     if verb == "list":
-        rows = []
-        for m in meetings:
-            try:
-                occ = service.next_occurrence(m, now, cached_only=True) if m.ics else service.next_occurrence(m, now)
-            except CalendarUnavailable:
-                occ = None
-            rows.append((m, occ.start if occ else None, m.may_edit(user, deps.is_admin(user))))
-        ack(response_type="ephemeral", text="Meetings in this channel", blocks=build_list(channel, rows, now.tzinfo))
+        ack(response_type="ephemeral", text="Meetings in this channel",
+            blocks=build_list(channel, list_rows(deps, meetings, user, now), now.tzinfo))
         return
     name = " ".join(words[1:] if verb in ("post", "skip") else words)
+    day = None
+    if verb == "skip":
+        name, day, problem = split_date(name, now.date())
+        if problem:
+            ack(response_type="ephemeral", text=problem)
+            return
     if not meetings:
         ack(response_type="ephemeral", text="No meeting in this channel has an agenda yet. `/agenda setup` sets "
                                             "one up; `/agenda help` says more.")
@@ -77,7 +122,7 @@ def handle_agenda(ack, command: dict, deps: Deps) -> None:
                                             f"{names}.")
         return
     if verb == "skip":
-        ack(**skip_answer(deps, meeting, user))
+        ack(**skip_answer(deps, meeting, user, day))
         return
     if service.needs_fetch(meeting) or service.slow_scope(meeting):
         ack(response_type="ephemeral", text=f"Reading the calendar of *{meeting.name}*…" if meeting.ics
@@ -101,8 +146,14 @@ def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: boo
     if occ is None:
         return {"response_type": "ephemeral", "text": f"*{meeting.name}* has no upcoming meeting."}
     if post:
-        row = service.post(meeting, occ, deps.clock(), by=user)
         when = when_text(occ.start, now.tzinfo)
+        may_skip = meeting.may_skip(user, deps.is_admin(user))
+        claimed = service.db.occurrence(meeting.id, occ.key_iso)
+        if claimed is not None and claimed.state == "skipped" and not may_skip:
+            return {"response_type": "ephemeral",
+                    "text": f"{skipped_text(meeting, claimed)}: no agenda for *{meeting.name}* on {when}. "
+                            f"{may_post_skipped_text(meeting)} can post it after all."}
+        row = service.post(meeting, occ, deps.clock(), by=user, unskip=may_skip)
         if row is None:
             return {"response_type": "ephemeral",
                     "text": f"The agenda for *{meeting.name}* ({when}) is already posted in <#{meeting.channel}>."}
@@ -113,25 +164,43 @@ def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: boo
     return {"response_type": "ephemeral", "text": text, "blocks": blocks}
 
 
-def skip_answer(deps: Deps, meeting: Meeting, user: str) -> dict:
-    """`/agenda skip`: no agenda for the meeting's next occurrence (admins and its owner)."""
+def skip_answer(deps: Deps, meeting: Meeting, user: str, day: date | None = None) -> dict:
+    """`/agenda skip [date]`: no agenda for the meeting's next occurrence, or its occurrence on
+    `day` (a day in the meeting's zone); admins and its owner."""
     if not meeting.may_skip(user, deps.is_admin(user)):
         who = f"admins and <@{meeting.owner}>" if meeting.owner else "admins"
         return {"response_type": "ephemeral", "text": f"Only {who} can skip *{meeting.name}*'s agenda."}
     now = deps.now_for(user)
     try:
-        occ = deps.agenda.next_occurrence(meeting, now, cached_only=bool(meeting.ics))
+        occ = (deps.agenda.next_occurrence(meeting, now, cached_only=bool(meeting.ics)) if day is None
+               else _occurrence_on(deps, meeting, day))
     except CalendarUnavailable:
         occ = None
     if occ is None:
+        if day is not None:
+            return {"response_type": "ephemeral",
+                    "text": f"*{meeting.name}* doesn't meet on {day_text(day)} ({meeting.recurrence_text()}, "
+                            f"{meeting.timezone}), so there is no agenda to skip then."}
         return {"response_type": "ephemeral", "text": f"*{meeting.name}* has no upcoming meeting I know of."}
     when = when_text(occ.start, now.tzinfo)
-    if not deps.agenda.skip(meeting, occ, deps.clock()):
+    if occ.start <= now:
+        return {"response_type": "ephemeral", "text": f"*{meeting.name}* on {when} has already started."}
+    if not deps.agenda.skip(meeting, occ, deps.clock(), by=user):
         return {"response_type": "ephemeral",
                 "text": f"The agenda for *{meeting.name}* ({when}) is already posted or skipped."}
     return {"response_type": "ephemeral",
             "text": f"Skipped: no agenda for *{meeting.name}* on {when}. `/agenda post {meeting.name}` posts it "
                     "after all; the next one is posted as usual."}
+
+
+def _occurrence_on(deps: Deps, meeting: Meeting, day: date):
+    """The meeting's occurrence on `day`, in its own zone (a calendar from the cache only)."""
+    tz = meeting.tz
+    midnight = datetime.combine(day, clock_time(0), tz)
+    found = [o for o in deps.agenda.occurrences(meeting, midnight, midnight + timedelta(days=1, hours=1),
+                                                 cached_only=bool(meeting.ics))
+             if o.start.astimezone(tz).date() == day]
+    return found[0] if found else None
 
 
 def _answer_later(deps: Deps, meeting: Meeting, user: str, post: bool, response_url: str | None) -> None:
