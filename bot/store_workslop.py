@@ -11,6 +11,7 @@ stand by now.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -140,6 +141,15 @@ def m006_channel_members(db) -> None:
     db.execute("ALTER TABLE workslop_channels ADD COLUMN members INTEGER")
 
 
+@migrations()
+def m007_key_secret(db) -> None:
+    # The secret behind the outbox keys of messages about a person's day (the cap notice, the
+    # author note): keys that stay the same for the same message, yet name nobody in a log line
+    # or in the message's metadata. Made once, here, so no two threads can make two.
+    db.execute("CREATE TABLE workslop_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL)")
+    db.execute("INSERT INTO workslop_secret (id, secret) VALUES (1, ?)", [secrets.token_hex(32)])
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     id: int
@@ -178,6 +188,13 @@ class WorkslopLedger(FeatureStore):
         # what workslop_channels says, kept in memory: every reaction needs its channel's privacy,
         # and this ledger is the only writer (`set_channel_privacy` keeps it current)
         self._channels: dict[str, tuple[bool | None, datetime | None]] = {}
+        self._secret: bytes | None = None
+
+    def key_secret(self) -> bytes:
+        """This installation's secret for anonymous outbox keys (see m007_key_secret)."""
+        if self._secret is None:
+            self._secret = self.conn.execute("SELECT secret FROM workslop_secret WHERE id = 1").fetchone()[0].encode()
+        return self._secret
 
     def insert_if_new(self, *, flagger: str, item: str, channel: str | None, author: str | None, source: str,
                       now: datetime, reaction: str | None = None, channel_private: bool | None = None,

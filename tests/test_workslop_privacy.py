@@ -5,6 +5,7 @@ else. Plus `headwork forget`, through the command line's entry point."""
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import parse_qsl
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -302,6 +303,46 @@ def test_a_flaggers_id_and_name_only_ever_reach_the_flagger(demo, model):
         assert [c for c in ws.fake.calls() if c.method.startswith("chat.")
                 and not str(c.args.get("channel", "")).startswith(("U", "D"))] == []  # nothing in any channel
         assert len(dms_to(ws, PRIYA)) == 1  # the author's one kind note
+
+
+
+def test_outbox_keys_and_log_lines_about_the_cap_and_the_note_name_nobody(demo, model, caplog):
+    with workslop_slack(demo, model, daily_cap=1, author_note=True) as ws:
+        react(ws, TOM, ts=next_ts())  # on Priya's output, in #general
+        ws.settle()
+        ws.fake.on("chat.postMessage", {"ok": False, "error": "messages_tab_disabled"})
+        with caplog.at_level(logging.WARNING):
+            react(ws, TOM, ts=next_ts())  # over the cap: the private notice is refused
+            react(ws, TOM, ts=next_ts())  # and is not tried twice the same day
+            ws.settle()
+            ws.clock.now = end_of_day(ws, PRIYA)
+            assert author_notes_job(ws.deps, ws.clock()) == 1  # refused too
+            assert author_notes_job(ws.deps, ws.clock()) == 0
+            ws.settle()
+        refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+        assert len(refused) == 2 and any("workslop-cap:" in line for line in refused) \
+            and any("workslop-note:" in line for line in refused)
+        where_keys_show = refused + [i.key for i in ws.outbox.db.items()] + \
+            [json.dumps(c.args.get("metadata")) for c in ws.fake.calls("chat.postMessage")]
+        assert [line for line in where_keys_show if TOM in line or PRIYA in line] == []
+
+
+def test_a_cap_notice_or_note_queued_by_the_previous_version_is_not_sent_again(demo, model):
+    from bot.blocks.workslop import build_author_note, build_cap_notice
+
+    with workslop_slack(demo, model, daily_cap=1, author_note=True) as ws:
+        # queued before the upgrade, under the keys that named the person
+        ws.outbox.send(f"workslop-cap:{TOM}:2026-03-02", "chat.postMessage", {"channel": TOM, **build_cap_notice(1)})
+        ws.outbox.send(f"workslop-note:{PRIYA}:2026-03-02", "chat.postMessage",
+                       {"channel": PRIYA, **build_author_note(1, 1, {})})
+        react(ws, TOM, ts=next_ts())
+        react(ws, TOM, ts=next_ts())  # over the cap
+        ws.settle()
+        ws.clock.now = end_of_day(ws, PRIYA)
+        assert author_notes_job(ws.deps, ws.clock()) == 0
+        ws.settle()
+        assert len([c for c in dms_to(ws, TOM) if "today's limit" in c.args["text"]]) == 1
+        assert len(dms_to(ws, PRIYA)) == 1
 
 
 # --- headwork forget ------------------------------------------------------------------------------

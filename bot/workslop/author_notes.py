@@ -21,7 +21,7 @@ from functools import partial
 from ..blocks.workslop import build_author_note
 from ..deps import Deps
 from ..scheduler import JobSpec
-from .flagging import ledger_of, sweep_of
+from .flagging import claimed, ledger_of, private_key, sweep_of
 
 log = logging.getLogger("headwork.workslop")
 
@@ -43,10 +43,6 @@ def note_window(day: date, tz: tzinfo, previous_sent: bool) -> tuple[datetime, d
     return datetime.combine(day - back, CUTOFF, tz), datetime.combine(day, CUTOFF, tz)
 
 
-def note_key(author: str, day: date) -> str:
-    return f"workslop-note:{author}:{day.isoformat()}"
-
-
 def is_a_person(deps: Deps, user: str, now: datetime) -> bool:
     """Someone Slack says is a person, active (users.info when not looked up lately): never an app."""
     if not deps.directory.is_fresh(user, now):
@@ -65,16 +61,15 @@ def author_notes_job(deps: Deps, now: datetime) -> int:
     queued = 0
     for author in ledger.authors_between(now - timedelta(days=3), now):
         day = note_day(now.astimezone(deps.directory.tz_for(author)))
-        if day is None or deps.outbox.db.get(note_key(author, day)) is not None:
+        if day is None or claimed(deps, "note", author, day):
             continue
-        tz = deps.directory.tz_for(author)
-        start, end = note_window(day, tz, deps.outbox.db.get(note_key(author, day - timedelta(days=1))) is not None)
+        start, end = note_window(day, deps.directory.tz_for(author), claimed(deps, "note", author, day - timedelta(1)))
         items, people, reasons = ledger.author_note_figures(author, start, end, min_members)
         if not items or not is_a_person(deps, author, now):
             continue
         if note_day(now.astimezone(deps.directory.tz_for(author))) != day:
             continue  # Slack just told us their zone, and it is not their afternoon there
-        if deps.outbox.send(note_key(author, day), "chat.postMessage",
+        if deps.outbox.send(private_key(deps, "note", author, day), "chat.postMessage",
                             {"channel": author, **build_author_note(items, people, reasons)}):
             queued += 1
     if queued:

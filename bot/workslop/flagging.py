@@ -7,10 +7,12 @@ Slack (`after_flag`, `update_prompt`, `learn_channel`) runs in `deps.background`
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time as clocks
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -38,6 +40,22 @@ def ledger_of(deps: Deps) -> WorkslopLedger:
 
 def prompt_key(flag_id: int) -> str:
     return f"workslop-prompt:{flag_id}"
+
+
+def private_key(deps: Deps, kind: str, person: str, day: date) -> str:
+    """The outbox key of a message about `person`'s `day` ('cap' notice, author 'note'): the same
+    for the same message (so it is sent once), yet it names nobody where keys show — log lines,
+    the message's metadata. An HMAC under the installation's secret: without the database, a list
+    of user ids does not reverse it."""
+    digest = hmac.new(ledger_of(deps).key_secret(), f"{kind}:{person}:{day.isoformat()}".encode(), hashlib.sha256)
+    return f"workslop-{kind}:{digest.hexdigest()[:32]}"
+
+
+def claimed(deps: Deps, kind: str, person: str, day: date) -> bool:
+    """Was that message queued already — under its key, or under the key that named the person,
+    which rows queued before the keys became anonymous still carry?"""
+    return any(deps.outbox.db.get(key) is not None
+               for key in (private_key(deps, kind, person, day), f"workslop-{kind}:{person}:{day.isoformat()}"))
 
 
 def reaction_name(raw: object) -> str:
@@ -203,9 +221,10 @@ def sweep_of(deps: Deps) -> PromptSweep:
 
 def tell_cap_reached(deps: Deps, flagger: str) -> None:
     """Once a day at most, privately: over the cap nothing is recorded."""
-    local_day = deps.now_for(flagger).date().isoformat()
-    deps.outbox.send(f"workslop-cap:{flagger}:{local_day}", "chat.postMessage",
-                     {"channel": flagger, **build_cap_notice(deps.settings.config.workslop.daily_cap)})
+    local_day = deps.now_for(flagger).date()
+    if not claimed(deps, "cap", flagger, local_day):
+        deps.outbox.send(private_key(deps, "cap", flagger, local_day), "chat.postMessage",
+                         {"channel": flagger, **build_cap_notice(deps.settings.config.workslop.daily_cap)})
 
 
 def after_flag(deps: Deps, flag_id: int, flagger: str, channel: str | None) -> None:
