@@ -210,6 +210,9 @@ class DigestStore(FeatureStore):
         return self.conn.execute("INSERT OR IGNORE INTO digest_skips (key, at) VALUES (?, ?)",
                                  (key, iso(now))).rowcount == 1
 
+    def skipped(self, key: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM digest_skips WHERE key = ?", (key,)).fetchone() is not None
+
     # --- priorities: reads over tasks and scores that only the digest makes -------------------
 
     def unowned_open(self, limit: int, now: datetime) -> tuple[int, list[OpenTask]]:

@@ -287,3 +287,25 @@ def test_far_east_of_the_organisation_it_comes_at_nine_on_the_first_day_after_it
         weeks = [p.json_arg("blocks")[1]["elements"][0]["text"].split(" (")[0]
                  for p in slack.fake.calls("chat.postMessage")]
         assert weeks == ["Week 2026-W09", "Week 2026-W10", "Week 2026-W11"]
+
+
+def test_the_status_shows_each_recipients_own_week(demo, model, tmp_path, capsys):
+    """Sunday evening in New York is Monday morning in Tokyo: Tokyo's row is on next week's digest,
+    not yet sent, while Berlin's and New York's show this week's as sent."""
+    from bot.cli import main
+
+    _, store = demo
+    with SlackHarness(store, config={"org": {"timezone": "America/New_York"},
+                                     "digest": {"recipients": [TOKYO, BERLIN, NEW_YORK]}},
+                      now=datetime(2026, 3, 8, 0, 0, tzinfo=UTC), model=model) as slack:
+        for user, tz in ZONES.items():
+            slack.add_user(user, tz=tz)
+        run_until(slack, DigestJob(slack.deps), datetime(2026, 3, 10, 1, 0, tzinfo=UTC))
+        assert len(slack.fake.calls("chat.postMessage")) == 3  # everyone's week 10 (Tokyo's on Tuesday)
+    config = tmp_path / "headwork.yml"
+    config.write_text(f"org: {{timezone: America/New_York}}\ndigest: {{recipients: [{TOKYO}, {BERLIN}, {NEW_YORK}]}}\n")
+    env = {"HEADWORK_DB": store.path, "HEADWORK_CONFIG": str(config)}
+    assert main(["digest"], environ=env, clock=lambda: datetime(2026, 3, 15, 20, 0, tzinfo=UTC)) == 0
+    rows = {line.split(" (", 2)[1].split(")")[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "2026-W11: not sent yet" in rows[TOKYO] and "2026-03-17T09:00:00+09:00" in rows[TOKYO]
+    assert "2026-W10: claimed, chart done" in rows[BERLIN] and "2026-W10: claimed, chart done" in rows[NEW_YORK]

@@ -73,15 +73,18 @@ def run(args, runtime) -> int:
 
 def _status(settings, store, people, listed, now, as_json: bool) -> int:
     config = settings.config.digest
-    sends = {s.user_id: s for s in DigestStore(store).sends(default_week(now, ZoneInfo(settings.org.timezone)))}
+    digests = DigestStore(store)
     rows = []
     for user in listed:
         tz = _tz(people, user, settings)
         slot = slot_for(now, tz, config.day, config.time, ZoneInfo(settings.org.timezone))
-        sent = sends.get(user)
+        # each row's own week: someone far east may be on next week's digest already
+        key = f"digest:{user}:{slot.week}"
+        sent = digests.send(key)
         rows.append({"user": user, "name": people.name_of(user), "tz": str(tz), "week": slot.week,
                      "send_at": slot.send_at.isoformat(), "claimed": sent is not None,
-                     "chart": sent.chart_state if sent else None})
+                     "chart": sent.chart_state if sent else None,
+                     "skipped": sent is None and digests.skipped(key)})
     if as_json:
         print(json.dumps({"enabled": config.enabled, "day": config.day, "time": config.time.strftime("%H:%M"),
                           "recipients": rows}, indent=2))
@@ -91,7 +94,8 @@ def _status(settings, store, people, listed, now, as_json: bool) -> int:
     if not rows:
         print("Nobody gets it yet: set digest.recipients or digest.usergroup in headwork.yml, or /digest add in Slack.")
     for r in rows:
-        state = f"claimed, chart {r['chart']}" if r["claimed"] else "not sent yet"
+        state = (f"claimed, chart {r['chart']}" if r["claimed"] else "skipped (see the log)" if r["skipped"]
+                 else "not sent yet")
         print(f"  {r['name']} ({r['user']}): {r['send_at']} {r['tz']} — {r['week']}: {state}")
     return 0
 
