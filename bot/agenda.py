@@ -387,17 +387,25 @@ class AgendaService:
             if not self.db.claim_refresh(row.id):
                 return False
             stored = self.db.items(row.id)
-            order = [t for t, _ in built.order]
+            discussed = {i.task_id for i in stored if i.discussed_by}
+            fresh = list(built.order)
+            # a discussed item never leaves the message (done since, or fallen out of the top): it goes
+            # at the end, in place of the lowest undiscussed ones, so the agenda keeps to `max_items`
+            discussed_gone = [(i.task_id, i.carried_from) for i in stored
+                              if i.task_id in discussed and i.task_id not in dict(fresh)]
+            excess = len(fresh) + len(discussed_gone) - meeting.max_items
+            while excess > 0 and (last := next((e for e in reversed(fresh) if e[0] not in discussed), None)):
+                fresh.remove(last)
+                excess -= 1
+            order = [t for t, _ in fresh + discussed_gone]
             moved = row.starts_at != occ.start
             # an edit that moved it redrew it then, if it was delivered; once more here, in case not
             if order == [i.task_id for i in stored] and not moved and row.edited_at is None:
                 return False
             if moved:  # a calendar moved it after the post: the message shows the new time
                 self.db.move_occurrence(row.id, occ.start)
-            carried = dict(built.order)
-            discussed_gone = [(i.task_id, i.carried_from) for i in stored if i.discussed_by and i.task_id not in carried]
             if order != [i.task_id for i in stored]:
-                self.db.replace_items(row.id, built.order + discussed_gone)
+                self.db.replace_items(row.id, fresh + discussed_gone)
                 self.db.mark_reordered(row.id)
             text, blocks = self.render(meeting, self.db.occurrence_by_id(row.id), now)
             key = update_key(meeting.id, row.occurrence)  # once; once more after each edit that moves it

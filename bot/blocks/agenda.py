@@ -19,6 +19,9 @@ from ..settings import WEEKDAYS
 from .common import button, context, divider, esc, header, link, modal, option, section
 
 
+MAX_ITEMS = 20  # a message's item sections at most (the setup form's and headwork.yml's max_items)
+
+
 @dataclass(frozen=True)
 class ItemView:
     task: Task
@@ -83,13 +86,14 @@ def item_block(rank: int, item: ItemView, view: AgendaView) -> dict:
 
 def build_agenda(view: AgendaView) -> list[dict]:
     m = view.meeting
+    shown = view.items[:MAX_ITEMS]
     blocks = [header(f"Agenda · {m.name}"),
-              context(f"*{when_text(view.start, view.tz)}* · {len(view.items)} item"
-                      f"{'s' if len(view.items) != 1 else ''} in score order · {esc(m.scope_text())}")]
+              context(f"*{when_text(view.start, view.tz)}* · {len(shown)} item"
+                      f"{'s' if len(shown) != 1 else ''} in score order · {esc(m.scope_text())}")]
     blocks += [context(n) for n in view.notes[:3]]
-    if not view.items:
+    if not shown:
         blocks.append(section("Nothing open in this meeting's scope right now. :tada:"))
-    for rank, item in enumerate(view.items[:20], start=1):
+    for rank, item in enumerate(shown, start=1):
         blocks.append(item_block(rank, item, view))
     blocks.append(divider())
     footer = ("Press *Discussed* as you go; what is not discussed carries over to the next meeting."
