@@ -373,3 +373,11 @@ def test_headwork_forget_deletes_a_persons_flags_and_answers(demo, model, tmp_pa
         assert main(["forget", "U0NOBODY99"], environ=env, clock=clock) == 2
         assert "nobody called 'U0NOBODY99' is known" in capsys.readouterr().err
         assert main(["forget", "ghost@nowhere.example"], environ=env, clock=clock) == 2
+
+
+def test_headwork_forget_help_says_what_it_erases(capsys):
+    with pytest.raises(SystemExit):
+        main(["forget", "--help"], environ={}, clock=lambda: datetime(2026, 3, 2, tzinfo=BERLIN))
+    out = " ".join(capsys.readouterr().out.split())
+    assert "records of the private workslop messages it sent them" in out
+    assert "the messages themselves stay in their own DM" in out

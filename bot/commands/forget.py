@@ -18,9 +18,10 @@ OUTBOX_KEYS = ("workslop-prompt:", "workslop-cap:", "workslop-note:")
 def register(sub) -> None:
     p = sub.add_parser(
         "forget", help="delete a person's workslop flags and answers (and stop naming them as an author)",
-        description="Deletes every workslop flag PERSON made, with the time and reasons they reported, and the "
-                    "private prompts Headwork sent them about those flags. Flags others made about output PERSON "
-                    "sent keep counting for the team, without their name.")
+        description="Deletes every workslop flag PERSON made, with the time and reasons they reported, and "
+                    "Headwork's records of the private workslop messages it sent them (prompts, cap notices, "
+                    "author notes); the messages themselves stay in their own DM with Headwork. Flags others "
+                    "made about output PERSON sent keep counting for the team, without their name.")
     p.add_argument("person", help="a Slack user id (U…) or an email Headwork knows")
     p.add_argument("--dry-run", action="store_true", help="say what would be deleted, delete nothing")
     p.set_defaults(handler=run)
