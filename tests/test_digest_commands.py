@@ -16,3 +16,47 @@ def test_a_plain_at_name_is_explained_and_changes_nothing(slack):
         assert "I couldn't tell who `@tom` is" in reply.text and "plain text" in reply.text
         assert "pick the person from the list" in reply.text
     assert DigestStore(slack.store).added_recipients() == []
+
+
+def test_an_app_or_a_deactivated_account_is_not_added(slack):
+    slack.add_user("U0KNOWNBOT", is_bot=True)
+    slack.deps.directory.refresh("U0KNOWNBOT", slack.clock.now)  # seen before: refused at once
+    reply = slack.command(CEO, "/digest", "add <@U0KNOWNBOT|helper>")
+    assert reply.text == "Not added: <@U0KNOWNBOT> is an app, not a person: the digest would go nowhere."
+    # not seen yet: added, then Slack is asked, and they come off again with a note
+    slack.add_user("U0NEWBOT", is_bot=True)
+    slack.add_user("U0LEFT", deleted=True)
+    for user, why in (("U0NEWBOT", " is an app, not a person"), ("U0LEFT", "'s account is deactivated")):
+        reply = slack.command(CEO, "/digest", f"add <@{user}>", tag=user)
+        assert reply.text == f"<@{user}> will get the weekly digest."
+        slack.settle()
+        [note] = slack.responses(user)
+        assert note["text"] == f"Taken off the digest again: <@{user}>{why}: the digest would go nowhere."
+    # a person is added and stays
+    slack.add_user("U0NEWLEAD", tz="Europe/Berlin")
+    assert slack.command(CEO, "/digest", "add <@U0NEWLEAD>", tag="lead").text == \
+        "<@U0NEWLEAD> will get the weekly digest."
+    slack.settle()
+    assert slack.responses("lead") == []
+    assert DigestStore(slack.store).added_recipients() == ["U0NEWLEAD"]
+
+
+def test_a_long_list_is_cut_at_a_whole_person_saying_how_many_more(slack):
+    store = DigestStore(slack.store)
+    for i in range(300):
+        store.add_recipient(f"U{i:09d}", CEO, slack.clock.now)
+    text = slack.command(CEO, "/digest", "list").text
+    assert len(text) <= 3000
+    shown = text.count("<@")
+    assert text.count("<@") == text.count(">") and 50 < shown < 300  # no mention cut in half
+    assert text.endswith(f"\n…and {300 - shown} more")
+
+
+def test_stop_from_someone_who_was_not_getting_it_says_so_and_is_remembered(slack):
+    reply = slack.command(TOM, "/digest", "stop")
+    assert reply.text == ("You weren't getting the weekly digest. Your stop is remembered: if an admin adds "
+                          "you, you won't get it until you say `/digest start`.")
+    assert "They had opted out" in slack.command(CEO, "/digest", f"add <@{TOM}>").text
+    assert slack.command(TOM, "/digest", "stop").text.startswith("You had already stopped the weekly digest.")
+    assert slack.command(TOM, "/digest", "start").text == "You're getting the weekly digest again."
+    assert slack.command(TOM, "/digest", "stop").text.startswith("Done — you won't get the weekly digest any more.")

@@ -14,6 +14,7 @@ log = logging.getLogger("headwork.digest")
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 ADMIN_ONLY = ("list", "add", "remove")
+LIST_MAX_CHARS = 3000  # one ephemeral reply: Slack cuts a message's text beyond about 4,000
 
 HELP = ("*The weekly digest* — a DM each week (on the configured day and time, in your own time zone) "
         "with what workslop cost the team and whether effort went where the value is. Aggregates only: "
@@ -61,11 +62,19 @@ def handle_digest(ack, command: dict, deps: Deps, respond) -> None:
     now = deps.clock()
     if verb == "add":
         target = parsed["user"]
+        problem = _not_a_reader(deps.directory.person(target), target)
+        if problem:  # known already: nothing is added
+            ack(response_type="ephemeral", text=f"Not added: {problem}")
+            return
         added = store.add_recipient(target, user, now)
         note = (" They had opted out, so they won't get it until they say `/digest start`."
                 if target in store.opted_out() else "")
         ack(response_type="ephemeral", text=(f"<@{target}> will get the weekly digest." if added
                                              else f"<@{target}> was already on the list.") + note)
+        if added and not deps.directory.is_fresh(target, now):
+            # not seen lately: Slack is asked after the ack, and an app or a deactivated account is
+            # taken off again, with a note back to the admin
+            deps.background.submit(_check_added, deps, target, now, respond)
     elif verb == "remove":
         target = parsed["user"]
         removed = store.remove_recipient(target)
@@ -77,9 +86,15 @@ def handle_digest(ack, command: dict, deps: Deps, respond) -> None:
     elif verb == "list":
         ack(response_type="ephemeral", text=_listing(deps, store))
     elif verb == "stop":
-        store.opt_out(user, now)
-        ack(response_type="ephemeral", text="Done — you won't get the weekly digest any more. "
-                                            "`/digest start` brings it back.")
+        listed = is_listed(deps, user)  # before the opt-out, which takes them off
+        if not store.opt_out(user, now):
+            text = "You had already stopped the weekly digest. `/digest start` brings it back."
+        elif listed:
+            text = "Done — you won't get the weekly digest any more. `/digest start` brings it back."
+        else:
+            text = ("You weren't getting the weekly digest. Your stop is remembered: if an admin adds you, "
+                    "you won't get it until you say `/digest start`.")
+        ack(response_type="ephemeral", text=text)
     elif verb == "start":
         store.opt_in(user)
         ack(response_type="ephemeral", text="You're getting the weekly digest again." if is_listed(deps, user) else
@@ -103,15 +118,56 @@ def _listing(deps: Deps, store: DigestStore) -> str:
     lines = [f"*Digest recipients* — {config.day.capitalize()} {config.time:%H:%M}, each in their own time zone"
              + ("" if config.enabled else " (*paused*: `digest.enabled` is false)")]
     out = store.opted_out()
-    for source, users in (("headwork.yml", list(config.recipients)),
-                          (f"user group <!subteam^{config.usergroup}>" if config.usergroup else "",
-                           store.usergroup_members(config.usergroup)[0] if config.usergroup else []),
-                          ("added in Slack", store.added_recipients())):
-        if users:
-            lines.append(f"• {source}: " + ", ".join(f"<@{u}>" + _marker(deps, u, out) for u in users))
-    if len(lines) == 1:
+    groups = [(source, users) for source, users in (
+        ("headwork.yml", list(config.recipients)),
+        (f"user group <!subteam^{config.usergroup}>" if config.usergroup else "",
+         store.usergroup_members(config.usergroup)[0] if config.usergroup else []),
+        ("added in Slack", store.added_recipients())) if users]
+    if not groups:
         lines.append("Nobody yet. Add someone with `/digest add @someone`.")
-    return "\n".join(lines)[:3000]
+        return "\n".join(lines)
+    return _fit_entries(lines[0], [(source, [f"<@{u}>" + _marker(deps, u, out) for u in users])
+                                   for source, users in groups])
+
+
+def _fit_entries(head: str, groups: list[tuple[str, list[str]]], limit: int = LIST_MAX_CHARS) -> str:
+    """The heading and each source's people, cut at a whole person (a cut mention would show as
+    raw text) to fit one message, saying how many more there are."""
+    total = sum(len(entries) for _, entries in groups)
+    text, shown = head, 0
+    for source, entries in groups:
+        line = f"\n• {source}: "
+        for i, entry in enumerate(entries):
+            piece = (line if i == 0 else ", ") + entry
+            left = total - shown - 1
+            tail = len(f"\n…and {left:,} more") if left else 0
+            if len(text) + len(piece) + tail > limit:
+                return text + f"\n…and {total - shown:,} more"
+            text += piece
+            shown += 1
+    return text
+
+
+def _not_a_reader(person, user: str) -> str | None:
+    """Why this Slack account can't read a digest, as far as the app knows: an app, or deactivated."""
+    if person is None:
+        return None
+    if person.is_bot:
+        return f"<@{user}> is an app, not a person: the digest would go nowhere."
+    if person.deleted:
+        return f"<@{user}>'s account is deactivated: the digest would go nowhere."
+    return None
+
+
+def _check_added(deps: Deps, user: str, now, respond) -> None:
+    """After the ack of `/digest add` for someone not seen lately: ask Slack (users.info) who they
+    are; an app or a deactivated account comes off the list again, and the admin hears why."""
+    deps.directory.refresh(user, now)
+    problem = _not_a_reader(deps.directory.person(user), user)
+    if problem is None:
+        return
+    DigestStore(deps.store).remove_recipient(user)
+    respond(response_type="ephemeral", replace_original=False, text=f"Taken off the digest again: {problem}")
 
 
 def _marker(deps: Deps, user: str, opted_out: set[str]) -> str:
