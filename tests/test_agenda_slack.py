@@ -280,3 +280,24 @@ def test_an_admin_skips_the_next_agenda_and_it_can_still_be_posted(agenda_slack)
     slack.deps.agenda.run(berlin(2026, 3, 9, 9, 30))  # the next week as usual
     slack.settle()
     assert len(posts(slack)) == 2
+
+
+@pytest.mark.parametrize("typed, stored", [("europe/berlin", "Europe/Berlin"), ("AMERICA/NEW_YORK", "America/New_York"),
+                                           ("utc", "UTC"), (" Asia/Kolkata ", "Asia/Kolkata")])
+def test_the_time_zone_is_matched_to_its_iana_name_whatever_its_case(agenda_slack, typed, stored):
+    slack = agenda_slack
+    slack.command(ENG, "/agenda", "setup", channel="C0ENG")
+    saved = slack.submit(ENG, slack.last_view(), setup_values(tz=typed))
+    assert saved.body["response_action"] == "update"
+    assert f"({stored})" in saved.body["view"]["blocks"][0]["text"]["text"]
+    assert slack.deps.agenda.meetings("C0ENG")[0].timezone == stored
+
+
+@pytest.mark.parametrize("typed", ["localtime", "Factory", "EST", "CET", "US/Pacific", "Etc/GMT+5", "UTC+2", ""])
+def test_a_time_zone_that_is_no_region_and_city_is_refused(agenda_slack, typed):
+    slack = agenda_slack
+    slack.command(ENG, "/agenda", "setup", channel="C0ENG")
+    reply = slack.submit(ENG, slack.last_view(), setup_values(tz=typed))
+    assert reply.body["response_action"] == "errors"
+    assert "use a region/city name like Europe/Berlin" in reply.body["errors"][ids.BLOCK_AGENDA_TZ]
+    assert slack.deps.agenda.meetings("C0ENG") == []
