@@ -9,8 +9,7 @@ morning: its flags go into the next afternoon's note.
 
 Only flags seen in a public channel with at least `k_anonymity` members besides the author and
 Headwork count: in a DM, a group DM, a private channel or a small channel the author could tell
-who it was. Notes go to people
-only, never to an app (most AI output is posted by one)."""
+who it was. Notes go to people only, never to an app (most AI output is posted by one)."""
 
 from __future__ import annotations
 
