@@ -52,10 +52,10 @@ def read_rating(view: dict, *, with_select: bool = True) -> Rating:
             rating.errors[ids.BLOCK_WS_HOURS] = "Type the hours it cost you, for example 1.5."
         return rating
     picked = str((_value(values, ids.BLOCK_WS_TIME, ids.INPUT_WS_TIME).get("selected_option") or {}).get("value") or "")
-    if rating.minutes is not None and picked.isdigit() and int(picked) in dict(TIME_CHOICES):
+    if rating.minutes is not None and picked.isdecimal() and int(picked) in dict(TIME_CHOICES):
         _settle_time_and_hours(view, rating, picked)
     if rating.minutes is None and not rating.errors:
-        if picked.isdigit() and int(picked) in dict(TIME_CHOICES):
+        if picked.isdecimal() and int(picked) in dict(TIME_CHOICES):
             rating.minutes = int(picked)
         elif picked == "other":
             rating.errors[ids.BLOCK_WS_HOURS] = "You chose Other: type the hours here, for example 1.5."

@@ -13,7 +13,7 @@ from ...workslop.tally import REASONS
 def flag_value(value: object) -> tuple[int | None, str]:
     """'12:60' -> (12, '60'); '12' -> (12, ''); anything forged or stale -> (None, '')."""
     head, _, rest = str(value or "").partition(":")
-    return (int(head), rest) if head.isdigit() else (None, "")
+    return (int(head), rest) if head.isdecimal() else (None, "")
 
 
 class Pressed:
@@ -36,7 +36,7 @@ def handle_ws_time(ack, body: dict, action: dict, deps: Deps) -> None:
     pressed = Pressed(deps, body, action.get("value"))
     if not pressed.mine:
         return
-    if pressed.flag is not None and pressed.rest.isdigit() and int(pressed.rest) in dict(TIME_CHOICES):
+    if pressed.flag is not None and pressed.rest.isdecimal() and int(pressed.rest) in dict(TIME_CHOICES):
         ledger_of(deps).rate(pressed.flag_id, pressed.user, deps.now(), minutes=int(pressed.rest))
     _redraw(deps, body, pressed.flag_id)
 
