@@ -229,10 +229,11 @@ class AgendaService:
         return Built(meeting, occ, order)
 
     def items_view(self, order: list[tuple[int, datetime | None, str | None, datetime | None]],
-                   now: datetime, tz: ZoneInfo) -> list[ItemView]:
-        """Explain each item at `now` (the reasons are the score's top terms), worded in `tz`: "due
-        today at 17:00" names the day and hour of whoever reads it, whatever zone the clock is in."""
-        now = now.astimezone(tz)
+                   now: datetime, tz: ZoneInfo | None = None) -> list[ItemView]:
+        """Explain each item at `now` (the reasons are the score's top terms), worded in `tz` (default:
+        `now`'s): "due today at 17:00" names the day and hour of whoever reads it, whatever zone the
+        clock is in."""
+        now = now.astimezone(tz) if tz is not None else now
         ids_ = [o[0] for o in order]
         tasks = self.store.get_tasks(ids_)
         bands = self.store.effective_bands_many(ids_)
@@ -268,25 +269,27 @@ class AgendaService:
         return self.items_view([(t, c, None, None) for t, c in self.build(meeting, occ, now).order], now,
                                tz or meeting.tz)
 
-    def _stored_view(self, meeting: Meeting, row: OccurrenceRow, now: datetime, tz: ZoneInfo | None = None,
-                     notes: list[str] | None = None) -> AgendaView:
+    def _stored_view(self, meeting: Meeting, row: OccurrenceRow, now: datetime,
+                     tz: ZoneInfo | None = None) -> AgendaView:
+        """A posted agenda as it stands, its notes from its row: they stay through every redraw."""
         tz = tz or meeting.tz
         items = self.items_view([(i.task_id, i.carried_from, i.discussed_by, i.discussed_at)
                                  for i in self.db.items(row.id)], now, tz)
         start = row.starts_at.astimezone(meeting.tz)
-        if notes is None:
-            notes = self.scope_notes(meeting)
-            if row.late:
-                notes.append(f":hourglass: Posted late: this agenda was due at "
-                             f"{(start - meeting.lead).astimezone(tz):%H:%M}; the meeting starts at "
-                             f"{start.astimezone(tz):%H:%M}.")
-            if row.refreshed == 2:
-                notes.append(f"Order updated {REFRESH_BEFORE.seconds // 60} minutes before the start with the "
-                             "latest scores.")
+        notes = self.scope_notes(meeting)
+        if row.posted_by:
+            notes.append(f"Posted ahead of schedule by <@{row.posted_by}>.")
+        if row.late:
+            notes.append(f":hourglass: Posted late: this agenda was due at "
+                         f"{(start - meeting.lead).astimezone(tz):%H:%M}; the meeting starts at "
+                         f"{start.astimezone(tz):%H:%M}.")
+        if row.refreshed == 2:
+            notes.append(f"Order updated {REFRESH_BEFORE.seconds // 60} minutes before the start with the "
+                         "latest scores.")
         return AgendaView(meeting, start, items, tz, row.id, notes)
 
-    def render(self, meeting: Meeting, row: OccurrenceRow, now: datetime, notes: list[str] | None = None):
-        view = self._stored_view(meeting, row, now, notes=notes)
+    def render(self, meeting: Meeting, row: OccurrenceRow, now: datetime):
+        view = self._stored_view(meeting, row, now)
         return agenda_text(view), build_agenda(view)
 
     # --- posting -----------------------------------------------------------------------------------
@@ -313,9 +316,10 @@ class AgendaService:
                 else:
                     return None
             self.db.replace_items(occ_id, built.order)
+            if not again:  # sent again after Slack refused it: not ahead of anything
+                self.db.set_posted_by(occ_id, by)
             row = self.db.occurrence_by_id(occ_id)
-            notes = [f"Posted ahead of schedule by <@{by}>."] if by and not again else None
-            text, blocks = self.render(meeting, row, now, notes)
+            text, blocks = self.render(meeting, row, now)
             args = {"channel": meeting.channel, "text": text, "blocks": blocks,
                     "unfurl_links": False, "unfurl_media": False}
             if not (self.outbox.send_again(key, args) if again else self.outbox.send(key, "chat.postMessage", args)):

@@ -32,11 +32,17 @@ class Calendars:
     def __init__(self, base_dir: Path | None = None):
         self.base_dir = base_dir or Path(".")
         self._cache: dict[str, tuple[datetime, object, float | None]] = {}
+        self._never_read: dict[str, str] = {}  # why a calendar with no good copy yet could not be read
         self._lock = threading.Lock()
 
     def cached(self, source: str):
         hit = self._cache.get(source)
         return hit[1] if hit else None
+
+    def failure(self, source: str) -> str | None:
+        """Why this calendar has never been read (its last attempt failed); None once it has been,
+        or before the first attempt."""
+        return None if source in self._cache else self._never_read.get(source)
 
     def get(self, source: str, now: datetime):
         """The parsed calendar (`icalendar.Calendar`) for a path or URL, fetching when stale."""
@@ -66,12 +72,15 @@ class Calendars:
             return self._stale(source, hit, f"{type(exc).__name__}: {exc}"[:200])
         with self._lock:
             self._cache[source] = (now, calendar, mtime)
+            self._never_read.pop(source, None)
         return calendar
 
     def _stale(self, source: str, hit, why: str):
         if hit:
             log.warning("calendar %s: %s; using the copy from %s", _safe(source), why, hit[0].isoformat())
             return hit[1]
+        with self._lock:
+            self._never_read[source] = why
         raise CalendarUnavailable(f"calendar {_safe(source)}: {why}")
 
     @staticmethod

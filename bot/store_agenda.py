@@ -93,6 +93,12 @@ def m004_occurrences_skipped_by(db) -> None:
     db.execute("ALTER TABLE agenda_occurrences ADD COLUMN skipped_by TEXT")
 
 
+@migrations()
+def m005_occurrences_posted_by(db) -> None:
+    """Who posted an agenda ahead of schedule (`/agenda post`): its note stays through every redraw."""
+    db.execute("ALTER TABLE agenda_occurrences ADD COLUMN posted_by TEXT")
+
+
 @dataclass(frozen=True)
 class OccurrenceRow:
     id: int
@@ -105,6 +111,7 @@ class OccurrenceRow:
     moved_to: str | None = None     # an edit moved it: the key the edited schedule gives it
     edited_at: datetime | None = None
     skipped_by: str | None = None   # who skipped it (None: the scheduler, the meeting had started)
+    posted_by: str | None = None    # who posted it ahead of schedule (None: the scheduler)
 
 
 @dataclass(frozen=True)
@@ -116,12 +123,12 @@ class ItemRow:
     discussed_at: datetime | None
 
 
-_OCC = "id, meeting_id, occurrence, starts_at, state, late, refreshed, moved_to, edited_at, skipped_by"
+_OCC = "id, meeting_id, occurrence, starts_at, state, late, refreshed, moved_to, edited_at, skipped_by, posted_by"
 
 
 def _occ(row) -> OccurrenceRow:
     return OccurrenceRow(row[0], row[1], row[2], parse_iso(row[3]), row[4], bool(row[5]), int(row[6]), row[7],
-                         parse_iso(row[8]), row[9])
+                         parse_iso(row[8]), row[9], row[10])
 
 
 _MEETING = ("id, name, channel, days, at, timezone, lead_minutes, attendees, project, tags, max_items, owner, "
@@ -198,6 +205,9 @@ class AgendaStore(FeatureStore):
         """A skipped occurrence becomes posted (someone posts it after all); False if it was not skipped."""
         return self.conn.execute("UPDATE agenda_occurrences SET state = 'posted' WHERE id = ? AND state = 'skipped'",
                                  (occurrence_id,)).rowcount == 1
+
+    def set_posted_by(self, occurrence_id: int, by: str | None) -> None:
+        self.conn.execute("UPDATE agenda_occurrences SET posted_by = ? WHERE id = ?", (by, occurrence_id))
 
     def claim_refresh(self, occurrence_id: int) -> bool:
         """The pre-start re-check, once per occurrence (whoever flips the flag does it)."""

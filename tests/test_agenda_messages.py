@@ -52,3 +52,50 @@ def test_discussed_items_stay_on_a_full_agenda_after_the_pre_start_update(demo, 
         assert len(texts) == 20 and "· 20 items in score order" in final[1]["elements"][0]["text"]
         assert sum("discussed · marked by" in t for t in texts) == 2  # still there, at the end
         assert all("discussed" in t for t in texts[-2:])
+
+
+def test_the_posted_ahead_note_stays_when_an_item_is_discussed(demo, model):
+    from tests.agenda_support import CS_WEEKLY
+
+    with harness(demo, model, [CS_WEEKLY], now=berlin(2026, 3, 2, 8, 0)) as slack:
+        assert "Posting the agenda" in slack.command(CS1, "/agenda", "post", channel=CHANNEL).text
+        slack.settle()
+        [post] = posts(slack)
+        blocks = post.json_arg("blocks")
+        assert f"Posted ahead of schedule by <@{CS1}>." in str(blocks)
+        slack.click(CS1, find_button(blocks, "Discussed"), channel=CHANNEL,
+                    message={"type": "message", "ts": post.response["ts"], "blocks": blocks})
+        slack.settle()
+        redrawn = slack.fake.last("chat.update").json_arg("blocks")
+        assert "discussed · marked by" in str(redrawn)
+        assert f"Posted ahead of schedule by <@{CS1}>." in str(redrawn)
+
+
+def test_titles_reach_slack_escaped_and_a_long_one_visibly_cut(demo, model):
+    org, store = demo
+    long_title = "Migrate the onboarding data " + "and more " * 40  # 388 characters
+    _add_tasks(store, model, [
+        Task(title="Ping <!channel> & fix <b>", source="slack", external_id="e1", project="Big", assignee_id=CS1,
+             estimate_hours=1.0),
+        Task(title=long_title, source="slack", external_id="e2", project="Big", assignee_id=CS1, estimate_hours=1.0)])
+    with harness(demo, model, [dict(BIG, name="Big & <b>")], now=berlin(2026, 3, 2, 9, 0)) as slack:
+        run(slack, berlin(2026, 3, 2, 9, 30))
+        [post] = posts(slack)
+        text = post.args["text"]
+        assert "<!channel>" not in text and "Ping &lt;!channel&gt; &amp; fix &lt;b&gt;" in text
+        assert text.startswith("Agenda for Big &amp; &lt;b&gt;, Mon 2 Mar, 10:00")
+        assert f"2. {long_title[:59]}…" in text
+        [cut] = [t for t in item_texts(post.json_arg("blocks")) if "Migrate the onboarding" in t]
+        assert f"{long_title[:249]}…*" in cut
+
+
+def test_an_ics_calendar_that_cannot_be_read_says_so_in_the_list(demo, model, tmp_path):
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": str(tmp_path / "missing.ics"),
+               "attendees": [CS1]}
+    with harness(demo, model, [meeting], now=berlin(2026, 3, 2, 9, 0)) as slack:
+        before = str(slack.command(CS1, "/agenda", "list", channel=CHANNEL).blocks)
+        assert "Next: not known yet: I'm reading its calendar" in before
+        run(slack, berlin(2026, 3, 2, 9, 1))  # the scheduler tries, and can't read it
+        listed = str(slack.command(CS1, "/agenda", "list", channel=CHANNEL).blocks)
+        assert "Next: not known: I can't read its calendar (an admin can check its `ics` address" in listed
+        assert "no upcoming occurrence" not in listed

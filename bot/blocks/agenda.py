@@ -16,7 +16,7 @@ from scoring.tasks import Task, all_day_date
 from .. import ids
 from ..meetings import Meeting
 from ..settings import WEEKDAYS
-from .common import button, context, divider, esc, header, link, modal, option, section
+from .common import button, clip, context, divider, esc, header, link, modal, option, section
 
 
 MAX_ITEMS = 20  # a message's item sections at most (the setup form's and headwork.yml's max_items)
@@ -64,7 +64,7 @@ def _due(task: Task, tz: ZoneInfo) -> str:
 def item_block(rank: int, item: ItemView, view: AgendaView) -> dict:
     t = item.task
     owner = f"<@{t.assignee_id}>" if t.assignee_id else "_no owner_"
-    title = link(t.url, t.title[:250])
+    title = link(t.url, clip(t.title, 250))
     if not t.is_open:
         title = f"~{title}~ ({esc(t.status)})"
     lines = [f"*{rank}. {title}*  ·  {item.total:g} pts",
@@ -103,9 +103,11 @@ def build_agenda(view: AgendaView) -> list[dict]:
 
 
 def agenda_text(view: AgendaView) -> str:
-    """The notification / screen-reader text of an agenda message."""
-    items = "; ".join(f"{i}. {it.task.title[:60]}" for i, it in enumerate(view.items[:7], start=1))
-    return f"Agenda for {view.meeting.name}, {when_text(view.start, view.tz)}: {items or 'nothing open'}"[:3000]
+    """The notification / screen-reader text of an agenda message: mrkdwn like the rest, so a title's
+    `<!channel>` or `&` is escaped (it would ping the channel, or show as markup)."""
+    items = "; ".join(f"{i}. {esc(clip(it.task.title, 60))}" for i, it in enumerate(view.items[:7], start=1))
+    return clip(f"Agenda for {esc(view.meeting.name)}, {when_text(view.start, view.tz)}: {items or 'nothing open'}",
+                3000)
 
 
 # --- /agenda list, help ---------------------------------------------------------------------------
@@ -117,6 +119,7 @@ class ListRow:
     upcoming: datetime | None          # its next start, None when there is none (or it is unknown)
     editable: bool                     # may the viewer edit it
     skipped: tuple[tuple[datetime, str | None], ...] = ()  # coming occurrences skipped: (start, by whom)
+    calendar: str | None = None        # an ICS meeting's calendar not read yet: 'reading' | 'unreadable'
 
 
 def skipped_line(skipped: tuple[tuple[datetime, str | None], ...], tz: ZoneInfo) -> str:
@@ -131,8 +134,12 @@ def build_list(channel: str, rows: list[ListRow], tz: ZoneInfo) -> list[dict]:
                         "`/agenda setup` sets one up: days, time, who attends, and Headwork posts the "
                         "agenda before each meeting.")]
     blocks = [section(f"*Meetings with an agenda in <#{channel}>*")]
-    for meeting, upcoming, editable, skipped in ((r.meeting, r.upcoming, r.editable, r.skipped) for r in rows[:40]):
-        nxt = when_text(upcoming, tz) if upcoming else "no upcoming occurrence"
+    for row in rows[:40]:
+        meeting, upcoming, editable, skipped = row.meeting, row.upcoming, row.editable, row.skipped
+        nxt = (when_text(upcoming, tz) if upcoming else
+               "not known: I can't read its calendar (an admin can check its `ics` address in headwork.yml)"
+               if row.calendar == "unreadable" else
+               "not known yet: I'm reading its calendar" if row.calendar == "reading" else "no upcoming occurrence")
         if upcoming is not None and skipped and skipped[0][0] == upcoming:
             nxt += ": skipped" + (f" by <@{skipped[0][1]}>" if skipped[0][1] else "") + ", no agenda"
             skipped = skipped[1:]  # the others on a line of their own

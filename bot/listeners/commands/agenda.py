@@ -71,13 +71,15 @@ def list_rows(deps: Deps, meetings: list[Meeting], user: str, now: datetime) -> 
     service = deps.agenda
     rows = []
     for m in meetings:
+        calendar = None
         try:
             occ = service.next_occurrence(m, now, cached_only=bool(m.ics))
-        except CalendarUnavailable:
-            occ = None
+        except CalendarUnavailable:  # never read yet: the scheduler reads it every minute
+            occ, calendar = None, "unreadable" if service.calendars.failure(m.ics) else "reading"
         skipped = tuple((r.starts_at, r.skipped_by) for r in service.db.occurrences_from(m.id, now)
                         if r.state == "skipped")
-        rows.append(ListRow(m, occ.start if occ else None, m.may_edit(user, deps.is_admin(user)), skipped))
+        rows.append(ListRow(m, occ.start if occ else None, m.may_edit(user, deps.is_admin(user)), skipped,
+                            calendar))
     return rows
 
 
