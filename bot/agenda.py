@@ -34,7 +34,7 @@ from .blocks.agenda import AgendaView, ItemView, agenda_text, build_agenda, buil
 from .calendars import Calendars, CalendarUnavailable
 from .meetings import Meeting, all_meetings
 from .outbox import Outbox
-from .recurrence import Occurrence, next_occurrence, occurrences
+from .recurrence import Occurrence, next_occurrence, occurrence_on, occurrences
 from .settings import Settings
 from .store_agenda import AgendaStore, OccurrenceRow
 from .store_outbox import OutboxStore
@@ -105,6 +105,11 @@ class AgendaService:
         occ = next_occurrence(meeting, now, self._calendar(meeting, now, cached_only))
         return self._follow_edits(meeting, [occ])[0] if occ is not None else None
 
+    def occurrence_on(self, meeting: Meeting, day, now: datetime, cached_only: bool = False) -> Occurrence | None:
+        """The meeting's occurrence on `day` (in its own zone), None when it does not meet then."""
+        occ = occurrence_on(meeting, day, self._calendar(meeting, now, cached_only))
+        return self._follow_edits(meeting, [occ])[0] if occ is not None else None
+
     def _follow_edits(self, meeting: Meeting, found: list[Occurrence]) -> list[Occurrence]:
         """An occurrence an edit moved (see `follow_edit`) keeps its first key, as one a calendar
         moved does: the schedule's new start, under the key its agenda was posted or skipped as."""
@@ -128,14 +133,9 @@ class AgendaService:
             for row in self.db.occurrences_from(meeting.id, datetime.combine(today, clock_time(0), tz)
                                                 - timedelta(days=1)):
                 day = row.starts_at.astimezone(tz).date()
-                if day < today:
+                new = occurrence_on(meeting, day) if day >= today else None  # as the edited rule has it
+                if new is None:
                     continue
-                midnight = datetime.combine(day, clock_time(0), tz)
-                same_day = [o for o in occurrences(meeting, midnight, midnight + timedelta(days=1, hours=1))
-                            if o.start.astimezone(tz).date() == day]
-                if not same_day:
-                    continue
-                new = same_day[0]
                 target = None if new.key_iso == row.occurrence else new.key_iso
                 if (target == row.moved_to and new.start == row.starts_at) or (
                         target is not None and self.db.occurrence(meeting.id, target) is not None):

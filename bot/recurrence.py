@@ -61,6 +61,15 @@ def next_occurrence(meeting: Meeting, after: datetime, calendar=None, horizon_da
     return None
 
 
+def occurrence_on(meeting: Meeting, day: date, calendar=None) -> Occurrence | None:
+    """The meeting's (first) occurrence on `day`, a day in the meeting's own zone."""
+    tz = meeting.tz
+    midnight = datetime.combine(day, time(0, 0), tz)
+    found = [o for o in occurrences(meeting, midnight, midnight + timedelta(days=1, hours=1), calendar)
+             if o.start.astimezone(tz).date() == day]
+    return found[0] if found else None
+
+
 def _weekly(meeting: Meeting, tz: ZoneInfo, start: datetime, end: datetime) -> list[Occurrence]:
     if meeting.time is None or not meeting.days:
         return []

@@ -3,7 +3,7 @@ agenda follows the new time, updated in place, and is never posted a second time
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 from bot.devkit.harness import find_button
 from tests.agenda_support import ENG, agenda_slack, berlin, item_texts, posts  # noqa: F401

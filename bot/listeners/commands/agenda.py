@@ -9,8 +9,7 @@ through the response_url.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import date, datetime
 
 from ...agenda import may_post_skipped_text, skipped_text
 from ...blocks.agenda import ListRow, build_help, build_list, build_setup_modal, day_text, when_text
@@ -175,7 +174,7 @@ def skip_answer(deps: Deps, meeting: Meeting, user: str, day: date | None = None
     now = deps.now_for(user)
     try:
         occ = (deps.agenda.next_occurrence(meeting, now, cached_only=bool(meeting.ics)) if day is None
-               else _occurrence_on(deps, meeting, day))
+               else deps.agenda.occurrence_on(meeting, day, now, cached_only=bool(meeting.ics)))
     except CalendarUnavailable:
         occ = None
     if occ is None:
@@ -193,16 +192,6 @@ def skip_answer(deps: Deps, meeting: Meeting, user: str, day: date | None = None
     return {"response_type": "ephemeral",
             "text": f"Skipped: no agenda for *{meeting.name}* on {when}. `/agenda post {meeting.name}` posts it "
                     "after all; the next one is posted as usual."}
-
-
-def _occurrence_on(deps: Deps, meeting: Meeting, day: date):
-    """The meeting's occurrence on `day`, in its own zone (a calendar from the cache only)."""
-    tz = meeting.tz
-    midnight = datetime.combine(day, clock_time(0), tz)
-    found = [o for o in deps.agenda.occurrences(meeting, midnight, midnight + timedelta(days=1, hours=1),
-                                                 cached_only=bool(meeting.ics))
-             if o.start.astimezone(tz).date() == day]
-    return found[0] if found else None
 
 
 def _answer_later(deps: Deps, meeting: Meeting, user: str, post: bool, response_url: str | None) -> None:
