@@ -22,6 +22,8 @@ migrations = Migrations("headwork.digest")
 
 _OPEN_SQL = "(" + ",".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
+RUNNING_SINCE = "digest.running_since"  # meta: when Headwork first ran here (the digest job's first run)
+
 # chart: waiting (for the message) -> uploading -> done | failed | unknown (crashed mid-upload)
 #        | skipped (the message itself failed, so a lone chart would make no sense)
 CHART_STATES = ("waiting", "uploading", "done", "failed", "unknown", "skipped")
@@ -209,6 +211,38 @@ class DigestStore(FeatureStore):
         """True the first time a digest is skipped as too late (so it is logged once, not every tick)."""
         return self.conn.execute("INSERT OR IGNORE INTO digest_skips (key, at) VALUES (?, ?)",
                                  (key, iso(now))).rowcount == 1
+
+    # --- since when Headwork has been watching ---------------------------------------------------
+
+    def running_since(self) -> datetime | None:
+        """When Headwork started seeing this workspace: noted by the digest job's first run
+        (`note_running`), else the earliest thing it saw happen itself (None: nothing yet)."""
+        noted = self.store.get_meta(RUNNING_SINCE)
+        return parse_iso(noted) if noted else self._earliest_seen()
+
+    def note_running(self, now: datetime) -> datetime:
+        """The digest job's first run: Headwork is running from `now`, or from the earliest thing it
+        saw itself before this version kept the date (an install already in use keeps its weeks)."""
+        noted = self.store.get_meta(RUNNING_SINCE)
+        if noted:
+            return parse_iso(noted)
+        earliest = self._earliest_seen()
+        since = min(earliest, now) if earliest is not None else now
+        self.store.set_meta(RUNNING_SINCE, iso(since))
+        return since
+
+    def _earliest_seen(self) -> datetime | None:
+        """The first thing Headwork itself saw: a task made in Slack, a task someone finished there, a
+        workslop flag, an AI call, a digest sent (its week's start). Never a task an import brought,
+        whose dates are the other tool's: a first import would date Headwork years back."""
+        times = [r[0] for r in self.conn.execute(
+            "SELECT min(created_at) FROM tasks WHERE source = 'slack' "
+            "UNION ALL SELECT min(completed_at) FROM completions WHERE completed_by IS NOT NULL "
+            "UNION ALL SELECT min(at) FROM ai_usage "
+            "UNION ALL SELECT min(json_extract(figures, '$.start')) FROM digest_editions") if r[0]]
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workslop_flags'").fetchone():
+            times += [r[0] for r in self.conn.execute("SELECT min(flagged_at) FROM workslop_flags") if r[0]]
+        return min((datetime.fromisoformat(t) for t in times), default=None)
 
     def skipped(self, key: str) -> bool:
         return self.conn.execute("SELECT 1 FROM digest_skips WHERE key = ?", (key,)).fetchone() is not None

@@ -309,3 +309,30 @@ def test_the_status_shows_each_recipients_own_week(demo, model, tmp_path, capsys
     rows = {line.split(" (", 2)[1].split(")")[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert "2026-W11: not sent yet" in rows[TOKYO] and "2026-03-17T09:00:00+09:00" in rows[TOKYO]
     assert "2026-W10: claimed, chart done" in rows[BERLIN] and "2026-W10: claimed, chart done" in rows[NEW_YORK]
+
+
+def test_a_new_install_sends_no_digest_for_a_week_before_it_and_says_when_it_started(store, model, caplog):
+    """Installed on Wednesday 4 March: nothing for the week before (an INFO line, no warning); the
+    Monday after, the digest says its figures cover 5 of the week's 7 days, and the weeks before
+    read as not measured, not as zeros."""
+    wednesday = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+    with SlackHarness(store, config={"org": {"timezone": "Europe/Berlin"},
+                                     "digest": {"recipients": [BERLIN, NEW_YORK]}},
+                      now=wednesday, model=model) as slack:
+        for user, tz in ZONES.items():
+            slack.add_user(user, tz=tz)
+        job = DigestJob(slack.deps)
+        with caplog.at_level("INFO", logger="headwork.digest"):
+            sent = run_until(slack, job, datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+        assert sent == [("DU0LEADBER", datetime(2026, 3, 9, 8, 0, tzinfo=UTC))]  # week 10; New York's later
+        said = [(r.levelname, r.getMessage()) for r in caplog.records if "2026-W09" in r.getMessage()]
+        assert said == [("INFO", f"no digest for {user} for week 2026-W09: it ended before Headwork started "
+                                 "here (2026-03-04T09:00+00:00)") for user in (BERLIN, NEW_YORK)]
+        [post] = slack.fake.calls("chat.postMessage")
+        text = json.dumps(post.json_arg("blocks"), ensure_ascii=False)
+        assert "Headwork started here on Wed 04 Mar at 10:00: the figures cover 5 of its 7 days." in text
+        assert "W07 – → W08 – → W09 – → W10 0 min (Headwork started this week" in text
+        # the chart draws the seven weeks before as not measured (no bars, no points)
+        history = DigestStore(slack.store).edition("2026-W10")["history"]
+        assert [h["measured"] for h in history] == [False] * 7 + [True]
+        assert len(slack.fake.uploads()) == 1

@@ -26,6 +26,7 @@ def build_digest_blocks(figures: dict, chart: bool = True) -> list[dict]:
         header(f"Weekly digest · {_week_span(figures)}"),
         context(f"Week {figures['week']} ({esc(figures['timezone'])}) · aggregates only: nobody who flagged "
                 "or was flagged is ever named"),
+        *_coverage(figures),
         divider(),
         *_workslop(ws),
         divider(),
@@ -92,12 +93,29 @@ def _workslop(ws: dict) -> list[dict]:
     return out
 
 
+def _coverage(figures: dict) -> list[dict]:
+    """Headwork started during this week: say since when, so a short week does not read as a quiet one."""
+    coverage = figures.get("coverage")
+    if not coverage:
+        return []
+    since = datetime.fromisoformat(coverage["since"])
+    days = coverage["days"]
+    when = f"Headwork started here on {since:%a %d %b} at {since:%H:%M}"
+    if not days:
+        return [context(f"_{when}, after this week: nothing in it was measured as it happened._")]
+    span = f"{days} of its 7 days" if days < 7 else "the week from then on"
+    return [context(f"_{when}: the figures cover {span}._")]
+
+
 def _trend(ws: dict) -> str:
     trend, lost = ws["trend"], _lost(ws)[2]  # this week's cell: the total said above, to the minute
-    cells = [f"{t['week'][-3:]} {_duration(lost if t['week'] == ws['week'] else _whole(t['hours'] * 60))}"
-             for t in trend]
+    # a week before Headwork started was not measured: a dash, not a zero (frozen weeks without the flag: measured)
+    cells = [f"{t['week'][-3:]} " + (_duration(lost if t["week"] == ws["week"] else _whole(t["hours"] * 60))
+                                     if t.get("measured", True) else "–") for t in trend]
     line = "*Four-week trend:* " + " → ".join(cells)
-    if len(trend) >= 2:
+    if len(trend) >= 2 and not trend[-2].get("measured", True):
+        line += " (Headwork started this week: nothing before it to compare with)"
+    elif len(trend) >= 2:
         before, now = trend[-2]["hours"], trend[-1]["hours"]
         if before and now != before:
             line += f" ({'up' if now > before else 'down'} {abs(now - before) / before:.0%} on the week before)"

@@ -16,6 +16,7 @@ LINE = (29, 53, 87)
 GRID = (225, 228, 232)
 INK = (40, 40, 40)
 MUTED = (110, 110, 110)
+NOT_MEASURED = "n/a"  # a week before Headwork started: no bar, no point (the built-in font has no dash)
 
 
 def _font(size: int):
@@ -41,13 +42,15 @@ def _label(value: float) -> str:
 
 
 def render_chart(history: list[dict], title: str = "Workslop hours and value delivered, last 8 weeks") -> bytes:
-    """history: [{"week", "workslop_hours", "value_points"}], oldest first."""
+    """history: [{"week", "workslop_hours", "value_points", "measured"}], oldest first; a week not
+    measured (before Headwork started) is drawn as such, without a bar or a point."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     big, small = _font(22), _font(15)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    hours_max = _nice_max(max((h["workslop_hours"] for h in history), default=0))
-    points_max = _nice_max(max((h["value_points"] for h in history), default=0))
+    measured = [h for h in history if h.get("measured", True)]  # weeks before Headwork started: no zeros
+    hours_max = _nice_max(max((h["workslop_hours"] for h in measured), default=0))
+    points_max = _nice_max(max((h["value_points"] for h in measured), default=0))
 
     draw.text((LEFT, 18), title, fill=INK, font=big)
     # legend
@@ -58,6 +61,8 @@ def render_chart(history: list[dict], title: str = "Workslop hours and value del
     draw.line((lx, 59, lx + 24, 59), fill=LINE, width=3)
     draw.ellipse((lx + 8, 55, lx + 16, 63), fill=LINE)
     draw.text((lx + 30, 50), "value delivered, points (right)", fill=INK, font=small)
+    if len(measured) < len(history):
+        draw.text((lx + 300, 50), f"{NOT_MEASURED}: before Headwork started", fill=MUTED, font=small)
 
     ticks = 5
     for i in range(ticks + 1):
@@ -78,9 +83,14 @@ def render_chart(history: list[dict], title: str = "Workslop hours and value del
     points = []
     for i, h in enumerate(history):
         cx = LEFT + slot * (i + 0.5)
+        label = h["week"].replace("-W", " W")
+        if not h.get("measured", True):
+            draw.text((cx - draw.textlength(label, font=small) / 2, TOP + plot_h + 10), label, fill=MUTED, font=small)
+            draw.text((cx - draw.textlength(NOT_MEASURED, font=small) / 2, TOP + plot_h - 24), NOT_MEASURED,
+                      fill=MUTED, font=small)
+            continue
         bar_h = plot_h * h["workslop_hours"] / hours_max
         draw.rectangle((cx - slot * 0.3, TOP + plot_h - bar_h, cx + slot * 0.3, TOP + plot_h), fill=BAR)
-        label = h["week"].replace("-W", " W")
         draw.text((cx - draw.textlength(label, font=small) / 2, TOP + plot_h + 10), label, fill=INK, font=small)
         points.append((cx, TOP + plot_h - plot_h * h["value_points"] / points_max))
     if len(points) > 1:

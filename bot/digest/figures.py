@@ -12,7 +12,9 @@ their owners, no flag is ever tied to a person.
   or sync that closes a task open here (`TaskStore._upsert`), never for a row first seen done;
 - *top-5 adherence*: completed tasks whose rank in their owner's list was 1-5 at completion,
   over all tasks completed (an unowned task had no rank, so it counts as outside);
-- *the organisation's top 10*, *overdue high-value*, *stuck*, *nobody owns*: open tasks as of `now`.
+- *the organisation's top 10*, *overdue high-value*, *stuck*, *nobody owns*: open tasks as of `now`;
+- *coverage*: when Headwork started during the week (`DigestStore.running_since`), since when and
+  on how many of its days; weeks of the trend and the chart that ended before it are `measured: false`.
 """
 
 from __future__ import annotations
@@ -49,10 +51,15 @@ def build_figures(store: TaskStore, model: ValueModel, settings, week: str, now:
     tallies = tally_ledger(WorkslopLedger(store), weeks, tz, now=now, hourly_rate=ws.hourly_rate,
                            currency=ws.currency, k=ws.k_anonymity)
     this = tallies[-1]
+    since = DigestStore(store).running_since()
+
+    def seen(w: str) -> bool:  # a week that ended before Headwork started was not measured: no zeros
+        return since is None or week_bounds(w, tz)[1] > since
+
     workslop = this.to_dict() | {
         "reason_labels": _reason_labels(this.by_reason),
-        "trend": [{"week": t.week, "flags": t.flags, "hours": round(t.hours, 2), "cost": t.cost}
-                  for t in tallies[-TREND_WEEKS:]],
+        "trend": [{"week": t.week, "flags": t.flags, "hours": round(t.hours, 2), "cost": t.cost,
+                   "measured": seen(t.week)} for t in tallies[-TREND_WEEKS:]],
     }
     values = [_value_delivered(store.completions_between(*week_bounds(w, tz)), model) for w in weeks]
     value = values[-1]
@@ -80,9 +87,20 @@ def build_figures(store: TaskStore, model: ValueModel, settings, week: str, now:
         "stuck": {"count": stuck_count, "min_points": dconf.high_value_points, "days": dconf.stuck_days,
                   "tasks": [_task_row(t, reasons) for t in stuck]},
         "unowned": {"count": unowned_count, "tasks": [_task_row(t, reasons) for t in unowned]},
-        "history": [{"week": w, "workslop_hours": round(t.hours, 2), "value_points": v["points"]}
+        "history": [{"week": w, "workslop_hours": round(t.hours, 2), "value_points": v["points"], "measured": seen(w)}
                     for w, t, v in zip(weeks, tallies, values)],
+        "coverage": _coverage(since, start, end, tz),
     }
+
+
+def _coverage(since: datetime | None, start: datetime, end: datetime, tz: ZoneInfo) -> dict | None:
+    """When Headwork started during (or after) the week: since when, and on how many of its days
+    (the day it started counts). None when it saw the whole week, or nobody knows."""
+    if since is None or since <= start:
+        return None
+    first = since.astimezone(tz).date()
+    days = max(0, min(7, (end.astimezone(tz).date() - first).days))
+    return {"since": since.astimezone(tz).isoformat(), "days": days}
 
 
 def _value_delivered(completions: list[dict], model: ValueModel) -> dict:

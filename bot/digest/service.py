@@ -13,6 +13,9 @@ One scheduler job (`DigestJob`, every minute) does it all, taking `now` from the
 4. once the outbox has delivered a message, its chart is uploaded into the same DM under a claim of
    its own (`DigestStore.claim_chart`), recovered like the outbox's after a crash: never twice.
 
+A week that was over before Headwork first ran here (`DigestStore.running_since`) gets no digest
+(one INFO line per recipient); the week it started in says since when its figures run.
+
 The week's figures are frozen at the first send (`DigestStore.freeze_edition`), so every leader
 gets the same numbers, whatever their time zone, and a later preview of that week shows what was sent.
 """
@@ -162,6 +165,7 @@ class DigestJob:
         self.deps = deps
         self.store = DigestStore(deps.store)
         self._recovered = False
+        self._since: datetime | None = None  # when Headwork started here (the first run notes it)
         self._charts: dict[str, bytes] = {}
 
     def __call__(self, now: datetime) -> dict:
@@ -170,6 +174,9 @@ class DigestJob:
     def run(self, now: datetime) -> dict:
         if not self._recovered:
             self.recover()
+        if self._since is None:
+            with self.deps.store.transaction():
+                self._since = self.store.note_running(now)
         stats = {"sent": 0, "skipped": 0, "charts": 0}
         config = self.deps.settings.config.digest
         if config.enabled:
@@ -201,6 +208,12 @@ class DigestJob:
         key = f"digest:{user}:{slot.week}"
         if now < slot.send_at or self.store.send(key) or deps.outbox.db.get(key):
             return "early" if now < slot.send_at else "claimed"
+        if self._since is not None and week_bounds(slot.week, org_tz)[1] <= self._since:
+            # a new install: that week was over before Headwork started, nothing in it was measured
+            if self.store.note_skip(key, now):
+                log.info("no digest for %s for week %s: it ended before Headwork started here (%s)", user,
+                         slot.week, self._since.isoformat(timespec="minutes"))
+            return "skipped"
         person = deps.directory.person(user)
         if person is not None and (person.deleted or person.is_bot):
             if self.store.note_skip(key, now):
@@ -288,6 +301,7 @@ class DigestJob:
 
 def _alt_text(figures: dict) -> str:
     cells = ", ".join(f"{h['week']}: {h['workslop_hours']:g} h workslop, {h['value_points']:g} points"
+                      if h.get("measured", True) else f"{h['week']}: before Headwork started"
                       for h in figures["history"])
     return ("Bar and line chart by week. " + cells)[:1000]
 
