@@ -257,7 +257,7 @@ class AgendaService:
         else:
             notes = self.scope_notes(meeting)
             if row is not None and row.state == "skipped":
-                notes.insert(0, f":no_entry_sign: {skipped_text(meeting, row)}: no agenda will be posted for it. "
+                notes.insert(0, f":no_entry_sign: {skipped_text(row)}: no agenda will be posted for it. "
                                 f"{may_post_skipped_text(meeting)} can still post it with `/agenda post`.")
             view = AgendaView(meeting, occ.start, self.fresh_items(meeting, occ, now, tz), tz, None, notes)
         return agenda_text(view), build_agenda(view)
@@ -316,7 +316,7 @@ class AgendaService:
                 else:
                     return None
             self.db.replace_items(occ_id, built.order)
-            if not again:  # sent again after Slack refused it: not ahead of anything
+            if by and not again:  # sent again after Slack refused it: not ahead of anything
                 self.db.set_posted_by(occ_id, by)
             row = self.db.occurrence_by_id(occ_id)
             text, blocks = self.render(meeting, row, now)
@@ -464,7 +464,7 @@ class AgendaService:
         return row.meeting_id
 
 
-def skipped_text(meeting: Meeting, row: OccurrenceRow) -> str:
+def skipped_text(row: OccurrenceRow) -> str:
     """'Skipped by <@U…>' (or just 'Skipped' when the scheduler did, the meeting having started)."""
     return f"Skipped by <@{row.skipped_by}>" if row.skipped_by else "Skipped"
 

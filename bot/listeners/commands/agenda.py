@@ -152,7 +152,7 @@ def answer(deps: Deps, meeting: Meeting, user: str, post: bool, cached_only: boo
         claimed = service.db.occurrence(meeting.id, occ.key_iso)
         if claimed is not None and claimed.state == "skipped" and not may_skip:
             return {"response_type": "ephemeral",
-                    "text": f"{skipped_text(meeting, claimed)}: no agenda for *{meeting.name}* on {when}. "
+                    "text": f"{skipped_text(claimed)}: no agenda for *{meeting.name}* on {when}. "
                             f"{may_post_skipped_text(meeting)} can post it after all."}
         row = service.post(meeting, occ, deps.clock(), by=user, unskip=may_skip)
         if row is None:
