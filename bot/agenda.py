@@ -50,12 +50,6 @@ REASONS = 2                             # top terms shown per item
 POST_PREFIX = "agenda:"
 
 
-def may_see_tasks_of(settings: Settings, viewer: str, person: str) -> bool:
-    """Whose tasks someone may see: their own, anyone's for an admin, their team's for a manager --
-    the rule of `/top5 @someone` (`Deps.may_view`), which an agenda's attendees follow too."""
-    return viewer == person or settings.is_admin(viewer) or settings.org.manages(viewer, person)
-
-
 def post_key(meeting_id: str, occ: Occurrence | str) -> str:
     return f"{POST_PREFIX}{meeting_id}:{occ if isinstance(occ, str) else occ.key_iso}"
 
@@ -185,7 +179,7 @@ class AgendaService:
         if meeting.from_config:
             return ()
         return tuple(a for a in meeting.attendees
-                     if not (meeting.owner and may_see_tasks_of(self.settings, meeting.owner, a)))
+                     if not (meeting.owner and self.settings.may_view(meeting.owner, a)))
 
     def scope_notes(self, meeting: Meeting) -> list[str]:
         hidden = self.hidden_attendees(meeting)

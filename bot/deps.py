@@ -99,7 +99,7 @@ class Deps:
         return self.settings.is_admin(user_id)
 
     def may_view(self, viewer: str, owner: str) -> bool:
-        return viewer == owner or self.is_admin(viewer) or self.settings.org.manages(viewer, owner)
+        return self.settings.may_view(viewer, owner)
 
     def org_tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.org.timezone)

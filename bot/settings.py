@@ -273,6 +273,11 @@ class Settings(BaseModel):
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.config.org.admins
 
+    def may_view(self, viewer: str, person: str) -> bool:
+        """Whose tasks someone may see: their own, anyone's for an admin, their team's for a manager
+        (`/top5 @someone`, and the attendees of an agenda its owner sets up)."""
+        return viewer == person or self.is_admin(viewer) or self.config.org.manages(viewer, person)
+
 
 def _field(loc: tuple) -> str:
     out = ""

@@ -34,7 +34,7 @@ def handle_discussed(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
     user = body["user"]["id"]
     head, _, tail = str(action.get("value") or "").partition(":")
-    if not (head.isdigit() and tail.isdigit()):
+    if not (head.isdecimal() and tail.isdecimal()):
         return
     service = deps.agenda
     meeting_id = service.toggle_discussed(int(head), int(tail), user, deps.clock())

@@ -68,7 +68,7 @@ def read_setup(view: dict) -> tuple[dict, dict]:
 
     def number(block, action, lo, hi, what):
         raw = str(_value(values, block, action).get("value") or "").strip()
-        if not raw.isdigit() or not lo <= int(raw) <= hi:
+        if not raw.isdecimal() or not lo <= int(raw) <= hi:
             errors[block] = f"{what} between {lo} and {hi}."
             return lo
         return int(raw)
@@ -84,7 +84,7 @@ def read_setup(view: dict) -> tuple[dict, dict]:
         errors[ids.BLOCK_AGENDA_ATTENDEES] = "Pick the attendees (or give a project or tags) so I know whose tasks."
     raw_repeat = str((_value(values, ids.BLOCK_AGENDA_REPEAT, ids.INPUT_AGENDA_REPEAT).get("selected_option")
                       or {}).get("value") or "1")
-    every = int(raw_repeat) if raw_repeat.isdigit() and int(raw_repeat) in REPEATS else 1
+    every = int(raw_repeat) if raw_repeat.isdecimal() and int(raw_repeat) in REPEATS else 1
     picked = _value(values, ids.BLOCK_AGENDA_STARTS, ids.INPUT_AGENDA_STARTS).get("selected_date")
     starts = None
     if picked:
