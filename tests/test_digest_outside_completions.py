@@ -5,7 +5,7 @@ the time the source says. A row first seen already done (never open here) and a 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
