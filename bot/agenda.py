@@ -83,6 +83,7 @@ class AgendaService:
         self.outbox = outbox
         self.db = AgendaStore(store)
         self.calendars = calendars or Calendars(settings.config_path.parent)
+        self._config_edits_followed = False  # see `run`
         if outbox is not None:
             outbox.on_failure(POST_PREFIX, self._post_refused)
 
@@ -107,7 +108,7 @@ class AgendaService:
     def _follow_edits(self, meeting: Meeting, found: list[Occurrence]) -> list[Occurrence]:
         """An occurrence an edit moved (see `follow_edit`) keeps its first key, as one a calendar
         moved does: the schedule's new start, under the key its agenda was posted or skipped as."""
-        if meeting.from_config or not found:
+        if not found:
             return found
         moves = self.db.moves(meeting.id)
         if not moves:
@@ -416,6 +417,14 @@ class AgendaService:
 
     def run(self, now: datetime) -> RunReport:
         report = RunReport([], [], [])
+        if not self._config_edits_followed:  # headwork.yml is read once, at start: an edit shows up here
+            self._config_edits_followed = True
+            for meeting in self.meetings():
+                if meeting.from_config and meeting.ics is None:  # a calendar's own moves are followed as they come
+                    try:
+                        self.follow_edit(meeting, now)
+                    except Exception:  # noqa: BLE001 - one broken meeting must not hold up the others
+                        log.exception("agenda %s: following an edit of headwork.yml failed", meeting.id)
         for meeting in self.meetings():
             try:
                 self._run_meeting(meeting, now, report)

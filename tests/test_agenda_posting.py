@@ -90,6 +90,28 @@ def test_a_restart_between_claim_and_send_never_posts_twice(agenda_slack, model)
     store2.close()
 
 
+def test_a_meeting_moved_in_headwork_yml_after_its_agenda_went_out_gets_no_second_one(demo, model):
+    """CS weekly's agenda went out at 09:30 for 10:00; an admin moves the meeting to 10:30 in headwork.yml
+    and restarts Headwork: that message shows 10:30 and no second agenda comes at 10:00."""
+    with harness(demo, model, [CS_WEEKLY]) as first:
+        first.clock.now = berlin(2026, 3, 2, 9, 30)
+        first.deps.agenda.run(first.clock.now)
+        first.settle()
+        [post] = posts(first)
+    with harness(demo, model, [{**CS_WEEKLY, "time": "10:30"}], now=berlin(2026, 3, 2, 9, 45)) as restarted:
+        for minute in (45, 55, 59):
+            restarted.clock.now = berlin(2026, 3, 2, 9, minute)
+            restarted.deps.agenda.run(restarted.clock.now)
+        for minute in (0, 1, 25, 26):
+            restarted.clock.now = berlin(2026, 3, 2, 10, minute)
+            restarted.deps.agenda.run(restarted.clock.now)
+        restarted.settle()
+        assert posts(restarted) == []  # this process posted nothing ...
+        update = restarted.fake.last("chat.update")  # ... and said the new time in the first message
+        assert update.args["ts"] == post.response["ts"]
+        assert "Mon 2 Mar, 10:30 (Europe/Berlin)" in update.json_arg("blocks")[1]["elements"][0]["text"]
+
+
 def crash_mid_post(slack, slack_got_it: bool):
     """Claim 09:30's agenda, take it as the outbox worker does, maybe let Slack receive it, then die;
     return a restarted process's (store, outbox), recovered."""
