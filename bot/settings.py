@@ -15,9 +15,12 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator,
                       model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .zones import HINT as ZONE_HINT
+from .zones import canonical_zone
 
 SLACK_ID = r"^[UWB][A-Z0-9]{2,}$"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -40,11 +43,26 @@ class _Section(BaseModel):
 
 
 def _check_tz(value: str) -> str:
+    """The zone's canonical name ('europe/berlin' is Europe/Berlin); refused unless a region/city or UTC."""
+    canonical = canonical_zone(value)
+    if canonical is not None:
+        return canonical
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Europe/Berlin)") from None
+        raise ValueError(f"unknown time zone '{value}' ({ZONE_HINT})") from None
+    raise ValueError(f"'{value}' is not a place's time zone ({ZONE_HINT})")
+
+
+def _clock_time(value: object) -> object:
+    """A time of day as written in headwork.yml; unquoted, YAML reads 10:30 as the number 630 (base 60),
+    which would be taken as seconds (00:10:30): refused, saying to quote it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError('write the time in quotes, like "10:30" (unquoted, YAML reads 10:30 as a number)')
     return value
+
+
+ClockTime = Annotated[dtime, BeforeValidator(_clock_time)]
 
 
 class Team(_Section):
@@ -100,7 +118,7 @@ class DigestConfig(_Section):
     recipients: list[SlackUserId] = []
     usergroup: str | None = None
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
-    time: dtime = dtime(9, 0)
+    time: ClockTime = dtime(9, 0)
     # --- digest ---
     enabled: bool = True
     high_value_points: float = Field(default=100.0, ge=0)  # "overdue high-value" and "stuck" start here
@@ -155,7 +173,7 @@ class MeetingConfig(_Section):
     name: str = Field(min_length=1, max_length=80)
     channel: Annotated[str, AfterValidator(_channel_id)]
     days: list[Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]] = []
-    time: dtime | None = None
+    time: ClockTime | None = None
     rrule: str | None = None
     starts: date | None = None
     ics: str | None = None
@@ -221,6 +239,15 @@ class FileConfig(_Section):
     meetings: list[MeetingConfig] = []
     digest: DigestConfig = DigestConfig()
     sources: SourcesConfig = SourcesConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_sections(cls, data: object) -> object:
+        """A section with nothing but comments under it (`org:` then `# admins: [...]`) means its defaults."""
+        if isinstance(data, dict):
+            return {k: ({} if v is None and k in cls.model_fields and k != "meetings" else
+                        [] if v is None and k == "meetings" else v) for k, v in data.items()}
+        return data
 
     @field_validator("meetings")
     @classmethod

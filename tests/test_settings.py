@@ -34,6 +34,12 @@ INVALID = [
     ("org:\n  admins: [U0ADMIN1, hanna@example.com]\n", "org.admins[1]", "'hanna@example.com' is not a Slack user id"),
     ("digest:\n  recipients: ['@priya']\n", "digest.recipients[0]", "'@priya' is not a Slack user id"),
     ("digest:\n  day: funday\n", "digest.day", "Input should be 'monday'"),
+    # unquoted, YAML reads 9:00 as 540 (base 60), which pydantic would take as 00:09
+    ("digest:\n  time: 9:00\n", "digest.time", 'write the time in quotes, like "10:30"'),
+    ("meetings:\n  - {id: cs, name: CS, channel: C0CS, days: [monday], time: 10:30, project: X}\n",
+     "meetings[0].time", 'write the time in quotes, like "10:30"'),
+    # a fixed offset is no place: a New York team's 10:00 would come at 11:00 all summer
+    ("org:\n  timezone: EST\n", "org.timezone", "'EST' is not a place's time zone (use a region/city name"),
     ("scoring:\n  rescore_minutes: 0\n", "scoring.rescore_minutes", "greater than or equal to 1"),
     ("org:\n  timezone: UTC\n  colour: red\n", "org.colour", "Extra inputs are not permitted"),
     ("org: [timezone\n", "line 2", "not valid YAML"),
@@ -67,6 +73,14 @@ def test_a_missing_file_means_defaults(env, capsys):
     assert settings.config.scoring.rescore_minutes == 60
     assert main(["score"], environ=env) == 0
     assert "Rescored 0 tasks" in capsys.readouterr().out
+
+
+def test_a_zone_in_any_case_and_a_section_of_comments_only_are_read(env):
+    Path(env["HEADWORK_CONFIG"]).write_text(
+        "org:\n  timezone: europe/berlin\nscoring:\n  # value_model: my_model.yml\nmeetings:\n", "utf-8")
+    settings = load_settings(env)
+    assert settings.org.timezone == "Europe/Berlin"
+    assert settings.config.scoring.rescore_minutes == 60 and settings.config.meetings == []
 
 
 def test_a_valid_file_is_read(env):

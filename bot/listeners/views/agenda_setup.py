@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from ... import ids
 from ...blocks.agenda import REPEATS, parse_time, when_text
@@ -18,26 +17,11 @@ from ...blocks.common import context, esc, modal, section
 from ...deps import Deps
 from ...meetings import Meeting, find_meeting
 from ...settings import WEEKDAYS
+from ...zones import HINT as ZONE_HINT
+from ...zones import canonical_zone
 from ..actions.agenda_buttons import refusal
 
 log = logging.getLogger("headwork.agenda")
-
-
-# IANA's region/city names. Not the rest of the database: `localtime` and `Factory` are no places,
-# and EST, CET, US/Pacific or Etc/GMT+5 are fixed offsets or old aliases (EST is UTC-5 all summer).
-REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
-           "Pacific")
-
-
-@cache
-def _zones() -> dict[str, str]:
-    return {"utc": "UTC"} | {z.lower(): z for z in available_timezones() if z.split("/", 1)[0] in REGIONS
-                             and "/" in z}
-
-
-def canonical_zone(text: str) -> str | None:
-    """'europe/berlin' -> 'Europe/Berlin'; None for anything but a region/city name or UTC."""
-    return _zones().get(text.strip().lower())
 
 
 def _value(values: dict, block: str, action: str) -> dict:
@@ -62,9 +46,7 @@ def read_setup(view: dict) -> tuple[dict, dict]:
     typed = (_value(values, ids.BLOCK_AGENDA_TZ, ids.INPUT_AGENDA_TZ).get("value") or "").strip()
     tz = canonical_zone(typed) or ""
     if not tz:
-        errors[ids.BLOCK_AGENDA_TZ] = (f"“{typed[:60]}” is not a time zone I know — use a region/city name like "
-                                       "Europe/Berlin or America/New_York, or UTC (EST, CET and the like don't follow a place's "
-                                       "daylight saving).")
+        errors[ids.BLOCK_AGENDA_TZ] = f"“{typed[:60]}” is not a time zone I know — {ZONE_HINT}."
 
     def number(block, action, lo, hi, what):
         raw = str(_value(values, block, action).get("value") or "").strip()
