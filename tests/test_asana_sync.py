@@ -237,3 +237,26 @@ def test_an_email_already_matched_to_slack_gets_its_owner(store, client, config,
     assert store.find_task("asana", "1").assignee_id == "U0MAYA"
     assert report.unowned_emails == {"jonas@northwind.example"}
     assert [r.task.external_id for r in store.top_tasks("U0MAYA", 5, T0)] == ["1"]
+
+
+def test_a_task_the_token_can_no_longer_read_is_closed_and_the_rest_of_its_project_syncs(store, client, config,
+                                                                                         model, fake):
+    sync_asana(store, client, config, model, T0)
+    # upstream: task 3 moves to a private project the token's user is not in; a new task arrives
+    fake.add_project("999", "HR private")
+    fake.modify("3", projects=[{"gid": "999", "name": "HR private"}], memberships=[])
+    fake.fail_path("/tasks/3", 403)
+    fake.add_task("6", "Plan the Q1 capacity review", ["222"])
+    report = sync_asana(store, client, config, model, T0 + timedelta(hours=25))  # the daily full listing
+    assert report.ok, report.problems()
+    hidden = store.find_task("asana", "3")
+    assert hidden.status == "cancelled"
+    assert hidden.extra["closed_because"] == "no longer visible to Headwork's Asana token (HTTP 403)"
+    assert store.find_task("asana", "6").status == "open"
+    assert report.projects[1].closed == 1 and store.count_tasks() == 4  # closed, never deleted
+    # the full listing was recorded: the next sync asks for changes only, and a day later all is well
+    assert not any(p.full for p in sync_asana(store, client, config, model, T0 + timedelta(hours=26)).projects)
+    fake.add_task("7", "Another new task", ["222"])
+    later = sync_asana(store, client, config, model, T0 + timedelta(hours=50))
+    assert later.ok and all(p.full for p in later.projects) and store.find_task("asana", "7") is not None
+

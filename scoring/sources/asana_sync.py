@@ -9,8 +9,9 @@ and scores every changed one at once.
 - **Closed, never deleted.** A task completed upstream is closed here. Once a day (and on
   the first sync, or `full=True`) the project is listed in full -- open tasks plus those
   completed since the last sync -- and an open task Headwork knows in that project but Asana
-  no longer lists is looked up: deleted (404) or no longer in any followed project closes it
-  as cancelled; completed closes it as done.
+  no longer lists is looked up: deleted (404), no longer visible to the token (403: moved to a
+  project the token's user is not in) or no longer in any followed project closes it as
+  cancelled; completed closes it as done. One such task never holds up the rest of its project.
 - **One transaction per project.** Everything is fetched first, then written in one
   transaction together with the project's new cursor. A failure writes nothing for that
   project, and the next sync starts again from its last good cursor. A wrong token (401) or
@@ -72,6 +73,10 @@ class _Gone(Exception):
     """The object asked for does not exist (any more) in Asana."""
 
 
+class _Hidden(ProjectUnavailable):
+    """The token may not read the object asked for (403): a project, or a single task in it."""
+
+
 def make_client(base_url: str, token: str, *, retries: int = 3, backoff: float = 0.5) -> asana.ApiClient:
     """An `asana.ApiClient` for this API root, retrying 429/5xx and connection errors with backoff."""
     configuration = asana.Configuration()
@@ -103,7 +108,9 @@ def _call(client: asana.ApiClient, what: str, fn: Callable):
                                    "access token in the variable named by sources.asana.token_env") from None
         if exc.status == 404:
             raise _Gone(what) from None
-        if exc.status in (402, 403):
+        if exc.status == 403:
+            raise _Hidden(f"no access to {what} ({_describe(exc)})") from None
+        if exc.status == 402:
             raise ProjectUnavailable(f"no access to {what} ({_describe(exc)})") from None
         if exc.status == 0:
             raise AsanaUnavailable(f"cannot reach the Asana API at {host} ({exc.reason})") from None
@@ -296,6 +303,10 @@ def _vanished(store, client, tasks_api, project_gid, listed, followed, now, tz) 
         except _Gone:
             out.append(current.with_(status="cancelled", completed_at=now,
                                      extra={**current.extra, "closed_because": "deleted in Asana"}))
+            continue
+        except _Hidden:  # e.g. moved to a private project: if it comes back, the listing reopens it
+            out.append(current.with_(status="cancelled", completed_at=now, extra={
+                **current.extra, "closed_because": "no longer visible to Headwork's Asana token (HTTP 403)"}))
             continue
         task = task_from_asana(item, followed, tz)
         if task is None:
