@@ -260,3 +260,9 @@ def test_a_task_the_token_can_no_longer_read_is_closed_and_the_rest_of_its_proje
     later = sync_asana(store, client, config, model, T0 + timedelta(hours=50))
     assert later.ok and all(p.full for p in later.projects) and store.find_task("asana", "7") is not None
 
+
+def test_a_stop_midway_does_not_report_the_project_it_broke_off_as_synced(store, config, model, fake):
+    bad = make_client(fake.base_url, "not-the-token", retries=0)
+    report = sync_asana(store, bad, config, model, T0)
+    assert report.lines() == [] and report.projects == []
+    assert report.problems() == [f"Asana sync stopped: {report.error}"]

@@ -294,3 +294,34 @@ def test_an_export_piped_in_imports_as_a_file_does(env, capsys, tmp_path):
     with opened(env) as store:
         assert store.find_task("csv", "P-1").title == "Draft the plan (final)"
     assert set(Path(tempfile.gettempdir()).glob("headwork-import-*")) == before
+
+
+@pytest.mark.parametrize("case", ["wrong token", "unreachable API"])
+def test_a_sync_that_cannot_start_says_so_in_one_line_and_claims_no_project(env, fake, case):
+    """Through the real console entry point (its logging set up as an operator sees it)."""
+    import os
+    import subprocess
+    import sys
+
+    environ = asana_env(env, fake, token="wrong-secret" if case == "wrong token" else "cli-token")
+    if case == "unreachable API":
+        config = Path(env["HEADWORK_CONFIG"])
+        config.write_text(config.read_text().replace(fake.base_url, "http://127.0.0.1:9/api/1.0"))
+    run = subprocess.run([sys.executable, "-m", "bot", "sync", "asana", "--once"], env={**os.environ, **environ},
+                         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert run.returncode == 1
+    assert run.stdout == ""  # no "project 111 (111): 0 fetched ..." as if it had synced
+    expected = ("refused the access token (HTTP 401" if case == "wrong token"
+                else "cannot reach the Asana API at http://127.0.0.1:9/api/1.0")
+    [line] = run.stderr.splitlines()  # no retry warnings, no log line repeating it
+    assert line.startswith("headwork: Asana sync stopped: ") and expected in line
+    assert "wrong-secret" not in run.stderr
+    assert count(env) == 0
+
+
+def test_the_scheduled_sync_logs_what_failed_once(env, fake, caplog):
+    [job] = source_jobs(Runtime(asana_env(env, fake, token="wrong-secret")))
+    with caplog.at_level("WARNING"):
+        report = job.run(datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
+    assert not report.ok
+    assert [r.getMessage() for r in caplog.records] == [f"Asana sync stopped: {report.error}"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from datetime import datetime, timedelta
 
 from scoring.sources.asana_sync import SyncReport, sync_asana
+
+log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
@@ -37,14 +40,21 @@ def sync_once(runtime, full: bool = False, now: datetime | None = None) -> SyncR
 def source_jobs(runtime) -> list:
     """The scheduler's source jobs for `headwork run`: the Asana sync every `sources.asana.sync_minutes`
     (none when no Asana project is configured). Wire with `build_scheduler(clock, scoring_jobs(rt) +
-    source_jobs(rt))`; a failed sync is logged by `sync_asana` in one line and retried next time."""
+    source_jobs(rt))`; what failed is logged, one line each, and retried next time."""
     from bot.scheduler import JobSpec
 
     asana = runtime.settings.config.sources.asana
     if asana is None or not asana.projects:
         return []
     runtime.asana_client  # noqa: B018 -- a missing token is refused at start-up, not at the first run
-    return [JobSpec("asana_sync", lambda now: sync_once(runtime, now=now), every=timedelta(minutes=asana.sync_minutes),
+
+    def job(now: datetime) -> SyncReport:
+        report = sync_once(runtime, now=now)
+        for line in report.problems():
+            log.warning("%s", line)
+        return report
+
+    return [JobSpec("asana_sync", job, every=timedelta(minutes=asana.sync_minutes),
                     run_at_start=True, name="sync Asana projects")]
 
 

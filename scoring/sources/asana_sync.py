@@ -15,8 +15,9 @@ and scores every changed one at once.
 - **One transaction per project.** Everything is fetched first, then written in one
   transaction together with the project's new cursor. A failure writes nothing for that
   project, and the next sync starts again from its last good cursor. A wrong token (401) or
-  an unreachable API stops the whole sync with one clear line; an unknown project (404) is
-  reported and the other projects still sync.
+  an unreachable API stops the whole sync with one clear line (the client's retries are logged
+  at debug level only), and the project it was on is not reported as synced; an unknown
+  project (404) is reported and the other projects still sync.
 - **Done in Slack completes the task in Asana** (`complete_upstream`). If Asana cannot be
   reached, the completion is queued in the store and pushed at the start of the next sync;
   until then the task stays closed here.
@@ -77,12 +78,29 @@ class _Hidden(ProjectUnavailable):
     """The token may not read the object asked for (403): a project, or a single task in it."""
 
 
+class _QuietRetry(Retry):
+    """urllib3's Retry, told apart so that its "Retrying (...)" warnings can go to debug: the one
+    line the sync reports says what failed, once the retries are spent."""
+
+
+def _retries_to_debug(record: logging.LogRecord) -> bool:
+    if record.args and isinstance(record.args, tuple) and isinstance(record.args[0], _QuietRetry):
+        log.debug("Asana API: %s", record.getMessage())
+        return False
+    return True
+
+
 def make_client(base_url: str, token: str, *, retries: int = 3, backoff: float = 0.5) -> asana.ApiClient:
     """An `asana.ApiClient` for this API root, retrying 429/5xx and connection errors with backoff."""
     configuration = asana.Configuration()
     configuration.host = base_url.rstrip("/")
     configuration.access_token = token
-    configuration.retry_strategy = Retry(
+    for logger in configuration.logger.values():  # its own stream handler repeats every line on stderr
+        logger.removeHandler(configuration.logger_stream_handler)
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if _retries_to_debug not in pool_log.filters:
+        pool_log.addFilter(_retries_to_debug)
+    configuration.retry_strategy = _QuietRetry(
         total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
         status_forcelist=(429, 500, 502, 503, 504), respect_retry_after_header=True, raise_on_status=False)
     return asana.ApiClient(configuration)
@@ -224,23 +242,22 @@ def _full_key(gid: str) -> str:
 def sync_asana(store: TaskStore, client: asana.ApiClient, config, model: ValueModel, now: datetime, *,
                tz: tzinfo | None = None, provisional: bool = False, full: bool = False) -> SyncReport:
     """One sync of every followed project (`config` is `sources.asana`). `now` is when this sync
-    started; it becomes each project's cursor once that project is written."""
+    started; it becomes each project's cursor once that project is written. What failed is in the
+    report (`problems()`), for the caller to print or log once."""
     tz = tz or now.tzinfo
     report = SyncReport()
     try:
         report.completions_pushed = _push_pending_completions(store, client, now)
         for gid in config.projects:
             result = ProjectSync(gid)
-            report.projects.append(result)
             try:
                 _sync_project(store, client, gid, list(config.projects), model, now, tz, provisional, full,
                               result, report)
             except ProjectUnavailable as exc:
                 result.error = str(exc)
-                log.warning("Asana project %s not synced: %s", gid, exc)
+            report.projects.append(result)  # not the project a stop (below) broke off: it wrote nothing
     except AsanaUnavailable as exc:
         report.error = str(exc)
-        log.warning("Asana sync stopped: %s", exc)
     return report
 
 
