@@ -4,8 +4,9 @@
 Web API call; `Outbox.drain(now)` delivers what is due, pacing posts to about one per
 second per channel (Slack's limit for chat.postMessage). Transient failures (HTTP 5xx,
 connection errors, rate limits left over after the client's own retries) are retried with
-backoff; permanent Slack errors (channel_not_found, ...) are marked failed, logged, and handed to
-whoever registered for that kind of key (`on_failure`: an agenda's meeting owner is told why).
+backoff, but a post is never repeated blindly (see below); permanent Slack errors
+(channel_not_found, ...) are marked failed, logged, and handed to whoever registered for that
+kind of key (`on_failure`: an agenda's meeting owner is told why).
 A worker thread (`start()`) drains continuously in `headwork run`; tests call `drain`.
 
 Every chat.postMessage carries its idempotency key as Slack message metadata (`METADATA_EVENT`),
@@ -13,6 +14,13 @@ invisible to people. After a crash, a post caught mid-send is looked up in its c
 (`recover`): there → sent (with its ts, so a later chat.update still finds it); provably not there →
 sent again, once; history unreadable → 'unknown', logged, never resent. An interrupted chat.update
 is simply repeated (it is idempotent); any other method stays 'unknown'.
+
+The same goes for a post whose outcome is unknown while running: a timeout, a connection reset or an
+answer cut short after the request left, or Slack's own internal_error. It becomes 'unconfirmed',
+and a minute later its channel's history is read: there → sent; provably not there → sent once;
+history unreadable for good (a missing scope) → 'unknown', logged, never resent; unreadable for now
+(Slack down) → looked up again later. Only a call that surely never left (connection refused, a
+host name that does not resolve) is retried blindly; chat.update and views.publish are repeated.
 """
 
 from __future__ import annotations
@@ -25,17 +33,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from scoring.store import TaskStore
 
+from .slack_client import never_left
 from .store_outbox import OutboxItem, OutboxStore
 
 log = logging.getLogger(__name__)
 
 # The token stopped working: nothing can be sent until someone reinstalls, so stop and keep everything.
 AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
-TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# Passing failures. Slack did nothing with the call (repeat it) ...
+NOT_PROCESSED = {"ratelimited", "service_unavailable", "request_timeout"}
+# ... or, in Slack's words, "it's possible some aspect of the operation succeeded" (a post is looked up first).
+MAYBE_PROCESSED = {"internal_error", "fatal_error"}
+TRANSIENT_ERRORS = NOT_PROCESSED | MAYBE_PROCESSED
 PACE_SECONDS = 1.0
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -44,7 +57,12 @@ METADATA_EVENT = "headwork_outbox"  # metadata.event_type of every post: {"key":
 CLOCK_SKEW = timedelta(minutes=10)
 HISTORY_PAGE = 200
 HISTORY_PAGES = 5  # more pages than that since the claim: too busy to prove absence -> 'unknown'
-REPEATABLE = {"chat.update"}  # the same call again leaves the same result
+REPEATABLE = {"chat.update"}  # the same call again leaves the same result, even after a restart
+IDEMPOTENT = REPEATABLE | {"views.publish"}  # repeated at once when Slack's answer never came
+# A post whose answer never came is looked up this long after (Slack may still be working on it).
+CONFIRM_AFTER = timedelta(minutes=1)
+CRASH = "was interrupted mid-send by a crash"
+NO_ANSWER = "was not confirmed by Slack"
 
 
 class Outbox:
@@ -129,6 +147,10 @@ class Outbox:
             return sent
 
     def _deliver(self, item: OutboxItem) -> bool:
+        if item.state == "unconfirmed":  # a post whose answer never came: was it delivered?
+            if not self.db.mark_checking(item.id) or self._settle(item, NO_ANSWER, patient=True) != "pending":
+                return False
+            item = self.db.get(item.key)  # provably not in the channel: sent now, once
         if not self.db.mark_sending(item.id):
             return False
         self._pace(item.channel)
@@ -140,18 +162,38 @@ class Outbox:
             if error in AUTH_ERRORS:
                 self.db.mark_retry(item.id, error, self.clock())
                 self.pause(f"Slack answered {error}")
-            elif error in TRANSIENT_ERRORS or status >= 500:
+            elif error in NOT_PROCESSED or status in (429, 503):
                 self._retry(item, f"{error} (HTTP {status})")
+            elif error in MAYBE_PROCESSED or status >= 500:
+                self._unanswered(item, f"{error} (HTTP {status})")
             else:
                 self.db.mark_failed(item.id, error)
                 log.error("Slack refused %s for %s: %s (not retried)", item.method, item.key, error)
                 self._failed(item, error)
             return False
-        except (SlackClientError, OSError) as exc:
-            self._retry(item, type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - whatever broke (a timeout, a reset, a cut answer), never stuck
+            if never_left(exc):
+                self._retry(item, type(exc).__name__)
+            else:
+                self._unanswered(item, type(exc).__name__)
             return False
         self.db.mark_sent(item.id, _useful(response.data), self.clock())
         return True
+
+    def _unanswered(self, item: OutboxItem, error: str) -> None:
+        """The call may have reached Slack, but no answer says so. Repeated if repeating is harmless;
+        a post is looked up in its channel's history before it is sent again (see `_settle`)."""
+        if item.method in IDEMPOTENT:
+            self._retry(item, error)
+        elif item.method == "chat.postMessage":
+            delay = max(CONFIRM_AFTER, timedelta(seconds=2 ** min(item.attempts + 1, 12)))
+            delay = min(delay, MAX_BACKOFF)
+            self.db.mark_unconfirmed(item.id, f"unconfirmed: {error}", self.clock() + delay)
+            log.warning("%s for %s may have reached Slack, unconfirmed (%s): its channel's history is read in %ds, "
+                        "and it is sent again only if it is not there", item.method, item.key, error,
+                        delay.total_seconds())
+        else:
+            self._unknown(item, NO_ANSWER, error)
 
     def _failed(self, item: OutboxItem, error: str) -> None:
         for prefix, handler in self._on_failure:
@@ -186,47 +228,70 @@ class Outbox:
             self._bot_id = None
             for item in interrupted:
                 try:
-                    self._reconcile(item)
+                    self._settle(item, CRASH)
                 except Exception:  # noqa: BLE001 - whatever broke, the safe answer is the old one
                     log.exception("reconciling %s for %s failed", item.method, item.key)
-                    self._unknown(item, "reconciliation failed")
+                    self._unknown(item, CRASH, "reconciliation failed")
             return len(interrupted)
 
-    def _reconcile(self, item: OutboxItem) -> None:
+    def _settle(self, item: OutboxItem, cause: str, patient: bool = False) -> str:
+        """Whether a call in 'sending' that may have reached Slack did: 'sent' (found in its channel's
+        history), 'pending' (provably not there, or safe to repeat: queued, due now), 'unknown'
+        (nobody can tell: reported, never resent) or, when `patient`, 'later' (the history cannot be
+        read just now: looked up again after a while)."""
         now = self.clock()
         if item.method in REPEATABLE:
-            if self.db.reconciled_pending(item.id, "interrupted by a restart; repeated (idempotent)", now):
-                log.warning("%s for %s was interrupted by a crash; repeating it (safe to repeat)",
-                            item.method, item.key)
-            return
+            if self.db.reconciled_pending(item.id, f"{cause}; repeated (idempotent)", now):
+                log.warning("%s for %s %s; repeating it (safe to repeat)", item.method, item.key, cause)
+            return "pending"
         if item.method != "chat.postMessage":
-            self._unknown(item, f"{item.method} cannot be checked afterwards")
-            return
+            self._unknown(item, cause, f"{item.method} cannot be checked afterwards")
+            return "unknown"
         if _metadata_key(item.args.get("metadata")) != item.key:
-            self._unknown(item, "posted without its key in the message metadata")
-            return
+            self._unknown(item, cause, "posted without its key in the message metadata")
+            return "unknown"
         if item.args.get("thread_ts"):
-            self._unknown(item, "a thread reply, which the channel's history does not list")
-            return
+            self._unknown(item, cause, "a thread reply, which the channel's history does not list")
+            return "unknown"
         try:
             found = self._find_in_history(item)
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
-            self._unknown(item, f"channel history unreadable: {error}")
-            return
-        except (SlackClientError, OSError) as exc:
-            self._unknown(item, f"channel history unreadable: {type(exc).__name__}")
-            return
-        if isinstance(found, int):
-            self._unknown(item, f"more history since it was claimed than the {found} message(s) read")
-        elif found:
-            if self.db.reconciled_sent(item.id, found, now):
-                log.warning("%s for %s was interrupted by a crash after Slack got it (found in %s at %s); "
-                            "not sent again", item.method, item.key, found["channel"], found["ts"])
-        elif self.db.reconciled_pending(item.id, "interrupted by a restart before Slack got it", now):
-            log.warning("%s for %s was interrupted by a crash before Slack got it (not in the channel's "
-                        "history); sending it once now", item.method, item.key)
+            status = getattr(exc.response, "status_code", 200)
+            passing = error in AUTH_ERRORS or error in NOT_PROCESSED or error in MAYBE_PROCESSED or status >= 500
+            if patient and passing:
+                return self._look_again(item, f"channel history unreadable: {error}", pause=error in AUTH_ERRORS)
+            self._unknown(item, cause, f"channel history unreadable: {error}")
+            return "unknown"
+        except Exception as exc:  # noqa: BLE001 - unreachable, cut short: no proof either way
+            if patient:
+                return self._look_again(item, f"channel history unreadable: {type(exc).__name__}")
+            self._unknown(item, cause, f"channel history unreadable: {type(exc).__name__}")
+            return "unknown"
         self._wake.set()
+        if isinstance(found, int):
+            self._unknown(item, cause, f"more history since it was claimed than the {found} message(s) read")
+            return "unknown"
+        if found:
+            if self.db.reconciled_sent(item.id, found, now):
+                log.warning("%s for %s %s: it went wrong after Slack got it (found in %s at %s); not sent again",
+                            item.method, item.key, cause, found["channel"], found["ts"])
+            return "sent"
+        if self.db.reconciled_pending(item.id, f"{cause}, before Slack got it", now):
+            log.warning("%s for %s %s: it went wrong before Slack got it (not in the channel's history); "
+                        "sending it once now", item.method, item.key, cause)
+        return "pending"
+
+    def _look_again(self, item: OutboxItem, why: str, pause: bool = False) -> str:
+        delay = min(MAX_BACKOFF, max(CONFIRM_AFTER, timedelta(seconds=2 ** min(item.attempts + 1, 12))))
+        self.db.mark_unconfirmed(item.id, why, self.clock() + delay)
+        if pause:
+            self.pause(why)
+        else:
+            log.warning("%s for %s may have reached Slack, and its channel's history cannot be read just now (%s): "
+                        "looked up again in %ds, before anything is sent", item.method, item.key, why,
+                        delay.total_seconds())
+        return "later"
 
     def _find_in_history(self, item: OutboxItem) -> dict | int:
         """{"channel", "ts"} of our message carrying this item's key; {} when the channel's history
@@ -253,10 +318,10 @@ class Outbox:
                 return {}
         return read
 
-    def _unknown(self, item: OutboxItem, why: str) -> None:
+    def _unknown(self, item: OutboxItem, cause: str, why: str) -> None:
         if self.db.reconciled_unknown(item.id, why):
-            log.error("%s for %s was interrupted mid-send by a crash and may or may not have reached Slack (%s); "
-                      "marked unknown, not resent to avoid a duplicate", item.method, item.key, why)
+            log.error("%s for %s %s and may or may not have reached Slack (%s); marked unknown, not resent to "
+                      "avoid a duplicate", item.method, item.key, cause, why)
 
     def start(self) -> None:
         """Start the worker: it settles what a crash interrupted (reading Slack's history can take

@@ -13,10 +13,11 @@ from scoring.store import FeatureStore, iso
 
 migrations = Migrations("headwork.outbox")
 
-# pending -> sending -> sent | failed (permanent Slack error) | unknown (crashed mid-send, and Slack's
-# history could not tell whether it arrived). After a crash 'sending' is reconciled: sent (found in the
-# channel's history) or pending again (not there), see Outbox.recover.
-STATES = ("pending", "sending", "sent", "failed", "unknown")
+# pending -> sending -> sent | failed (permanent Slack error) | unconfirmed (posted, but Slack's answer
+# never came: it may have arrived) | unknown (Slack's history could not tell whether it arrived).
+# 'unconfirmed' is due again at next_attempt_ts, when its channel's history is read: sent (found there)
+# or pending (provably not there). After a crash 'sending' is reconciled the same way, see Outbox.recover.
+STATES = ("pending", "sending", "sent", "failed", "unconfirmed", "unknown")
 
 
 @migrations()
@@ -77,13 +78,15 @@ class OutboxStore(FeatureStore):
         return _item(row) if row else None
 
     def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """What is due: calls to send ('pending') and posts to look up first ('unconfirmed')."""
         rows = self.store.conn.execute(
-            f"SELECT {_COLS} FROM outbox WHERE state = 'pending' AND next_attempt_ts <= ? ORDER BY next_attempt_ts, id "
-            "LIMIT ?", (now.timestamp(), limit)).fetchall()
+            f"SELECT {_COLS} FROM outbox WHERE state IN ('pending', 'unconfirmed') AND next_attempt_ts <= ? "
+            "ORDER BY next_attempt_ts, id LIMIT ?", (now.timestamp(), limit)).fetchall()
         return [_item(r) for r in rows]
 
     def next_due_ts(self) -> float | None:
-        row = self.store.conn.execute("SELECT min(next_attempt_ts) FROM outbox WHERE state = 'pending'").fetchone()
+        row = self.store.conn.execute("SELECT min(next_attempt_ts) FROM outbox "
+                                      "WHERE state IN ('pending', 'unconfirmed')").fetchone()
         return row[0]
 
     def mark_sending(self, item_id: int) -> bool:
@@ -91,6 +94,18 @@ class OutboxStore(FeatureStore):
         cur = self.store.conn.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
                                       "WHERE id = ? AND state = 'pending'", (item_id,))
         return cur.rowcount == 1
+
+    def mark_checking(self, item_id: int) -> bool:
+        """Move unconfirmed -> sending, to read Slack's history for it; False if someone else took it."""
+        cur = self.store.conn.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+                                      "WHERE id = ? AND state = 'unconfirmed'", (item_id,))
+        return cur.rowcount == 1
+
+    def mark_unconfirmed(self, item_id: int, error: str, check_at: datetime) -> None:
+        """A call that may have reached Slack although no answer came: looked up at `check_at`
+        before anything is sent again."""
+        self.store.conn.execute("UPDATE outbox SET state = 'unconfirmed', last_error = ?, next_attempt_ts = ? "
+                                "WHERE id = ?", (error, check_at.timestamp(), item_id))
 
     def mark_sent(self, item_id: int, response: dict, now: datetime) -> None:
         self.store.conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?, response = ?, last_error = NULL "
