@@ -325,3 +325,40 @@ def test_the_scheduled_sync_logs_what_failed_once(env, fake, caplog):
         report = job.run(datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
     assert not report.ok
     assert [r.getMessage() for r in caplog.records] == [f"Asana sync stopped: {report.error}"]
+
+
+def _late_accents(tmp_path, first: bytes, late: bytes, start: bytes = b"") -> Path:
+    """A CSV whose rows are plain ASCII for more than the first 64 KiB: `first` is line 2, `late`
+    the last line (1,402)."""
+    rows = [b"title;external_id;notes", first] + [b"Plain task number %d;P%d;nothing special here" % (n, n)
+                                                  for n in range(3, 1402)] + [late]
+    path = tmp_path / "resaved.csv"
+    path.write_bytes(start + b"\r\n".join(rows) + b"\r\n")
+    assert path.stat().st_size > 1 << 16
+    return path
+
+
+def test_a_windows_1252_file_keeps_its_accents_past_its_first_64_kib(env, capsys, tmp_path):
+    late = "Réunion with José about the café;PX;Ünïcödé notes".encode("cp1252")
+    path = _late_accents(tmp_path, b"Kick-off;P2;", late)
+    assert main(["import", str(path), "--from", "csv"], environ=env) == 0
+    assert "1,401 created" in capsys.readouterr().out
+    with opened(env) as store:
+        task = store.find_task("csv", "PX")
+        assert (task.title, task.notes) == ("Réunion with José about the café", "Ünïcödé notes")
+
+
+@pytest.mark.parametrize("start, first, late, says", [
+    (b"", "José's kick-off;P2;".encode(), "Réunion café;PX;".encode("cp1252"),
+     "the file mixes two encodings: line 2 is UTF-8, line 1402 is not (Windows-1252?)"),
+    (b"\xef\xbb\xbf", b"Kick-off;P2;", "Réunion café;PX;".encode("cp1252"),
+     "line 1402 is not UTF-8, though the file starts as UTF-8 (a byte order mark)"),
+    (b"", "Réunion;P2;".encode("cp1252"), b"Odd \x81 byte;PX;", "line 1402: byte 0x81 is neither UTF-8 nor Windows-1252 text"),
+])
+def test_a_file_in_no_encoding_or_in_two_is_refused_naming_the_line(env, capsys, tmp_path, start, first, late, says):
+    path = _late_accents(tmp_path, first, late, start)
+    assert main(["import", str(path), "--from", "csv"], environ=env) == 2
+    err = capsys.readouterr().err
+    assert err == f"headwork: {path}: {says}: save it again as CSV UTF-8 and import it\n"
+    assert count(env) == 0
+

@@ -12,7 +12,9 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
   nothing. A task missing from a later export is left alone (exports are often partial);
   a task the export marks completed is closed.
 - A file a spreadsheet has saved again reads the same: UTF-8 with or without a BOM, Windows-1252,
-  UTF-16 with its BOM; commas, semicolons (a European locale) or tabs, whichever splits the header;
+  UTF-16 with its BOM (the whole file decides: an "é" on line 90,000 counts as much as one on
+  line 2); a file in none of them, or in two, is refused naming the line: no character is ever
+  replaced. Commas, semicolons (a European locale) or tabs, whichever splits the header;
   dates day first with dots; dates with slashes in the order given (`dates`), or else in the
   order the start of the file shows (a "21/11/2025" can only be day first), never guessed
   (`scoring.sources.dates`).
@@ -27,10 +29,12 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -143,19 +147,83 @@ class ImportReport:
                 "dates": self.dates, "dates_from_file": self.dates_from_file}
 
 
-def _detect_encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM) unless the start of the file is clearly not: then Windows-1252,
-    which is what a spreadsheet re-saved on Windows writes."""
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+_SCAN_BYTES = 1 << 20
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # the five bytes Windows-1252 leaves undefined
+_SAVE_AS_UTF8 = "save it again as CSV UTF-8 and import it"
+
+
+def _detect_encoding(path: Path, head: bytes) -> str:
+    """UTF-16 by its byte order mark (a spreadsheet's "Unicode Text"); else UTF-8 (with or without
+    a BOM) when every byte of the file is, else Windows-1252, which is what a spreadsheet re-saved
+    on Windows writes. The whole file is checked, in C (~5 ms for 20 MB of ASCII, ~20 ms if
+    accented throughout): the start alone would decide for a Windows-1252 file whose first "é"
+    comes after it. ImportFileError, naming the line, for a file that is neither, or that mixes
+    the two (UTF-8 text, then Windows-1252 further down): either reading would garble some lines."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"  # a spreadsheet's "Unicode Text" (its byte order mark says which order)
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
-            return "cp1252"
-    return "utf-8"
+        return "utf-16"
+    bom = head.startswith(codecs.BOM_UTF8)
+    bad, utf8_before = _first_non_utf8(path)
+    if bad is None:
+        return "utf-8-sig" if bom else "utf-8"
+    if bom:
+        raise ImportFileError(f"{path}: line {_line_at(path, bad)} is not UTF-8, though the file starts as UTF-8 "
+                              f"(a byte order mark): {_SAVE_AS_UTF8}")
+    if utf8_before is not None:
+        raise ImportFileError(f"{path}: the file mixes two encodings: line {_line_at(path, utf8_before)} is UTF-8, "
+                              f"line {_line_at(path, bad)} is not (Windows-1252?): {_SAVE_AS_UTF8}")
+    undefined = _first_match(path, _NOT_CP1252)
+    if undefined is not None:
+        offset, byte = undefined
+        raise ImportFileError(f"{path}: line {_line_at(path, offset)}: byte 0x{byte:02X} is neither UTF-8 nor "
+                              f"Windows-1252 text: {_SAVE_AS_UTF8}")
+    return "cp1252"
+
+
+def _first_non_utf8(path: Path) -> tuple[int | None, int | None]:
+    """(offset of the file's first byte that is not UTF-8, offset of its first non-ASCII character
+    before that), each None when there is none."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, non_ascii = 0, None
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_SCAN_BYTES):
+            pending = decoder.getstate()[0]  # a character cut at the end of the previous chunk
+            if not pending and chunk.isascii():
+                offset += len(chunk)
+                continue
+            start = offset - len(pending)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                before = (pending + chunk)[:exc.start]
+                if non_ascii is None and not before.isascii():
+                    non_ascii = start + _NON_ASCII.search(before).start()
+                return start + exc.start, non_ascii
+            if non_ascii is None:  # of what was decoded: not a character cut at the end of this chunk
+                m = _NON_ASCII.search(pending + chunk, 0, len(pending) + len(chunk) - len(decoder.getstate()[0]))
+                non_ascii = None if m is None else start + m.start()
+            offset += len(chunk)
+        pending = decoder.getstate()[0]
+    return (offset - len(pending) if pending else None), non_ascii  # the file ends inside a character
+
+
+def _first_match(path: Path, pattern: re.Pattern) -> tuple[int, int] | None:
+    """(offset, byte) of the file's first byte `pattern` (one byte long) matches."""
+    offset = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_SCAN_BYTES):
+            m = pattern.search(chunk)
+            if m:
+                return offset + m.start(), chunk[m.start()]
+            offset += len(chunk)
+    return None
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The physical line of the file (from 1) that holds the byte at `offset`."""
+    with open(path, "rb") as fh:
+        before = fh.read(offset)
+    return (before.count(b"\n") or before.count(b"\r")) + 1
 
 
 _DELIMITERS = (",", ";", "\t")
@@ -187,6 +255,7 @@ class CsvRows:
     close: Callable[[], None]
     sample: str = ""  # the start of the file, decoded
     delimiter: str = ","
+    encoding: str = "utf-8"
 
     def sample_cells(self) -> Iterator[str]:
         """The cells of the rows at the start of the file (the last one maybe cut short)."""
@@ -199,16 +268,23 @@ class CsvRows:
             return
 
 
-def open_rows(path: Path) -> CsvRows:
-    """Open an export for streaming (ImportFileError if it cannot be read or has no header)."""
+def open_rows(path: Path, encoding: str | None = None) -> CsvRows:
+    """Open an export for streaming (ImportFileError if it cannot be read or has no header);
+    `encoding` None reads the file through once to tell (`_detect_encoding`)."""
+    raw = None
     try:
         raw = open(path, "rb", buffering=_SNIFF_BYTES)  # noqa: SIM115 -- closed with the rows
         total = path.stat().st_size
         head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-        encoding = _detect_encoding(head)
+        encoding = encoding or _detect_encoding(path, head)
     except OSError as exc:
+        if raw is not None:
+            raw.close()
         raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    except ImportFileError:
+        raw.close()
+        raise
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
     if csv.field_size_limit() < 16 << 20:
         csv.field_size_limit(16 << 20)  # long descriptions are normal in exports
     sample = head.decode(encoding, errors="ignore")
@@ -233,8 +309,10 @@ def open_rows(path: Path) -> CsvRows:
                         yield start, cells
             except csv.Error as exc:
                 raise _Malformed(last + 1, str(exc)) from None
+            except UnicodeDecodeError as exc:  # changed since it was checked, or UTF-16 broken off
+                raise _Malformed(last + 1, f"not {encoding} text ({exc.reason})") from None
 
-    return CsvRows(header, rows(), raw.tell, total, text.close, sample, delimiter)
+    return CsvRows(header, rows(), raw.tell, total, text.close, sample, delimiter, encoding)
 
 
 def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, model: ValueModel, now: datetime,
@@ -318,7 +396,7 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
               contextlib.nullcontext() if dry_run else store.bulk_writes()):
             for prepared in preparer.batches(chunks()):
                 if later is None:  # read once the first batches are out: worker processes prepare them meanwhile
-                    later = _last_lines(path, fmt)
+                    later = _last_lines(path, fmt, source.encoding)
                 entries, task_of = prepared.prepared, prepared.task_of
                 if later:
                     entries = _last_of_each_id(entries, later, report)
@@ -370,10 +448,10 @@ def _spooled(path: Path) -> Iterator[Path]:
         copy.unlink(missing_ok=True)
 
 
-def _last_lines(path: Path, fmt: ExportFormat) -> dict[str, int]:
+def _last_lines(path: Path, fmt: ExportFormat, encoding: str) -> dict[str, int]:
     """`repeats.last_lines` of the file's ids, read as `fmt.convert` reads them (a second pass
     over the file, ~5 us a row). A break in the CSV ends it: the import stops there too."""
-    source = open_rows(path)
+    source = open_rows(path, encoding)
     columns = Columns(source.header)
     positions = columns[fmt.id_column]
 
