@@ -362,3 +362,11 @@ def test_a_file_in_no_encoding_or_in_two_is_refused_naming_the_line(env, capsys,
     assert err == f"headwork: {path}: {says}: save it again as CSV UTF-8 and import it\n"
     assert count(env) == 0
 
+
+def test_rows_of_delimiters_alone_a_spreadsheet_leaves_at_the_end_are_skipped_like_blank_lines(env, capsys, tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_bytes(b"title;external_id;due\r\nKick-off;X1;\r\n;;\r\n\r\n ; ;\r\n;;\r\n")
+    assert main(["import", str(path), "--from", "csv"], environ=env) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Imported {path} (generic CSV): 1 row -- 1 created, 0 updated, 0 unchanged, 0 rejected.\n")
+    assert "rejected line" not in out and count(env) == 1

@@ -8,6 +8,8 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 - A row that cannot become a task (no title, a date that cannot be read, an unknown
   status ...) is rejected with its line number -- the physical line where the row starts,
   counting the lines inside multi-line quoted cells -- and every other row is imported.
+- Blank lines, and the rows of delimiters alone (";;") a spreadsheet leaves at the end of a
+  file, are skipped: neither rows nor rejections.
 - Upserts are keyed by (source, external id): importing the same file twice changes
   nothing. A task missing from a later export is left alone (exports are often partial);
   a task the export marks completed is closed.
@@ -305,7 +307,7 @@ def open_rows(path: Path, encoding: str | None = None) -> CsvRows:
             try:
                 for cells in reader:
                     start, last = last + 1, reader.line_num
-                    if cells and (len(cells) > 1 or cells[0].strip()):
+                    if cells and (cells[0].strip() or "".join(cells).strip()):  # not blank, not only ";;"
                         yield start, cells
             except csv.Error as exc:
                 raise _Malformed(last + 1, str(exc)) from None
