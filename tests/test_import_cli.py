@@ -353,7 +353,8 @@ def test_a_windows_1252_file_keeps_its_accents_past_its_first_64_kib(env, capsys
      "the file mixes two encodings: line 2 is UTF-8, line 1402 is not (Windows-1252?)"),
     (b"\xef\xbb\xbf", b"Kick-off;P2;", "Réunion café;PX;".encode("cp1252"),
      "line 1402 is not UTF-8, though the file starts as UTF-8 (a byte order mark)"),
-    (b"", "Réunion;P2;".encode("cp1252"), b"Odd \x81 byte;PX;", "line 1402: byte 0x81 is neither UTF-8 nor Windows-1252 text"),
+    (b"", "Réunion;P2;".encode("cp1252"), b"Odd \x81 byte;PX;",
+     "line 1402: byte 0x81 is neither UTF-8 nor Windows-1252 text"),
 ])
 def test_a_file_in_no_encoding_or_in_two_is_refused_naming_the_line(env, capsys, tmp_path, start, first, late, says):
     path = _late_accents(tmp_path, first, late, start)
@@ -370,3 +371,21 @@ def test_rows_of_delimiters_alone_a_spreadsheet_leaves_at_the_end_are_skipped_li
     out = capsys.readouterr().out
     assert out.startswith(f"Imported {path} (generic CSV): 1 row -- 1 created, 0 updated, 0 unchanged, 0 rejected.\n")
     assert "rejected line" not in out and count(env) == 1
+
+
+def test_a_file_whose_own_dates_disagree_says_so_naming_a_line_of_each(env, capsys, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("title,external_id,due\nUS row,M-1,11/21/2025\nUK row,M-2,21/11/2025\nEither,M-3,12/1/2025\n")
+    assert main(["import", str(path), "--from", "csv"], environ=env) == 0
+    out = capsys.readouterr().out
+    assert ("Dates with slashes were not read: the file's own dates disagree (line 2: 11/21/2025 can only be month "
+            "first, line 3: 21/11/2025 only day first). Import again with --dates mdy or --dates dmy; the dates in "
+            "the other order are then rejected by line.") in out
+    assert ("rejected line 2: due: '11/21/2025' can only be month first, but the start of the file does not show one "
+            "order for dates with slashes: import again with --dates mdy") in out
+    assert "rejected line 3: due: '21/11/2025' can only be day first" in out and "--dates dmy\n" in out
+    assert "rejected line 4: due: '12/1/2025' could be month or day first" in out
+    assert "could be month or day first" not in out.split("rejected line 4")[0]
+    assert main(["import", str(path), "--from", "csv", "--dates", "mdy", "--json"], environ=env) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dates_disagree"] is None and [r["line"] for r in report["rejections"]] == [3]

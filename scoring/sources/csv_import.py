@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
 from ..store import TaskStore
-from .dates import SLASH_ORDERS, slash_order_of
+from .dates import SLASH_ORDERS, slash_orders_shown
 from .formats import FORMATS, Columns, ExportFormat, Row, guess_format
 from .ingest import Owners, ingest_prepared, keep_closed_by_people, written_owner
 from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
@@ -118,6 +118,7 @@ class ImportReport:
     repeats: list[Repeat] = field(default_factory=list)
     dates: str | None = None  # how dates with slashes were read (a key of SLASH_ORDERS), None: refused
     dates_from_file: bool = False  # that order was read off the file's own dates, not given
+    dates_disagree: dict[str, tuple[int, str]] | None = None  # {order: (line, date) only read so}: both shown
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected += 1
@@ -146,7 +147,9 @@ class ImportReport:
                 "repeated": self.repeated,
                 "repeats": [{"line": r.line, "external_id": r.external_id, "kept_line": r.kept_line,
                              "kept_rejected": r.kept_rejected} for r in self.repeats],
-                "dates": self.dates, "dates_from_file": self.dates_from_file}
+                "dates": self.dates, "dates_from_file": self.dates_from_file,
+                "dates_disagree": None if self.dates_disagree is None else {
+                    order: {"line": line, "date": text} for order, (line, text) in self.dates_disagree.items()}}
 
 
 _SCAN_BYTES = 1 << 20
@@ -259,13 +262,16 @@ class CsvRows:
     delimiter: str = ","
     encoding: str = "utf-8"
 
-    def sample_cells(self) -> Iterator[str]:
-        """The cells of the rows at the start of the file (the last one maybe cut short)."""
+    def sample_cells(self) -> Iterator[tuple[int, str]]:
+        """(line, cell) for the cells of the rows at the start of the file (the last row maybe cut short)."""
         reader = csv.reader(io.StringIO(self.sample), delimiter=self.delimiter)
         try:
             next(reader, None)  # the header
+            last = reader.line_num
             for row in reader:
-                yield from row
+                start, last = last + 1, reader.line_num
+                for cell in row:
+                    yield start, cell
         except csv.Error:  # the sample ends inside a quoted cell
             return
 
@@ -356,9 +362,11 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
             hint = f" -- this looks like {_a(other.label)} export (--from {other.name})"
         raise ImportFileError(f"{path}: not {_a(fmt.label)} export: missing column(s) {', '.join(missing)}{hint}")
 
-    order = dates if dates is not None else slash_order_of(source.sample_cells())
+    shown = {} if dates is not None else slash_orders_shown(source.sample_cells())
+    order = dates if dates is not None else next(iter(shown)) if len(shown) == 1 else None
     report = ImportReport(file=str(path), format=fmt.name, dry_run=dry_run, dates=order,
-                          dates_from_file=dates is None and order is not None)
+                          dates_from_file=dates is None and order is not None,
+                          dates_disagree=shown if len(shown) > 1 else None)
     owners = Owners(store)
     later: dict[str, int] | None = None  # {id: its last line} for ids the file repeats (and a few others)
 
@@ -519,6 +527,11 @@ def summary_lines(report: ImportReport, label: str) -> list[str]:
     if report.dates:
         lines.append(f"Dates with slashes were read {SLASH_ORDERS[report.dates]}"
                      + (", as the file's own dates show." if report.dates_from_file else f" (--dates {report.dates})."))
+    if report.dates_disagree:
+        (us_line, us), (uk_line, uk) = report.dates_disagree["mdy"], report.dates_disagree["dmy"]
+        lines.append(f"Dates with slashes were not read: the file's own dates disagree (line {us_line}: {us} can "
+                     f"only be month first, line {uk_line}: {uk} only day first). Import again with --dates mdy or "
+                     "--dates dmy; the dates in the other order are then rejected by line.")
     for rejection in report.rejections:
         lines.append(f"  rejected {rejection}")
     if report.rejected > len(report.rejections):

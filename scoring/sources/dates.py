@@ -9,7 +9,7 @@ Besides each tool's own format, a date written day first with dots ("25.11.2025"
 14:03") is read: that is how a spreadsheet in a European locale saves an export again. A
 date with slashes ("11/21/2025 15:04", as a US spreadsheet saves it; "21/11/2025" in the UK)
 is read in the order the import was given (`SLASH_ORDERS`: the file's own dates usually say
-which, `slash_order_of`), and never guessed: "12/1/2025" is a different day in the US and the
+which, `slash_orders_shown`), and never guessed: "12/1/2025" is a different day in the US and the
 UK, so without an order it is refused with what to do.
 
 Each parser raises `DateError` with a short message naming what it expected; the caller
@@ -106,26 +106,32 @@ def _slashed(text: str, tz: ZoneInfo, order: str) -> tuple[datetime, bool]:
     return _moment(text, tz, year, month, day, hour, minute, seconds, ampm)
 
 
-def slash_order_of(cells: Iterable[str]) -> str | None:
-    """The order of the slashed dates among some cells of a file (those that are a date and
-    nothing else: a note's "see 25/12" is no evidence), when they show it: a first number over
-    12 can only be a day ("21/11/2025": dmy), a second one over 12 only a day too ("11/21/2025":
-    mdy), if that day exists. None when no date shows it, or when some show each (no one order)."""
-    seen = set()
-    for cell in cells:
+def _only_order(m: re.Match) -> str | None:
+    """The one order a slashed date can be read in: a first number over 12 can only be a day
+    ("21/11/2025": dmy), a second one over 12 only a day too ("11/21/2025": mdy), if that day
+    exists. None when it reads either way ("12/1/2025") or neither ("2/31/2025")."""
+    first, second = int(m.group(1)), int(m.group(2))
+    order = "dmy" if first > 12 >= second else "mdy" if second > 12 >= first else None
+    if order is not None:
+        month, day = (first, second) if order == "mdy" else (second, first)
+        try:
+            date(_full_year(m.group(3)), month, day)
+        except ValueError:
+            return None
+    return order
+
+
+def slash_orders_shown(cells: Iterable[tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """{order: (line, date) of the first cell that can only be read in that order} among some
+    (line, cell) pairs of a file -- the cells that are a date and nothing else: a note's "see
+    25/12" is no evidence. One key: the file's order; none, or both (the dates disagree): none."""
+    shown: dict[str, tuple[int, str]] = {}
+    for line, cell in cells:
         m = _SLASHED.match(cell.strip()) if "/" in cell else None
-        if m is None:
-            continue
-        first, second = int(m.group(1)), int(m.group(2))
-        order = "dmy" if first > 12 >= second else "mdy" if second > 12 >= first else None
-        if order is not None:
-            month, day = (first, second) if order == "mdy" else (second, first)
-            try:
-                date(_full_year(m.group(3)), month, day)
-            except ValueError:
-                continue  # no day either way ("2/31/2025"): no evidence
-            seen.add(order)
-    return seen.pop() if len(seen) == 1 else None
+        order = _only_order(m) if m is not None else None
+        if order is not None and order not in shown:
+            shown[order] = (line, cell.strip())
+    return shown
 
 
 _STYLES = {
@@ -144,7 +150,12 @@ def parse_moment(text: str, tz: ZoneInfo, style: str = "iso", slashes: str | Non
             return parse(text, tz)
         except ValueError:
             continue
-    if _SLASHED.match(text):
+    m = _SLASHED.match(text)
+    if m:
+        only = _only_order(m) if slashes is None else None
+        if only is not None:
+            raise DateError(f"'{text}' can only be {SLASH_ORDERS[only]}, but the start of the file does not show "
+                            f"one order for dates with slashes: import again with --dates {only}")
         if slashes is None:
             raise DateError(f"'{text}' could be month or day first: import again with --dates mdy "
                             "(11/21/2025, as in the US) or --dates dmy (21/11/2025)")
