@@ -2,8 +2,10 @@
 Rust HTTP/1.1 server (Bolt's own `app.start()` is a development server).
 
 Also `GET /healthz` for load balancers. Bodies over 1 MiB are refused before they are read
-(Slack's are a few KiB); a body Bolt cannot parse gets a 400 instead of an exception, so
-nothing a client sends can take the process down.
+(Slack's are a few KiB); a request without a valid signature (a missing, non-numeric or stale
+timestamp, a wrong signature) gets a 401 before Bolt sees it, with one rate-limited WARNING line;
+a body Bolt cannot parse gets a 400 instead of an exception, so nothing a client sends can take
+the process down.
 
 Why granian, and why on a thread of this process: its sockets, HTTP parsing and keep-alive run
 in Rust, outside the interpreter lock, and Python runs only the app. Behind waitress, a
@@ -19,11 +21,14 @@ dependency is pinned to one minor version and every HTTP test goes through them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
@@ -35,6 +40,8 @@ log = logging.getLogger("headwork.http")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1 << 20
+MAX_AGE = 5 * 60  # Slack's rule: a request stamped more than five minutes off is refused (a replay)
+REFUSALS_LOGGED_EVERY = 60.0  # seconds: a flood of unsigned requests is one WARNING line a minute
 
 
 def bolt_request(raw: str, query: str | None, headers: dict) -> BoltRequest:
@@ -50,12 +57,56 @@ def bolt_request(raw: str, query: str | None, headers: dict) -> BoltRequest:
     return request
 
 
-class SlackWsgiApp:
-    """The WSGI application: Slack's endpoint and a health check, nothing else."""
+class SignatureCheck:
+    """Slack's request signature (v0 HMAC-SHA256 of `v0:<timestamp>:<body>` under the signing secret),
+    checked on the raw body before anything parses it. `why_not` says why a request is refused, or
+    None for Slack's own; refusals are logged as one WARNING line at most every
+    REFUSALS_LOGGED_EVERY seconds, with how many there were and never what they carried."""
 
-    def __init__(self, app: App, path: str = EVENTS_PATH):
+    def __init__(self, signing_secret: str, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self._secret = signing_secret.encode()
+        self._clock = clock
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._refused = 0
+        self._logged_at: float | None = None
+
+    def why_not(self, body: bytes, headers: dict) -> str | None:
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not timestamp:
+            return "no X-Slack-Request-Timestamp"
+        if not (timestamp.isascii() and timestamp.isdecimal()) or len(timestamp) > 12:
+            return "a non-numeric X-Slack-Request-Timestamp"
+        if abs(self._clock() - int(timestamp)) > MAX_AGE:
+            return "a stale X-Slack-Request-Timestamp (more than 5 minutes off)"
+        if not signature:
+            return "no X-Slack-Signature"
+        digest = hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace")):
+            return "a wrong X-Slack-Signature"
+        return None
+
+    def refused(self, why: str) -> None:
+        with self._lock:
+            self._refused += 1
+            now = self._monotonic()
+            if self._logged_at is not None and now - self._logged_at < REFUSALS_LOGGED_EVERY:
+                return
+            count, self._refused, self._logged_at = self._refused, 0, now
+        log.warning("%d request(s) to %s refused with 401 since the last such line: not signed with "
+                    "SLACK_SIGNING_SECRET (the latest had %s)", count, EVENTS_PATH, why)
+
+
+class SlackWsgiApp:
+    """The WSGI application: Slack's endpoint and a health check, nothing else. With a signing
+    secret, every request's signature is checked here, before Bolt (which checks it again)."""
+
+    def __init__(self, app: App, path: str = EVENTS_PATH, signing_secret: str | None = None):
         self.app = app
         self.path = path
+        self.signature = SignatureCheck(signing_secret) if signing_secret else None
 
     def __call__(self, environ: dict, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
@@ -77,6 +128,10 @@ class SlackWsgiApp:
                    if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
+        why = self.signature.why_not(raw, headers) if self.signature is not None else None
+        if why is not None:
+            self.signature.refused(why)
+            return _reply(start_response, 401, b'{"error":"invalid request"}', "application/json")
         try:
             request = bolt_request(raw.decode("utf-8"), environ.get("QUERY_STRING") or None, headers)
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
@@ -134,6 +189,7 @@ class HttpServer:
         from granian._granian import WorkerSignal
 
         self.wsgi = wsgi
+        self.host = host
         self.threads = max(1, threads)
         self._sock = socket.create_server((host, port), backlog=BACKLOG)
         self._sock.setblocking(False)
@@ -219,9 +275,11 @@ class _LogStream:
         pass
 
 
-def make_server(app: App, host: str, port: int, threads: int = DEFAULT_THREADS) -> HttpServer:
-    """The HTTP server (not yet running) for `app`; `server.effective_port` is the bound port."""
-    return HttpServer(SlackWsgiApp(app), host, port, threads)
+def make_server(app: App, host: str, port: int, threads: int = DEFAULT_THREADS,
+                signing_secret: str | None = None) -> HttpServer:
+    """The HTTP server (not yet running) for `app`, its port bound (`server.effective_port`; an
+    OSError when it is taken). With `signing_secret`, unsigned requests get a 401 before Bolt."""
+    return HttpServer(SlackWsgiApp(app, signing_secret=signing_secret), host, port, threads)
 
 
 class Serving:

@@ -66,22 +66,54 @@ class Service:
         self.deps.background.wait(timeout=10)
         self.deps.background.shutdown()
 
-    def serve_http(self, host: str, port: int, threads: int, stop: threading.Event) -> None:
-        from .http_server import EVENTS_PATH, Serving, make_server
+    def listen(self, host: str, port: int, threads: int):
+        """HTTP mode: the server, its port bound (OSError when it cannot be: taken, not allowed)."""
+        from .http_server import Serving, make_server
 
-        serving = Serving(make_server(self.app, host, port, threads)).start()
-        log.info("HTTP mode: listening on http://%s:%s%s", host, serving.server.effective_port, EVENTS_PATH)
-        wait_for(stop)
-        serving.stop()
+        secret = self.deps.settings.env.slack_signing_secret
+        return Serving(make_server(self.app, host, port, threads,
+                                   signing_secret=secret.get_secret_value() if secret else None))
 
-    def serve_socket_mode(self, stop: threading.Event) -> None:
+    def connect(self):
+        """Socket Mode: the WebSocket, open (SlackApiError when Slack refuses the app-level token,
+        OSError when Slack cannot be reached); nothing is left running when it fails."""
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(self.app, app_token=self.app_token, logger=logging.getLogger("headwork.socket"))
-        handler.connect()
-        log.info("Socket Mode: connected; waiting for Slack")
-        wait_for(stop)
-        handler.close()
+        socket_log = logging.getLogger("headwork.socket")
+        handler = SocketModeHandler(self.app, app_token=self.app_token, logger=socket_log)
+        quiet = _ErrorsRaisedInstead()  # slack_sdk logs a failed connect before raising it: said once, by the caller
+        socket_log.addFilter(quiet)
+        try:
+            handler.connect()
+        except BaseException:
+            handler.close()
+            raise
+        finally:
+            socket_log.removeFilter(quiet)
+        return handler
+
+    def serve_http(self, serving, stop: threading.Event) -> None:
+        from .http_server import EVENTS_PATH
+
+        try:
+            serving.start()
+            log.info("HTTP mode: listening on http://%s:%s%s", serving.server.host, serving.server.effective_port,
+                     EVENTS_PATH)
+            wait_for(stop)
+        finally:
+            serving.stop()
+
+    def serve_socket_mode(self, handler, stop: threading.Event) -> None:
+        try:
+            log.info("Socket Mode: connected; waiting for Slack")
+            wait_for(stop)
+        finally:
+            handler.close()
+
+
+class _ErrorsRaisedInstead(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
 
 
 def wait_for(stop: threading.Event, every: float = 0.25) -> None:

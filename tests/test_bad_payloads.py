@@ -45,7 +45,7 @@ def endpoint(tmp_path_factory, model):
     with SlackHarness(store, config=demo_config(org), now=DEMO_T0, model=model) as slack:
         for p in org.people:
             slack.add_user(p.id, tz=p.tz, email=p.email)
-        serving = Serving(make_server(slack.app, "127.0.0.1", 0, threads=4)).start()
+        serving = Serving(make_server(slack.app, "127.0.0.1", 0, threads=4, signing_secret=SIGNING_SECRET)).start()
         yield f"http://127.0.0.1:{serving.server.effective_port}/slack/events", slack
         serving.stop()
     store.close()

@@ -9,11 +9,12 @@ in the database for the next start.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from .. import logsafe
 from ..http_server import DEFAULT_THREADS
@@ -21,6 +22,9 @@ from ..service import Service
 from ..settings import slack_credentials
 
 log = logging.getLogger("headwork.run")
+
+APP_TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+                     "not_allowed_token_type", "missing_scope", "invalid_token"}
 
 
 def register(sub) -> None:
@@ -48,6 +52,27 @@ def run(args, runtime) -> int:
         print(f"headwork: cannot reach Slack at {runtime.settings.env.slack_api_url} ({type(exc).__name__}); "
               "check the network or SLACK_API_URL", file=sys.stderr)
         return 1
+    try:  # what the operator must fix is said before anything starts: a taken port, a refused app token
+        transport = service.listen(args.host, args.port, args.threads) if args.http else service.connect()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+        if error not in APP_TOKEN_REFUSED:
+            print(f"headwork: Slack could not open the Socket Mode connection ({error}); try again in a minute",
+                  file=sys.stderr)
+            return 1
+        print(f"headwork: Slack refused SLACK_APP_TOKEN ({error}): generate an app-level token of this app with "
+              "the connections:write scope (Basic Information → App-Level Tokens)", file=sys.stderr)
+        return 2
+    except (OSError, SlackClientError) as exc:
+        if args.http:
+            errno = getattr(exc, "errno", None)
+            why = os.strerror(errno) if errno and errno > 0 else getattr(exc, "strerror", None) or type(exc).__name__
+            print(f"headwork: cannot listen on {args.host}:{args.port} ({why}); stop what uses that port "
+                  "or pick another with --port", file=sys.stderr)
+        else:
+            print(f"headwork: cannot open Slack's Socket Mode connection ({type(exc).__name__}); check the network",
+                  file=sys.stderr)
+        return 1
     stop = threading.Event()
     _on_signals(stop)
     log.info("connected to workspace %s as %s", who.get("team", "?"), who.get("user", "?"))
@@ -55,12 +80,9 @@ def run(args, runtime) -> int:
         log.warning("no org.admins in %s: nobody sees the tasks handed back with Not mine or left by a "
                     "deactivated account, nor hears of agendas Slack refuses; add your Slack member id there",
                     runtime.settings.config_path)
-    service.start()
     try:
-        if args.http:
-            service.serve_http(args.host, args.port, args.threads, stop)
-        else:
-            service.serve_socket_mode(stop)
+        service.start()
+        (service.serve_http if args.http else service.serve_socket_mode)(transport, stop)
     finally:
         service.stop()
     log.info("stopped")
