@@ -402,7 +402,8 @@ def slack_credentials(settings: Settings, http: bool) -> SlackCredentials:
     if http and not secret:
         raise ConfigError("environment: SLACK_SIGNING_SECRET: not set (HTTP mode verifies every request with "
                           "the Signing Secret from Basic Information)")
-    if http and not all(c in "0123456789abcdefABCDEF" for c in secret):
+    if http and (len(secret) != 32 or not all(c in "0123456789abcdefABCDEF" for c in secret)):  # a character
+        # lost in a copy would make every request fail its signature check: 401 for all, and nothing said
         raise ConfigError("environment: SLACK_SIGNING_SECRET: does not look like a Slack signing secret "
                           "(32 hexadecimal characters, from Basic Information)")
     return SlackCredentials(bot_token=_secret(settings.env, "slack_bot_token"),

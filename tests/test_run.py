@@ -46,6 +46,9 @@ def env(tmp_path) -> dict[str, str]:
     ({"SLACK_BOT_TOKEN": BOT}, True, "environment: SLACK_SIGNING_SECRET: not set"),
     ({"SLACK_BOT_TOKEN": BOT, "SLACK_SIGNING_SECRET": "this is not hex!"}, True,
      "SLACK_SIGNING_SECRET: does not look like a Slack signing secret"),
+    # one character lost in the copy: every request would fail its signature check, with nothing said
+    ({"SLACK_BOT_TOKEN": BOT, "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcde"}, True,
+     "SLACK_SIGNING_SECRET: does not look like a Slack signing secret (32 hexadecimal characters"),
 ])
 def test_missing_or_malformed_tokens_are_one_line_and_exit_2(env, capsys, extra, http, says):
     code, output = run_cli(["run"] + (["--http"] if http else []), {**env, **extra}, capsys)
