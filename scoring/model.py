@@ -213,9 +213,15 @@ def load_model(path: str | Path | None = None) -> ValueModel:
     else:
         shown = str(path)
         try:
-            text = Path(path).read_text("utf-8")
+            raw = Path(path).read_bytes()
         except OSError as exc:
             raise ModelFileError(shown, [("", f"cannot read the file ({exc.strerror})")]) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise ModelFileError(shown, [("", f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                              "save the file as UTF-8")]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -148,3 +148,18 @@ def test_the_installed_console_script_refuses_an_invalid_model(tmp_path):
     assert run.stdout == ""
     assert f"{bad}: bands[2].points (id: internal_efficiency): Input should be greater than 0" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_model_file_that_is_not_utf8_is_refused_naming_the_file(tmp_path, capsys):
+    latin1 = tmp_path / "latin1.yml"
+    text = DEFAULT_FILE.read_text("utf-8").replace("bands:", "# Modèle de valeur\nbands:", 1)
+    latin1.write_bytes(text.encode("latin-1", errors="replace"))
+    line = text.splitlines().index("# Modèle de valeur") + 1
+    config = tmp_path / "headwork.yml"
+    config.write_text(f"scoring:\n  value_model: {latin1}\n", "utf-8")
+    env = {"HEADWORK_CONFIG": str(config), "HEADWORK_DB": str(tmp_path / "h.db")}
+    for argv in (["model", "check", str(latin1)], ["model", "show"]):
+        assert main(argv, environ=env) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and "Traceback" not in err
+        assert err.strip() == f"headwork: {latin1}: line {line}: not UTF-8 (byte 0xe8); save the file as UTF-8"
