@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Signal, ValueModel
+from .model import Signal, ValueModel, share_text
 from .tasks import Task, due_date
 
 DAY = 86_400.0
@@ -397,7 +397,7 @@ def _model_parts(model: ValueModel) -> tuple:
             band,
             Term(band.id, "band", cp(band.points) / 100, band.name.lower()),
             Term(band.id, "bump", cp(band.points * share) / 100,
-                 f"also {band.name.lower()} (+{share:.0%} of {band.points:g})")))
+                 f"also {band.name.lower()} (+{share_text(share)} of {band.points:g})")))
     signals = model.signals
     # the terms that depend on the signal alone: (kind, status) -> term, or None when worth 0
     fixed: dict[str, Term | None] = {}

@@ -151,6 +151,11 @@ class ValueModel(_Strict):
         return fingerprint
 
 
+def share_text(share: float) -> str:
+    """A share as people read it, exactly as the file gives it: 0.25 -> '25%', 0.125 -> '12.5%'."""
+    return f"{round(share * 100, 4):g}%"
+
+
 # id(model) -> (weak reference to that model, its fingerprint); see ValueModel.fingerprint
 _FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
 

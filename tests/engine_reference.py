@@ -22,7 +22,7 @@ def band_terms(band_ids: Iterable[str], model: ValueModel) -> list[Term]:
         else:
             share = model.compound_share
             terms.append(Term(band.id, "bump", cp(band.points * share) / 100,
-                              f"also {band.name.lower()} (+{share:.0%} of {band.points:g})"))
+                              f"also {band.name.lower()} (+{round(share * 100, 4):g}% of {band.points:g})"))
     return terms
 
 

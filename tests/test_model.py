@@ -163,3 +163,17 @@ def test_a_model_file_that_is_not_utf8_is_refused_naming_the_file(tmp_path, caps
         out, err = capsys.readouterr()
         assert out == "" and "Traceback" not in err
         assert err.strip() == f"headwork: {latin1}: line {line}: not UTF-8 (byte 0xe8); save the file as UTF-8"
+
+
+def test_model_check_and_show_give_a_share_exactly(tmp_path, capsys):
+    path = tmp_path / "eighth.yml"
+    path.write_text(_mutated(lambda d: d.update(compound_share=0.125)), "utf-8")
+    config = tmp_path / "headwork.yml"
+    config.write_text(f"scoring:\n  value_model: {path}\n", "utf-8")
+    env = {"HEADWORK_CONFIG": str(config), "HEADWORK_DB": str(tmp_path / "h.db")}
+    assert main(["model", "check", str(path)], environ=env) == 0
+    assert capsys.readouterr().out.strip().endswith("compound share 12.5%")
+    assert main(["model", "show"], environ=env) == 0
+    assert "each further band adds 12.5%):" in capsys.readouterr().out
+    assert main(["model", "check", str(DEFAULT_FILE)], environ=env) == 0
+    assert capsys.readouterr().out.strip().endswith("compound share 25%")

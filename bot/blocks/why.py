@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scoring.model import ValueModel
+from scoring.model import ValueModel, share_text
 from scoring.ranking import RankedTask
 
 from .. import ids
@@ -25,7 +25,7 @@ def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_cor
     lines = [f"`{t.points:+8.2f}`  {esc(t.reason)}  _({KIND_LABELS[t.kind]})_" for t in entry.score.terms]
     blocks.append(section("\n".join(lines) if lines else "_No term applies yet._"))
     blocks.append(context(f"Terms add up to the total. Bands judged by {judged_by_text(entry.judged_by)}; "
-                          f"strongest band counts fully, each further band adds {model.compound_share:.0%} "
+                          f"strongest band counts fully, each further band adds {share_text(model.compound_share)} "
                           "of its points."))
     blocks.append(divider())
     if can_correct:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scoring.model import load_model
+from scoring.model import load_model, share_text
 
 
 def register(sub) -> None:
@@ -18,14 +18,14 @@ def register(sub) -> None:
 def check_model(args, runtime) -> int:
     model = load_model(args.file)
     print(f"{args.file}: OK — {len(model.bands)} bands, {len(model.signals)} signals "
-          f"({model.criteria_count} criteria), compound share {model.compound_share:.0%}")
+          f"({model.criteria_count} criteria), compound share {share_text(model.compound_share)}")
     return 0
 
 
 def show_model(args, runtime) -> int:
     model = runtime.model
     print(f"{model.name} (fingerprint {model.fingerprint})")
-    print(f"Bands (judged; strongest counts fully, each further band adds {model.compound_share:.0%}):")
+    print(f"Bands (judged; strongest counts fully, each further band adds {share_text(model.compound_share)}):")
     for b in sorted(model.bands, key=lambda b: -b.points):
         print(f"  {b.points:>7g}  {b.id:<22} {b.name}")
     print("Signals (computed from task fields):")
