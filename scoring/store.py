@@ -515,11 +515,19 @@ class TaskStore:
                  "content_hash", "record_hash")
         params = dict(zip(names, values), updated_at=iso(task.updated_at or now), id=task_id)
         self.conn.execute(
-            # An import knows emails, not Slack ids: a matched (or disowned) owner survives it.
+            # An import knows emails, not Slack ids: a matched (or disowned) owner survives it, as long
+            # as the email stays. A new email is the tool's new assignment: who the task was taken
+            # from here (*Not mine*, a deactivated account) no longer says anything about it, so it
+            # is neither given back to them on their return nor listed as theirs.
             "UPDATE tasks SET title=:title, notes=:notes, url=:url, "
             "assignee_id = CASE WHEN :assignee_id IS NULL "
             "AND lower(coalesce(assignee_email, '')) = lower(coalesce(:assignee_email, '')) "
-            "THEN assignee_id ELSE :assignee_id END, assignee_email=:assignee_email, project=:project, tags=:tags, "
+            "THEN assignee_id ELSE :assignee_id END, "
+            "disowned_by = CASE WHEN lower(coalesce(assignee_email, '')) = lower(coalesce(:assignee_email, '')) "
+            "THEN disowned_by END, "
+            "owner_left = CASE WHEN lower(coalesce(assignee_email, '')) = lower(coalesce(:assignee_email, '')) "
+            "THEN owner_left ELSE 0 END, "
+            "assignee_email=:assignee_email, project=:project, tags=:tags, "
             "status=:status, due=:due, due_all_day=:due_all_day, estimate_hours=:estimate_hours, "
             "estimate_source=:estimate_source, blocking=:blocking, completed_at=:completed_at, extra=:extra, "
             "pending_categorization = CASE WHEN content_hash = :content_hash THEN pending_categorization ELSE 1 END, "

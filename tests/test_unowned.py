@@ -413,3 +413,57 @@ def test_a_task_an_import_brings_for_someone_who_left_waits_in_the_list_until_th
     slack.send(user_change(TOM_BACK))
     slack.settle()
     assert slack.store.get_task(task.id).assignee_id == TOM
+
+
+def _import_one(slack, tmp_path, name: str, external_id: str, title: str, email: str):
+    """The source tool's export, now naming `email` as the task's owner (imported as `headwork import` does)."""
+    from scoring.sources.csv_import import import_csv
+
+    path = tmp_path / name
+    path.write_text(f"title,external_id,assignee_email\n{title},{external_id},{email}\n")
+    import_csv(path, "csv", slack.store, slack.deps.model, slack.clock(), ZoneInfo("Europe/Berlin"))
+    return slack.store.find_task("csv", external_id)
+
+
+def test_a_reactivated_account_does_not_get_back_a_task_its_tool_gave_someone_else_meanwhile(slack, tmp_path):
+    """Tom leaves; the tool gives his task to Nora (no Slack account yet); Tom is back: it stays Nora's."""
+    from bot.screens import unowned_items
+
+    slack.store.remember_identity("tom@northwind.example", TOM, slack.clock())
+    task = _import_one(slack, tmp_path, "1.csv", "k1", "Renew the Kestrel SSO certificate", "tom@northwind.example")
+    assert task.assignee_id == TOM
+    slack.send(user_change(TOM_GONE))
+    slack.clock.advance(days=1)
+    slack.settle()
+    task = _import_one(slack, tmp_path, "2.csv", "k1", "Renew the Kestrel SSO certificate", "nora@northwind.example")
+    [item] = [i for i in unowned_items(slack.deps, slack.clock(), n=100) if i.entry.task.id == task.id]
+    assert item.reason == ("the file it was imported from gives nora@northwind.example as its owner: "
+                           "no Slack account found for it")  # was "was Tom Okafor's: their account is deactivated"
+    slack.clock.advance(days=20)
+    slack.fake.clear()
+    slack.send(user_change(TOM_BACK))
+    slack.settle()
+    assert slack.store.get_task(task.id).assignee_id is None  # was Tom's again
+    assert "Renew the Kestrel SSO certificate" not in str(slack.command(TOM, "/top5", "10").blocks)
+    said = " ".join(str(c.args.get("blocks")) for c in slack.fake.calls("chat.postMessage"))
+    assert "Renew the Kestrel SSO certificate" not in said
+
+
+def test_a_task_the_tool_moved_to_another_team_is_not_on_the_managers_list_as_handed_back(slack, tmp_path):
+    """Tom hands back an imported task; the tool gives it to Mei (Engineering), then to nobody: it is no
+    longer what Priya's team left, and the admins see the tool's own reason."""
+    slack.store.remember_identity("tom@northwind.example", TOM, slack.clock())
+    slack.store.remember_identity("mei@northwind.example", MEI, slack.clock())
+    title = "Migrate the Engineering build servers"
+    task = _import_one(slack, tmp_path, "1.csv", "eng-1", title, "tom@northwind.example")
+    slack.click(TOM, button(ids.ACTION_NOT_MINE, str(task.id), block_id=list_tag(TOM, 5)), tag="tom")
+    slack.settle()
+    assert slack.store.get_task(task.id).assignee_id is None
+    assert _import_one(slack, tmp_path, "2.csv", "eng-1", title, "mei@northwind.example").assignee_id == MEI
+    assert _import_one(slack, tmp_path, "3.csv", "eng-1", title, "").assignee_id is None
+    slack.open_home(PRIYA)
+    assert task.id not in listed(slack.home_of(PRIYA))  # was "handed back by Tom Okafor (Not mine)"
+    from bot.screens import unowned_items
+
+    [item] = [i for i in unowned_items(slack.deps, slack.clock(), n=100) if i.entry.task.id == task.id]
+    assert item.reason == "no assignee in the file it was imported from"
