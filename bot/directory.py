@@ -106,12 +106,14 @@ class Directory:
         return given
 
     def match_emails(self, now: datetime, limit: int = 200) -> dict:
-        """Match task owners' emails to Slack users. Unknown emails are listed, never guessed."""
-        matched = unknown = skipped = 0
-        for email in self.store.emails_without_owner()[:limit]:
-            known = self.store.identity(email)
-            if known:
-                slack_id, status, looked_up_at = known
+        """Match task owners' emails to Slack users. Unknown emails are listed, never guessed.
+
+        At most `limit` emails are asked of Slack per run: those never asked first, then those
+        asked longest ago, so each gets its turn however many there are; an answer is never asked
+        again before it is stale (`MATCHED_TTL`, `UNKNOWN_TTL`), and a fresh one costs no call."""
+        matched = unknown = skipped = waiting = 0
+        for email, slack_id, status, looked_up_at in self.store.emails_without_owner_stalest_first():
+            if status is not None:
                 age = now - datetime.fromisoformat(looked_up_at)
                 if status == "matched" and age < MATCHED_TTL and slack_id:
                     person = self.person(slack_id)
@@ -127,6 +129,9 @@ class Directory:
                 if status == "left" and age < MATCHED_TTL:
                     skipped += 1  # a deactivated account's: its tasks stay in *Tasks nobody owns*
                     continue
+            if matched + unknown >= limit:
+                waiting += 1  # the next run's, first in line then
+                continue
             slack_id = self.lookup_email(email, now)
             person = self.person(slack_id) if slack_id else None
             left = person is not None and person.deleted
@@ -136,7 +141,7 @@ class Directory:
                 matched += 1
             else:
                 unknown += 1
-        return {"matched": matched, "unknown": unknown, "cached": skipped}
+        return {"matched": matched, "unknown": unknown, "cached": skipped, "waiting": waiting}
 
     def lookup_email(self, email: str, now: datetime) -> str | None:
         """The Slack user with this email (remembered: name, time zone, whether deactivated), or None."""

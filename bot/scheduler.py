@@ -128,7 +128,8 @@ def match_identities_job(deps, now: datetime):
     """Give tasks owned by an email to its Slack user (users.lookupByEmail, cached)."""
     result = deps.directory.match_emails(now)
     if result["matched"] or result["unknown"]:
-        log.info("identities: %d email(s) matched to Slack users, %d unknown", result["matched"], result["unknown"])
+        log.info("identities: %d email(s) matched to Slack users, %d unknown%s", result["matched"], result["unknown"],
+                 f", {result['waiting']} left for the next runs" if result.get("waiting") else "")
     return result
 
 

@@ -1028,16 +1028,28 @@ class TaskStore:
             "SELECT email FROM identities WHERE status = 'unknown' ORDER BY email")]
 
     def emails_without_owner(self) -> list[str]:
-        """Emails on open tasks that have no Slack owner yet. Every task is scored as it is written,
-        so the open tasks nobody owns are a range of `scores_rank`, few once their emails are
-        matched; a store with tasks not scored yet (the hourly pass scores them) is read in full."""
+        """Emails on open tasks that have no Slack owner yet, in order."""
+        return [r[0] for r in self.conn.execute(f"{self._emails_without_owner_sql()} ORDER BY 1")]
+
+    def emails_without_owner_stalest_first(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(email, slack_id, status, looked_up_at) of each email on open tasks that have no Slack owner
+        yet, with what was last heard of it (`identity`; Nones when never looked up): those never
+        looked up first, then those looked up longest ago, so that a job that looks up only so
+        many at a time comes round to every one of them."""
+        return [tuple(r) for r in self.conn.execute(
+            f"SELECT e.email, i.slack_id, i.status, i.looked_up_at FROM ({self._emails_without_owner_sql()}) e "
+            "LEFT JOIN identities i ON i.email = lower(e.email) "
+            "ORDER BY i.looked_up_at IS NOT NULL, i.looked_up_at, e.email")]
+
+    def _emails_without_owner_sql(self) -> str:
+        """SELECT DISTINCT of those emails (as `email`). Every task is scored as it is written, so the
+        open tasks nobody owns are a range of `scores_rank`, few once their emails are matched; a store
+        with tasks not scored yet (the hourly pass scores them) is read in full."""
         if self.has_unscored_tasks():
-            return [r[0] for r in self.conn.execute(
-                f"SELECT DISTINCT assignee_email FROM tasks WHERE assignee_id IS NULL AND assignee_email IS NOT NULL "
-                f"AND status IN {_OPEN_SQL} ORDER BY 1")]
-        return [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT t.assignee_email FROM scores s JOIN tasks t ON t.id = s.task_id "
-            "WHERE s.assignee_id IS NULL AND s.active = 1 AND t.assignee_email IS NOT NULL ORDER BY 1")]
+            return ("SELECT DISTINCT assignee_email AS email FROM tasks WHERE assignee_id IS NULL "
+                    f"AND assignee_email IS NOT NULL AND status IN {_OPEN_SQL}")
+        return ("SELECT DISTINCT t.assignee_email AS email FROM scores s JOIN tasks t ON t.id = s.task_id "
+                "WHERE s.assignee_id IS NULL AND s.active = 1 AND t.assignee_email IS NOT NULL")
 
     def assign_email(self, email: str, slack_id: str) -> int:
         """Give every open task owned by this email to its Slack user; returns how many changed.

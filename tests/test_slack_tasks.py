@@ -485,3 +485,39 @@ def test_an_email_a_spreadsheet_capitalised_still_finds_its_slack_owner(slack, t
     match_identities_job(slack.deps, now)
     assert slack.store.find_task("csv", "m1").assignee_id == TOM
     assert "Chase the Kestrel invoice" in [r.task.title for r in slack.store.top_tasks(TOM, 100, now)]
+
+
+def test_every_email_gets_its_turn_however_many_have_no_slack_account(slack):
+    """250 contractors an old export names have no Slack account; Zoe's address sorts after theirs.
+    The half-hourly job asks Slack about 200 emails a run: she has her task by its second run, and
+    nobody is asked again before their answer is stale."""
+    from scoring.rescore import rescore_tasks
+
+    now = slack.clock()
+    emails = [f"contractor{i:03d}@agency.example" for i in range(250)] + ["zoe@northwind.example"]
+    with slack.store.transaction():
+        task_ids = [slack.store.upsert_task(Task(f"Old task {n}", source="csv", external_id=f"o{n}",
+                                                 assignee_email=email, created_at=now, updated_at=now), now)[0]
+                    for n, email in enumerate(emails)]
+    rescore_tasks(slack.store, task_ids, slack.deps.model, now)
+    slack.add_user("U0ZOE", name="zoe", real_name="Zoe Park", tz="Europe/Berlin", email="zoe@northwind.example")
+    slack.fake.clear()
+
+    def asked() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for call in slack.fake.calls("users.lookupByEmail"):
+            counts[call.args["email"]] = counts.get(call.args["email"], 0) + 1
+        return counts
+
+    first = match_identities_job(slack.deps, now)
+    assert first["matched"] + first["unknown"] == 200
+    match_identities_job(slack.deps, now + timedelta(minutes=30))
+    assert slack.store.find_task("csv", "o250").assignee_id == "U0ZOE"  # was never looked up, run after run
+    assert "Old task 250" in str(slack.command("U0ZOE", "/top5").blocks)
+    for minutes in range(60, 6 * 60, 30):  # the unknown answers are fresh for six hours: nobody is asked again
+        match_identities_job(slack.deps, now + timedelta(minutes=minutes))
+    assert set(asked().values()) == {1} and set(asked()) >= set(emails[:250])
+    for minutes in (7 * 60, 7 * 60 + 30):  # then each is asked once more, the longest unasked first
+        match_identities_job(slack.deps, now + timedelta(minutes=minutes))
+    assert {asked()[email] for email in emails[:250]} == {2}
+    assert "zoe@northwind.example" not in slack.store.emails_without_owner()
