@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 from .blocks.unowned import MESSAGE_MAX, build_owner_back, build_owner_left
 from .delivery import publish_home
 from .deps import Deps
+from .directory import unix_time
 from .store_people import PersonRecord
 
 log = logging.getLogger("headwork.people")
@@ -39,9 +40,10 @@ log = logging.getLogger("headwork.people")
 DEPARTURE_GRACE = timedelta(minutes=10)
 
 
-def person_changed(deps: Deps, user: object, now: datetime) -> None:
-    """Cache Slack's user object; a deactivated account's open tasks become unowned."""
-    remembered = _remember(deps, user, now, "user_change")
+def person_changed(deps: Deps, user: object, now: datetime, changed_ts: float | None = None) -> None:
+    """Cache Slack's user object; a deactivated account's open tasks become unowned. `changed_ts`:
+    when Slack made the change (`event_stamp`); an event older than the one applied last changes nothing."""
+    remembered = _remember(deps, user, now, "user_change", changed_ts)
     if remembered is None:
         return
     before, person = remembered
@@ -53,23 +55,43 @@ def person_changed(deps: Deps, user: object, now: datetime) -> None:
     deps.directory.learn_email(user, person, now)
 
 
-def person_joined(deps: Deps, user: object, now: datetime) -> None:
+def person_joined(deps: Deps, user: object, now: datetime, changed_ts: float | None = None) -> None:
     """Someone new in the workspace: remembered, and given the open tasks owned by their email."""
-    remembered = _remember(deps, user, now, "team_join")
+    remembered = _remember(deps, user, now, "team_join", changed_ts)
     if remembered is not None and not remembered[1].deleted:
         deps.directory.learn_email(user, remembered[1], now)
 
 
-def _remember(deps: Deps, user: object, now: datetime,
-              event: str) -> tuple[PersonRecord | None, PersonRecord] | None:
+def event_stamp(event: dict, body: dict | None = None) -> float | None:
+    """When Slack made the change a `user_change` or `team_join` tells of: the event's `event_ts` (to the
+    microsecond: a deactivation put right within the second is still told apart), else the envelope's
+    `event_time`, else the user object's `updated`; None when none says. A redelivery carries its
+    first delivery's."""
+    user = event.get("user") if isinstance(event.get("user"), dict) else {}
+    for value in (event.get("event_ts"), (body or {}).get("event_time"), user.get("updated")):
+        stamp = unix_time(value)
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def _remember(deps: Deps, user: object, now: datetime, event: str,
+              changed_ts: float | None = None) -> tuple[PersonRecord | None, PersonRecord] | None:
     """(what the cache said of the person before, what it says now) of an event's user object;
-    None, logged, when it is not one."""
+    None, logged, when it is not one, or when it is older than what was applied last (Slack
+    redelivers an event whose delivery failed, maybe after a newer one: a deactivation retried
+    after the reactivation must not close an active account)."""
     if not isinstance(user, dict):
         log.warning("%s without a user object: ignored", event)
         return None
     user_id = user.get("id")
     before = deps.directory.person(user_id) if isinstance(user_id, str) and user_id else None  # the cache only
-    person = deps.directory.remember(user, now)
+    if changed_ts is not None and before is not None and before.changed_ts is not None \
+            and changed_ts < before.changed_ts:
+        log.info("%s older than the one applied for this person (%.6f < %.6f): ignored", event, changed_ts,
+                 before.changed_ts)
+        return None
+    person = deps.directory.remember(user, now, changed_ts)
     if person is None:
         log.warning("%s without a user id: ignored", event)
         return None

@@ -74,15 +74,18 @@ class Directory:
         self.remember({**user, "id": user_id}, now)
         return self.cached_tz(user_id)
 
-    def remember(self, user: dict, now: datetime) -> PersonRecord | None:
+    def remember(self, user: dict, now: datetime, changed_ts: float | None = None) -> PersonRecord | None:
         """Cache a Slack user object (users.info's, or a `user_change` event's); None when it is
-        not one (no id)."""
+        not one (no id). `changed_ts`: when Slack made the change (an event's time); by default the
+        object's own `updated`."""
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id:
             return None
         name = user.get("real_name") or _profile(user).get("real_name") or user.get("name") or ""
         tz = user.get("tz") if isinstance(user.get("tz"), str) else None
-        self.people.put(user_id, str(name), tz, bool(user.get("is_bot")), bool(user.get("deleted")), now)
+        if changed_ts is None:
+            changed_ts = unix_time(user.get("updated"))
+        self.people.put(user_id, str(name), tz, bool(user.get("is_bot")), bool(user.get("deleted")), now, changed_ts)
         self._known.pop(user_id, None)
         return self.person(user_id)
 
@@ -155,6 +158,18 @@ class Directory:
             if exc.response.get("error") != "users_not_found":
                 log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))
             return None
+
+
+def unix_time(value: object) -> float | None:
+    """A Unix time Slack gave (`1772438400`, an event_ts `"1772438400.000100"`), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    return float(value) if isinstance(value, (int, float)) and 0 < value < 1e11 else None
 
 
 def _profile(user: dict) -> dict:

@@ -25,6 +25,13 @@ def m001_people(db) -> None:
         )""")
 
 
+@migrations()
+def m002_people_changed_ts(db) -> None:
+    # When Slack made the change the row shows (a `user_change`'s event_ts, a user object's `updated`):
+    # a redelivered older event (a deactivation retried after the reactivation) must not undo it.
+    db.execute("ALTER TABLE people ADD COLUMN changed_ts REAL")
+
+
 @dataclass(frozen=True)
 class PersonRecord:
     slack_id: str
@@ -33,29 +40,34 @@ class PersonRecord:
     is_bot: bool
     deleted: bool
     fetched_at: datetime
+    changed_ts: float | None = None  # when Slack made the change this record shows (Unix time), if it said
 
 
 class PeopleStore(FeatureStore):
     migrations = migrations
 
     def get(self, slack_id: str) -> PersonRecord | None:
-        row = self.store.conn.execute("SELECT slack_id, name, tz, is_bot, deleted, fetched_at FROM people "
+        row = self.store.conn.execute("SELECT slack_id, name, tz, is_bot, deleted, fetched_at, changed_ts FROM people "
                                       "WHERE slack_id = ?", (slack_id,)).fetchone()
         if row is None:
             return None
-        return PersonRecord(row[0], row[1], row[2], bool(row[3]), bool(row[4]), parse_iso(row[5]))
+        return PersonRecord(row[0], row[1], row[2], bool(row[3]), bool(row[4]), parse_iso(row[5]), row[6])
 
     def name_of(self, slack_id: str) -> str:
         """The person's name as Slack gave it, or their id while it has not."""
         record = self.get(slack_id)
         return record.name if record and record.name else slack_id
 
-    def put(self, slack_id: str, name: str, tz: str | None, is_bot: bool, deleted: bool, now: datetime) -> None:
+    def put(self, slack_id: str, name: str, tz: str | None, is_bot: bool, deleted: bool, now: datetime,
+            changed_ts: float | None = None) -> None:
+        """Store what Slack says of a person; `changed_ts` (when Slack made that change) is kept as the
+        latest one applied."""
         self.store.conn.execute(
-            "INSERT INTO people (slack_id, name, tz, is_bot, deleted, fetched_at) VALUES (?,?,?,?,?,?) "
+            "INSERT INTO people (slack_id, name, tz, is_bot, deleted, fetched_at, changed_ts) VALUES (?,?,?,?,?,?,?) "
             "ON CONFLICT(slack_id) DO UPDATE SET name=excluded.name, tz=excluded.tz, is_bot=excluded.is_bot, "
-            "deleted=excluded.deleted, fetched_at=excluded.fetched_at",
-            (slack_id, name, tz, int(is_bot), int(deleted), iso(now)))
+            "deleted=excluded.deleted, fetched_at=excluded.fetched_at, "
+            "changed_ts=max(coalesce(excluded.changed_ts, changed_ts), coalesce(changed_ts, excluded.changed_ts))",
+            (slack_id, name, tz, int(is_bot), int(deleted), iso(now), changed_ts))
 
     def forget(self, slack_id: str) -> None:
         self.store.conn.execute("DELETE FROM people WHERE slack_id = ?", (slack_id,))

@@ -467,3 +467,33 @@ def test_a_task_the_tool_moved_to_another_team_is_not_on_the_managers_list_as_ha
 
     [item] = [i for i in unowned_items(slack.deps, slack.clock(), n=100) if i.entry.task.id == task.id]
     assert item.reason == "no assignee in the file it was imported from"
+
+
+def test_a_deactivation_redelivered_after_the_reactivation_changes_nothing(slack):
+    """08:00 the identity provider deactivates Tom (Slack's delivery times out), 08:01 it puts him back
+    (delivered), 08:02 Slack retries the 08:00 event: Tom keeps his tasks and nobody is told he left."""
+    t0 = int(slack.clock().timestamp())
+    before = sorted(r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock()))
+    slack.clock.advance(minutes=1)
+    back = event_callback({"type": "user_change", "user": TOM_BACK, "event_ts": f"{t0 + 60}.000100"},
+                          event_id="Ev0BACK", event_time=t0 + 60)
+    assert slack.send(back).status == 200
+    slack.settle()
+    slack.clock.advance(minutes=1)
+    gone = event_callback({"type": "user_change", "user": TOM_GONE, "event_ts": f"{t0}.000100"},
+                          event_id="Ev0GONE", event_time=t0, retry_num=1)
+    assert slack.send(gone).status == 200
+    slack.clock.advance(minutes=10)
+    slack.settle()
+    assert sorted(r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())) == before
+    assert slack.fake.calls("chat.postMessage") == []
+    slack.open_home(CEO)
+    assert "Tom Okafor" not in str(unowned_section(slack.home_of(CEO)))
+    # a deactivation that really is newer still takes effect
+    later = event_callback({"type": "user_change", "user": TOM_GONE, "event_ts": f"{t0 + 900}.000100"},
+                           event_id="Ev0GONE2", event_time=t0 + 900)
+    slack.send(later)
+    slack.clock.advance(minutes=10)
+    slack.settle()
+    assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
+    assert {c.args["channel"] for c in slack.fake.calls("chat.postMessage")} == {CEO, PRIYA}

@@ -3,13 +3,13 @@ someone new (`bot.departures`)."""
 
 from __future__ import annotations
 
-from ...departures import person_changed, person_joined
+from ...departures import event_stamp, person_changed, person_joined
 from ...deps import Deps
 
 
-def handle_user_change(event: dict, deps: Deps) -> None:
-    person_changed(deps, event.get("user"), deps.now())
+def handle_user_change(event: dict, body: dict, deps: Deps) -> None:
+    person_changed(deps, event.get("user"), deps.now(), event_stamp(event, body))
 
 
-def handle_team_join(event: dict, deps: Deps) -> None:
-    person_joined(deps, event.get("user"), deps.now())
+def handle_team_join(event: dict, body: dict, deps: Deps) -> None:
+    person_joined(deps, event.get("user"), deps.now(), event_stamp(event, body))
