@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import copy
-
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,10 @@ import yaml
 
 from bot import ids
 from bot.devkit.harness import SlackHarness, find_button
+from scoring.categorize import categorized_key
+from scoring.corrections import correct_band
 from scoring.model import parse_model
+from scoring.store import Judgement
 from tests.conftest import DEMO_T0, demo_config
 
 TOM = "U0DEMOCS2"  # Tom (Customer Success) owns task 2, "Migrate Brightline's historical data"
@@ -76,3 +79,78 @@ def test_a_share_that_is_not_a_whole_percent_is_shown_exactly(harness):
     assert "each further band adds 12.5% of its points" in text
     assert "also revenue at stake (+12.5% of 70)" in text
     assert "12%" not in text and "13%" not in text
+
+
+def human_words(store, task_id: int = TASK) -> dict[str, bool]:
+    return {j.band_id: bool(j.applies) for j in store.judgements(task_id) if j.judge == "human"}
+
+
+def notice(slack) -> str:
+    return slack.responses("tom")[-1]["blocks"][0]["elements"][0]["text"]
+
+
+def test_a_correction_for_a_band_the_model_dropped_never_blocks_a_save(demo, harness, model):
+    _, store = demo
+    correct_band(store, model, TASK, "risk", True, TOM, DEMO_T0 - timedelta(days=1))  # Tom's earlier word
+    slack = harness(model_with(drop_band="risk"))  # then the admin retires the risk band
+    view = open_why(slack)
+    assert ticked(view) == ["customer_onboarding"]
+    reply = save(slack, view, ticked(view) + ["revenue"])  # Tom ticks 'Revenue at stake'
+    assert reply.status == 200 and not reply.body  # the modal closes: no "could not be saved"
+    slack.settle()
+    assert notice(slack) == ("Bands of *Migrate Brightline's historical data into their workspace* corrected "
+                             "(+Revenue at stake; still ticked: Customer in onboarding); "
+                             "your word is kept from now on.")
+    assert human_words(store) == {"risk": True, "revenue": True, "customer_onboarding": True}
+    again = open_why(slack)
+    assert ticked(again) == ["customer_onboarding", "revenue"]
+
+
+def test_a_save_stores_what_the_person_changed_from_what_they_saw(demo, harness, model):
+    _, store = demo
+    slack = harness(model)
+    view = open_why(slack)
+    assert ticked(view) == ["customer_onboarding"]
+    claude_says(store, model, ["customer_onboarding", "nearly_done"])  # a pass lands while the modal is open
+    save(slack, view, ticked(view) + ["revenue"])  # Tom only ticks 'Revenue at stake'
+    slack.settle()
+    # nearly_done, which Tom never saw ticked, is not recorded as his "does not apply"
+    assert human_words(store) == {"revenue": True, "customer_onboarding": True}
+    assert "nearly done" not in notice(slack)
+    assert store.effective_bands(TASK)[0] == {"customer_onboarding", "nearly_done", "revenue"}
+    # what Tom saved stays: a later verdict that drops customer onboarding does not remove it
+    claude_says(store, model, ["nearly_done"])
+    assert store.effective_bands(TASK)[0] == {"customer_onboarding", "nearly_done", "revenue"}
+
+
+def test_unticking_what_was_shown_is_a_does_not_apply(demo, harness, model):
+    _, store = demo
+    slack = harness(model)
+    view = open_why(slack)
+    claude_says(store, model, ["nearly_done"])  # meanwhile: customer onboarding dropped, nearly done added
+    save(slack, view, [])  # Tom unticks customer onboarding
+    slack.settle()
+    assert human_words(store) == {"customer_onboarding": False}
+    assert notice(slack).endswith("corrected (−Customer in onboarding); your word is kept from now on.")
+    assert store.effective_bands(TASK)[0] == {"nearly_done"}
+
+
+def claude_says(store, model, bands) -> None:
+    """What a scheduled Claude pass stores for the task (scoring.categorize._apply)."""
+    task = store.get_task(TASK)
+    store.replace_machine_judgements(TASK, "ai", [Judgement(b, "ai", True, 0.9, "cue") for b in bands],
+                                     categorized_key(task, model), DEMO_T0)
+
+
+def test_a_modal_opened_before_an_upgrade_compares_with_the_bands_at_saving(demo, harness, model):
+    import json
+
+    _, store = demo
+    slack = harness(model)
+    view = open_why(slack)
+    metadata = json.loads(view["private_metadata"])
+    assert metadata.pop("bands_shown") == ["customer_onboarding"]
+    older = {**view, "private_metadata": json.dumps(metadata)}
+    save(slack, older, ["customer_onboarding", "revenue"])
+    slack.settle()
+    assert human_words(store) == {"revenue": True, "customer_onboarding": True}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from scoring.model import ValueModel, share_text
 from scoring.ranking import RankedTask
 
 from .. import ids
-from .common import context, divider, esc, header, modal, option, section
+from .common import PRIVATE_METADATA_MAX, context, divider, esc, header, modal, option, section
 from .top5 import due_text, judged_by_text
 
+BANDS_SHOWN = "bands_shown"  # private_metadata: the bands the modal showed ticked
 KIND_LABELS = {"band": "value band", "bump": "extra band (proportional bump)", "signal": "signal"}
 
 
@@ -37,6 +39,7 @@ def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_cor
             element["placeholder"] = {"type": "plain_text", "text": "Choose value bands"}
         if initial:
             element["initial_options"] = initial
+        metadata = with_bands_shown(metadata, [o["value"] for o in initial])
         blocks.append({"type": "input", "block_id": ids.BLOCK_BANDS, "optional": True,
                        "label": {"type": "plain_text", "text": "Which value bands apply?"},
                        "hint": {"type": "plain_text",
@@ -44,6 +47,20 @@ def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_cor
                        "element": element})
         return modal(ids.VIEW_WHY, "Why this score", blocks, submit="Save bands", private_metadata=metadata)
     return modal(ids.VIEW_WHY, "Why this score", blocks, private_metadata=metadata)
+
+
+def with_bands_shown(metadata: str, shown: list[str]) -> str:
+    """The modal's metadata plus the bands it shows ticked, so that "Save bands" stores what the
+    person changed from what they saw (a pass that lands meanwhile is not their word). Left out
+    when it would not fit Slack's limit: the save then compares with the bands at that moment."""
+    try:
+        data = json.loads(metadata) if metadata else {}
+    except ValueError:
+        return metadata
+    if not isinstance(data, dict):
+        return metadata
+    out = json.dumps({**data, BANDS_SHOWN: sorted(shown)}, separators=(",", ":"))
+    return out if len(out) <= PRIVATE_METADATA_MAX else metadata
 
 
 def build_snooze_date_modal(today: str, metadata: str) -> dict:

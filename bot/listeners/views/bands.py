@@ -1,12 +1,14 @@
-"""The Why? modal's "Save bands": a person's word on which value bands apply. Stored as a
-human judgement (no categorizer overwrites it), the task rescored at once, the list redrawn."""
+"""The Why? modal's "Save bands": a person's word on which value bands apply. What they changed
+from what the modal showed, and the bands they left ticked, are stored as human judgements (no
+categorizer overwrites them), the task rescored at once, the list redrawn."""
 
 from __future__ import annotations
 
-from scoring.corrections import correct_band
+from scoring.corrections import save_bands
 
 from ... import ids
 from ...blocks.common import esc
+from ...blocks.why import BANDS_SHOWN
 from ...delivery import redraw
 from ...deps import Deps
 from ...forms import read_selected
@@ -21,14 +23,16 @@ def handle_why_submission(ack, body: dict, view: dict, deps: Deps) -> None:
     if task is None or not (task.assignee_id == user or deps.is_admin(user)):
         ack()  # nothing to save: the modal had no correction form for this person
         return
-    chosen = read_selected(view, ids.BLOCK_BANDS, ids.INPUT_BANDS) & deps.model.band_ids
-    current, _ = deps.store.effective_bands(task.id)
-    now = deps.now_for(user)
-    changes = sorted((band, True) for band in chosen - current) + sorted((band, False) for band in current - chosen)
-    for band, applies in changes:
-        correct_band(deps.store, deps.model, task.id, band, applies, user, now)
+    shown = extra.get(BANDS_SHOWN)
+    shown = [b for b in shown if isinstance(b, str)] if isinstance(shown, list) else None  # None: an older modal
+    chosen = read_selected(view, ids.BLOCK_BANDS, ids.INPUT_BANDS)
+    saved = save_bands(deps.store, deps.model, task.id, chosen, shown, user, deps.now_for(user))
     ack()
-    if changes:
-        names = ", ".join(("+" if applies else "−") + deps.model.band(band).name for band, applies in changes)
-        notice = f"Bands of *{esc(task.title[:150])}* corrected ({esc(names)}); your word is kept from now on."
+    if saved:
+        parts = [", ".join(("+" if applies else "−") + deps.model.band(band).name for band, applies in saved.changed)]
+        if saved.confirmed:
+            parts.append("still ticked: " + ", ".join(deps.model.band(band).name for band in saved.confirmed))
+        what = "corrected" if saved.changed else "saved"
+        notice = (f"Bands of *{esc(task.title[:150])}* {what} ({esc('; '.join(p for p in parts if p))}); "
+                  "your word is kept from now on.")
         deps.background.submit(redraw, deps, user, origin, notice)
