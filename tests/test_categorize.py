@@ -201,3 +201,59 @@ def test_every_categorization_command_is_documented():
     readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
     for command in ("headwork categorize", "headwork bands show", "headwork bands set"):
         assert f"`{command}" in readme
+
+
+def _model_without(tmp_path, env, band_id: str) -> None:
+    """headwork.yml now points at a value model without `band_id` (an admin retired it)."""
+    import yaml
+
+    data = yaml.safe_load(Path(__file__).resolve().parents[1].joinpath("scoring/data/value_model.yml").read_text())
+    data["bands"] = [b for b in data["bands"] if b["id"] != band_id]
+    path = tmp_path / f"without_{band_id}.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    Path(env["HEADWORK_CONFIG"]).write_text(f"scoring:\n  value_model: {path}\n")
+
+
+def test_a_correction_for_a_band_the_model_dropped_is_not_counted_and_can_be_withdrawn(env, capsys, tmp_path):
+    run_cli(["categorize"], env)
+    run_cli(["bands", "set", "3", "risk", "on", "--by", "U9"], env)
+    _model_without(tmp_path, env, "risk")
+    run_cli(["categorize"], env)
+    capsys.readouterr()
+    code, _ = run_cli(["bands", "show", "3"], env)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert ("Bands that apply: internal_efficiency (An hour today saves two tomorrow), revenue (Revenue at stake) "
+            "— judged by offline rules\n") in out  # no 'risk (not in the model)', no 'a person'
+    assert "Score: 117.5 pts" in out  # as without the correction
+    assert "Not counted (no longer in the value model): risk — `headwork bands set 3 risk clear` withdraws" in out
+    assert re.search(r"risk\s+yes\s+a person U9 .*\(not in the value model: not counted\)", out)
+
+    code, runtime = run_cli(["bands", "set", "3", "risk", "clear"], env)
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert "Task 3: risk is no longer in the value model: the correction is withdrawn." in out
+    assert [j for j in runtime.store.judgements(3) if j.judge == "human"] == []
+    code, _ = run_cli(["bands", "set", "3", "risk", "on"], env)  # but no new word about it
+    assert code == 2 and "'risk' is not a band of the value model" in capsys.readouterr().err
+
+
+def test_bands_show_says_claude_judged_that_no_band_applies(env, capsys):
+    store = TaskStore(env["HEADWORK_DB"])
+    [(dark, _)] = list(store.upsert_tasks([Task(title="Dark mode", external_id="T4", assignee_id="U1")], NOW))
+    store.close()
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    fake = FakeClaude(MODEL)
+    code, _ = run_cli(["bands", "show", str(dark)], keyed, fake)
+    assert code == 0 and "Bands that apply: none yet — no categorizer has judged this task (queued for the " \
+                          "categorizer)" in capsys.readouterr().out
+    run_cli(["categorize"], keyed, fake)
+    store = TaskStore(env["HEADWORK_DB"])
+    list(store.upsert_tasks([Task(title="Write the onboarding runbook", external_id="T5", assignee_id="U1")], NOW))
+    store.close()  # another task waits: not this one
+    capsys.readouterr()
+    code, _ = run_cli(["bands", "show", str(dark)], keyed, fake)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Bands that apply: none — Claude judged that no band applies\n" in out
+    assert "No band judgements yet" not in out and "queued" not in out

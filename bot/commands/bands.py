@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from scoring.corrections import CorrectionError, correct_band
+from scoring.corrections import CorrectionError, bands_in_model, correct_band
 
 from ..textview import JUDGE_NAMES, judge_label
 
@@ -35,23 +35,35 @@ def show_bands(args, runtime) -> int:
     if task is None:
         print(f"headwork: no task with id {args.task_id}", file=sys.stderr)
         return 1
-    bands, judged_by = store.effective_bands(task.id)
+    bands, judged_by = bands_in_model(store, model, task.id)
+    judgements = store.judgements(task.id)
     score = store.score_of(task.id)
     print(f"Task {task.id}: {task.title} ({task.status})")
     names = {b.id: b.name for b in model.bands}
-    applied = ", ".join(f"{b} ({names.get(b, 'not in the model')})" for b in sorted(bands)) or "none"
-    print(f"Bands that apply: {applied} — judged by {judge_label(judged_by)}")
+    if bands:
+        applied = ", ".join(f"{b} ({names[b]})" for b in sorted(bands))
+        print(f"Bands that apply: {applied} — judged by {judge_label(judged_by)}")
+    elif not judged_by:
+        queued = " (queued for the categorizer)" if task.is_open else " (a closed task is not sent to the categorizer)"
+        print(f"Bands that apply: none yet — no categorizer has judged this task{queued}")
+    elif "human" in judged_by.split("+"):
+        print(f"Bands that apply: none — judged by {judge_label(judged_by)}")
+    else:
+        print(f"Bands that apply: none — {judge_label(judged_by)} judged that no band applies")
+    retired = sorted({j.band_id for j in judgements if j.judge == "human" and j.band_id not in names})
+    if retired:
+        print(f"Not counted (no longer in the value model): {', '.join(retired)} — "
+              + "; ".join(f"`headwork bands set {task.id} {b} clear` withdraws that correction" for b in retired))
     if score:
         print(f"Score: {score['total']:g} pts")
-    judgements = store.judgements(task.id)
     if not judgements:
-        print("No band judgements yet" + (" (queued for the categorizer)." if store.pending_count() else "."))
         return 0
     print("Judgements:")
     for j in judgements:
         who = JUDGE_NAMES.get(j.judge, j.judge) + (f" {j.judged_by_user}" if j.judged_by_user else "")
         confidence = f"{j.confidence:.2f}" if j.confidence is not None and j.judge != "human" else "    "
-        print(f"  {j.band_id:<22} {'yes' if j.applies else 'no ':<3}  {who:<16} {confidence}  {j.rationale}")
+        gone = "" if j.band_id in names else "  (not in the value model: not counted)"
+        print(f"  {j.band_id:<22} {'yes' if j.applies else 'no ':<3}  {who:<16} {confidence}  {j.rationale}{gone}")
     return 0
 
 
@@ -64,6 +76,8 @@ def set_band(args, runtime) -> int:
         print(f"headwork: {exc}", file=sys.stderr)
         return 1 if "no task" in str(exc) else 2
     said = {True: "applies", False: "does not apply", None: "is left to the categorizer again"}[applies]
+    if args.band_id not in runtime.model.band_ids:
+        said = "is no longer in the value model: the correction is withdrawn"
     before = f"{result.total_before:g}" if result.total_before is not None else "unscored"
     print(f"Task {result.task_id}: {result.band_id} {said}. Score {before} → {result.total_after:g} pts; "
           f"bands now: {', '.join(sorted(result.bands)) or 'none'} (judged by {judge_label(result.judged_by)}).")
