@@ -114,14 +114,24 @@ def home_view(deps: Deps, user_id: str, now: datetime, notice: str | None = None
     team = team_views(deps, user_id, led, 1, now) if led else None
     if deps.is_admin(user_id):
         status = admin_status(deps, now)
-        unowned = UnownedList(unowned_items(deps, now), status["unowned"])
+        unowned = unowned_list(deps, now, status["unowned"])
         return build_home(ranked[:5], ranked[5:], now, status, notice, unowned=unowned, team=team)
     unowned = None
     if led:  # what their own people handed back or left behind, to give out again
         people = team_members_of(deps, user_id)
-        unowned = UnownedList(unowned_items(deps, now, taken_from=people), deps.store.unowned_count_from(people),
-                              "Tasks your team left", admin=False)
+        unowned = unowned_list(deps, now, deps.store.unowned_count_from(people), people)
     return build_home(ranked[:5], ranked[5:], now, None, notice, unowned=unowned, team=team)
+
+
+def unowned_list(deps: Deps, now: datetime, count: int, taken_from: list[str] | None = None) -> UnownedList:
+    """A Home's *Tasks nobody owns* (`taken_from`: a manager's *Tasks your team left*): the most valuable,
+    how many in all, and how many of those are snoozed (not listed), so the section never vanishes
+    while its count is not 0."""
+    items = unowned_items(deps, now, taken_from=taken_from)
+    snoozed, first_back = deps.store.unowned_snoozed(now, taken_from) if count > len(items) else (0, None)
+    if taken_from is None:
+        return UnownedList(items, count, snoozed=snoozed, first_back=first_back)
+    return UnownedList(items, count, "Tasks your team left", admin=False, snoozed=snoozed, first_back=first_back)
 
 
 def team_members_of(deps: Deps, lead: str) -> list[str]:

@@ -942,6 +942,16 @@ class TaskStore:
             f"{who} ORDER BY s.total DESC, s.task_id LIMIT ?", (now.timestamp(), *args, limit)).fetchall()
         return [Ranked(_task_from_row(r[2:]), r[0], r[1]) for r in rows]
 
+    def unowned_snoozed(self, now: datetime, taken_from: Sequence[str] | None = None) -> tuple[int, datetime | None]:
+        """(how many, the first wake-up) of the open tasks nobody owns that are snoozed now, which
+        `top_unowned` leaves out (with `taken_from`: of those these people handed back or left behind)."""
+        who, args = _taken_from(taken_from)
+        join = " JOIN tasks t ON t.id = s.task_id" if who else ""
+        count, first = self.conn.execute(
+            f"SELECT count(*), min(s.snoozed_until_ts) FROM scores s{join} WHERE s.assignee_id IS NULL "
+            f"AND s.active = 1 AND s.snoozed_until_ts > ? {who}", (now.timestamp(), *args)).fetchone()
+        return count, datetime.fromtimestamp(first, timezone.utc) if first is not None else None
+
     def unowned_count_from(self, taken_from: Sequence[str]) -> int:
         """Open tasks nobody owns that these people handed back or left behind."""
         who, args = _taken_from(taken_from)
@@ -961,8 +971,10 @@ class TaskStore:
     def release_open_tasks_of(self, user_id: str) -> list[tuple[int, float, str]]:
         """Someone left: their open tasks lose their owner (as 'Not mine' does, so an import never
         gives them back by email), and their emails are marked 'left', so that no task an import or
-        the sync brings later goes to the closed account either (`assign_email`). Returns (id,
-        total, source) of each task, highest score first."""
+        the sync brings later goes to the closed account either (`assign_email`). Their snoozes end:
+        a snooze was their own choice about their own list, and the tasks must be in the list the
+        admins and their manager are told to give them out from. Returns (id, total, source) of
+        each task, highest score first."""
         with self.transaction():
             self.conn.execute("UPDATE identities SET status = 'left' WHERE slack_id = ?", (user_id,))
             # through the `scores_rank` index, as a ranking is read (every task is scored as it is written)
@@ -970,7 +982,7 @@ class TaskStore:
                 "SELECT s.task_id, s.total, t.source FROM scores s JOIN tasks t ON t.id = s.task_id "
                 "WHERE s.assignee_id = ? AND s.active = 1 AND t.assignee_id = ? ORDER BY s.total DESC, s.task_id",
                 (user_id, user_id))]
-            self._set_owners(released, None, user_id, 1)
+            self._set_owners(released, None, user_id, 1, wake=True)
         return released
 
     def return_released_tasks(self, user_id: str) -> list[tuple[int, float, str]]:
@@ -992,14 +1004,18 @@ class TaskStore:
                 self.assign_email(email, user_id)
         return returned
 
-    def _set_owners(self, tasks: Sequence[tuple], owner: str | None, taken_from: str | None, left: int) -> None:
-        """These tasks' (ids first) owner, who they were taken from and whether that person left."""
+    def _set_owners(self, tasks: Sequence[tuple], owner: str | None, taken_from: str | None, left: int,
+                    wake: bool = False) -> None:
+        """These tasks' (ids first) owner, who they were taken from and whether that person left;
+        `wake`: their snoozes end too."""
         ids = [task[0] for task in tasks]
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            self.conn.execute(f"UPDATE tasks SET assignee_id = ?, disowned_by = ?, owner_left = ? WHERE id IN ({marks})",
+            self.conn.execute(f"UPDATE tasks SET assignee_id = ?, disowned_by = ?, owner_left = ?"
+                              f"{', snoozed_until = NULL' if wake else ''} WHERE id IN ({marks})",
                               [owner, taken_from, left, *chunk])
-            self.conn.execute(f"UPDATE scores SET assignee_id = ? WHERE task_id IN ({marks})", [owner, *chunk])
+            self.conn.execute(f"UPDATE scores SET assignee_id = ?{', snoozed_until_ts = NULL' if wake else ''} "
+                              f"WHERE task_id IN ({marks})", [owner, *chunk])
 
     # --- identities ----------------------------------------------------------------------
 

@@ -497,3 +497,68 @@ def test_a_deactivation_redelivered_after_the_reactivation_changes_nothing(slack
     slack.settle()
     assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
     assert {c.args["channel"] for c in slack.fake.calls("chat.postMessage")} == {CEO, PRIYA}
+
+
+def _snooze_until_next_week(slack, user: str, task_id: int) -> None:
+    """`user` presses *Snooze → until next week* on this task of their /top5 10."""
+    reply = slack.command(user, "/top5", "10", tag=user)
+    for index in range(10):
+        press = find_button(reply.blocks, "Snooze until next week", index)
+        if press["selected_option"]["value"].rsplit(":", 1)[1] == str(task_id):
+            slack.click(user, press, tag=user)
+            slack.settle()
+            return
+    raise AssertionError(f"task {task_id} is not in {user}'s top 10")
+
+
+def test_a_leavers_snoozed_tasks_are_on_the_lists_the_leads_are_told_to_give_them_out_from(slack):
+    """Tom snoozes everything until next week before his leave; then his account is deactivated."""
+    mine = [r.task.id for r in slack.store.top_tasks(TOM, 100, slack.clock())]
+    for task_id in mine:
+        _snooze_until_next_week(slack, TOM, task_id)
+    assert slack.store.top_tasks(TOM, 100, slack.clock()) == []
+    slack.send(user_change(TOM_GONE))
+    slack.clock.advance(minutes=10)
+    slack.settle()
+    told = {c.args["channel"]: c.args["text"] for c in slack.fake.calls("chat.postMessage")}
+    assert f"their {len(mine)} open tasks have no owner now" in told[PRIYA]
+    slack.open_home(PRIYA)
+    section = unowned_section(slack.home_of(PRIYA))
+    assert section and section[0]["text"]["text"] == f"*Tasks your team left* ({len(mine)}) · the 5 most valuable shown"
+    assert len(listed(slack.home_of(PRIYA))) == 5  # was: no such section at all
+    slack.open_home(CEO)
+    assert set(mine[:5]) <= set(listed(slack.home_of(CEO)))
+    # his snoozes ended with his account: whoever is given one has it in their list at once
+    [slack_task] = [i for i in mine if slack.store.get_task(i).source == "slack"][:1]
+    give(slack, PRIYA, slack_task, LUCIA)
+    slack.settle()
+    assert slack.store.get_task(slack_task).title in str(slack.command(LUCIA, "/top5", "10").blocks)
+
+
+def test_the_list_of_tasks_nobody_owns_says_how_many_are_snoozed_and_never_vanishes_while_it_counts_some(slack, tmp_path):
+    """Tom snoozed an imported task; the tool then names an owner with no Slack account, so nobody owns
+    it, snoozed. The admin closes the only other task nobody owns: the section stays, saying why."""
+    slack.store.remember_identity("tom@northwind.example", TOM, slack.clock())
+    task = _import_one(slack, tmp_path, "1.csv", "k1", "Renew the Kestrel SSO certificate", "tom@northwind.example")
+    from scoring.rescore import rescore_tasks
+
+    rescore_tasks(slack.store, [task.id], slack.deps.model, slack.clock())
+    _snooze_until_next_week(slack, TOM, task.id)
+    _import_one(slack, tmp_path, "2.csv", "k1", "Renew the Kestrel SSO certificate", "temp@agency.example")
+    slack.open_home(CEO)
+    home = slack.home_of(CEO)
+    others = listed(home)
+    assert task.id not in others and others  # the demo's own task nobody owns (Asana's kai@)
+    section = unowned_section(home)
+    count = 1 + len(others)
+    assert section[0]["text"]["text"] == f"*Tasks nobody owns* ({count})"
+    # Tom's 09:00 in London, on the admin's clock in Berlin
+    assert section[-1]["elements"][0]["text"] == "1 snoozed, not listed until it is back: on Mon 09 Mar, 10:00"
+    for other in others:  # the admin closes the others from Home
+        done = next(b for b in buttons_of(unowned_section(slack.home_of(CEO))) if b["action_id"] == ids.ACTION_DONE
+                    and b["value"] == str(other))
+        slack.click(CEO, done, home=True)
+        slack.settle()
+    section = unowned_section(slack.home_of(CEO))
+    assert section[0]["text"]["text"] == "*Tasks nobody owns* (1)"  # was: the section vanished
+    assert section[-1]["elements"][0]["text"] == "1 snoozed, not listed until it is back: on Mon 09 Mar, 10:00"

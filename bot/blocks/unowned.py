@@ -54,15 +54,17 @@ class UnownedList:
     count: int
     heading: str = "Tasks nobody owns"
     admin: bool = True  # Done and Why? too (a manager gives tasks out; closing one is an admin's call)
+    snoozed: int = 0  # of `count`, snoozed now: not listed until they wake
+    first_back: datetime | None = None  # when the first of those wakes
 
 
 def build_unowned(unowned: UnownedList, now: datetime) -> list[dict]:
     """The Home tab's section: the most valuable tasks nobody owns, each with its reason, a *Give to…*
     menu (Slack tasks) or where to assign it (imported ones), and *Done* and *Why?*."""
     items, count = unowned.items, unowned.count
-    if not items:
+    if not items and not count:
         return []
-    more = f" · the {len(items)} most valuable shown" if count > len(items) else ""
+    more = f" · the {len(items)} most valuable shown" if items and count - unowned.snoozed > len(items) else ""
     blocks = [divider(), section(f"*{esc(unowned.heading)}* ({count}){more}")]
     for item in items:
         t = item.entry.task
@@ -78,7 +80,17 @@ def build_unowned(unowned: UnownedList, now: datetime) -> list[dict]:
         if unowned.admin:
             blocks.append({"type": "actions", "block_id": f"home:unowned:{t.id}", "elements": [
                 button("Done", ids.ACTION_DONE, str(t.id)), button("Why?", ids.ACTION_WHY, str(t.id))]})
+    if unowned.snoozed:
+        blocks.append(context(snoozed_text(unowned.snoozed, unowned.first_back, now)))
     return blocks
+
+
+def snoozed_text(snoozed: int, first_back: datetime | None, now: datetime) -> str:
+    """'2 snoozed, not listed until they are back: the first on Mon 09 Mar, 09:00' (in the viewer's zone)."""
+    them = "it is" if snoozed == 1 else "they are"
+    when = f": {'' if snoozed == 1 else 'the first '}on {first_back.astimezone(now.tzinfo):%a %d %b, %H:%M}" \
+        if first_back is not None else ""
+    return f"{snoozed} snoozed, not listed until {them} back{when}"
 
 
 def build_owner_left(name: str, top: list[tuple[Task, float]], count: int, any_imported: bool) -> tuple[str, list[dict]]:
