@@ -1040,8 +1040,12 @@ class TaskStore:
         return row[0] if row else None
 
     def unknown_emails(self) -> list[str]:
+        """Emails Slack knows no user for that still own an open task nobody owns (one whose tasks
+        are all closed, or given to someone, is no longer anyone's concern): a `tasks_email` lookup each."""
         return [r[0] for r in self.conn.execute(
-            "SELECT email FROM identities WHERE status = 'unknown' ORDER BY email")]
+            "SELECT i.email FROM identities i WHERE i.status = 'unknown' AND EXISTS (SELECT 1 FROM tasks t "
+            f"WHERE t.assignee_email = i.email AND t.assignee_id IS NULL AND t.status IN {_OPEN_SQL}) "
+            "ORDER BY i.email")]
 
     def emails_without_owner(self) -> list[str]:
         """Emails on open tasks that have no Slack owner yet, in order."""

@@ -521,3 +521,26 @@ def test_every_email_gets_its_turn_however_many_have_no_slack_account(slack):
         match_identities_job(slack.deps, now + timedelta(minutes=minutes))
     assert {asked()[email] for email in emails[:250]} == {2}
     assert "zoe@northwind.example" not in slack.store.emails_without_owner()
+
+
+def test_an_email_whose_tasks_are_all_closed_leaves_the_admins_list_of_owners_with_no_slack_account(slack, tmp_path):
+    from scoring.sources.csv_import import import_csv
+
+    def export(status: str) -> None:
+        path = tmp_path / f"{status}.csv"
+        path.write_text(f"title,external_id,assignee_email,status\nShip the Q1 report,q1,temp.contractor@agency.example,"
+                        f"{status}\n")
+        import_csv(path, "csv", slack.store, slack.deps.model, slack.clock(), ZoneInfo("Europe/Berlin"))
+
+    export("open")
+    match_identities_job(slack.deps, slack.clock())
+    slack.open_home(CEO)
+    assert "temp.contractor@agency.example" in section_texts(slack.home_of(CEO))
+    slack.clock.advance(days=1)
+    export("done")  # the next export finds it finished
+    slack.clock.advance(days=30)
+    match_identities_job(slack.deps, slack.clock())
+    slack.open_home(CEO)
+    status = section_texts(slack.home_of(CEO))
+    assert "Task owners with no Slack account found" in status  # the demo's kai@, whose task is open
+    assert "temp.contractor@agency.example" not in status  # was listed for good
