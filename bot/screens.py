@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from scoring.categorize import paused_until
 from scoring.ranking import explain, top_for, top_unowned
 from scoring.store import TakenFrom
 
@@ -102,6 +103,8 @@ def admin_status(deps: Deps, now: datetime) -> dict:
               "categorizer": "offline rules"}
     if deps.status is not None:
         status.update(deps.status())
+        if status.get("judge") == "ai":
+            status["paused_until"] = paused_until(store, now)  # an outage: calls wait, the rules stand in
     failed = deps.outbox.db.counts().get("failed", 0)
     if failed:
         status["outbox_failed"] = failed
