@@ -427,7 +427,19 @@ def utc_day(now: datetime) -> str:
 
 
 def tokens_left(store: TaskStore, ai: AISettings, now: datetime) -> int:
-    return max(0, ai.daily_token_budget - store.ai_tokens_on(utc_day(now)))
+    """Today's budget less what was spent today and what a Message Batch submitted today may spend."""
+    day = utc_day(now)
+    return max(0, ai.daily_token_budget - store.ai_tokens_on(day) - tokens_reserved(store, day))
+
+
+def tokens_reserved(store: TaskStore, day: str) -> int:
+    """Tokens committed to the Message Batch in flight, if it was submitted on `day` (UTC): counted
+    against that day's budget from its submission (an estimate of its requests) until it is collected,
+    when its real usage is recorded under the day it was submitted."""
+    info = json.loads(store.get_meta(META_BATCH) or "null")
+    if not info or utc_day(datetime.fromisoformat(info["submitted_at"])) != day:
+        return 0
+    return int(info.get("reserved_tokens", 0))
 
 
 def _over_budget(store, categorizer, model, tasks, examples, ai, now) -> bool:
@@ -442,9 +454,9 @@ def _budget_spent(store: TaskStore, model: ValueModel, ai: AISettings, now: date
     fresh = _stand_in(store, model, [t.id for t in waiting], now, stats)
     rescore_tasks(store, fresh, model, now)
     day = utc_day(now)
-    used = store.ai_tokens_on(day)
-    message = ("categorize: daily token budget reached (%d of %d tokens used today, UTC); no Claude calls until "
-               "00:00 UTC, %d new task(s) judged by the offline rules meanwhile, %d waiting")
+    used = store.ai_tokens_on(day) + tokens_reserved(store, day)
+    message = ("categorize: daily token budget reached (%d of %d tokens used or reserved today, UTC); no Claude "
+               "calls until 00:00 UTC, %d new task(s) judged by the offline rules meanwhile, %d waiting")
     args = (used, ai.daily_token_budget, len(fresh), len(waiting))
     note = f"{day}:{ai.daily_token_budget}"
     if store.get_meta(META_BUDGET_NOTE) != note:
@@ -462,7 +474,7 @@ def _submit_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: da
     tasks = store.pending_categorization(100_000 * ai.batch_size, now)
     examples = correction_examples(store, model)
     chunks: list[tuple[str, list[Task]]] = []
-    left = tokens_left(store, ai, now)
+    left = reserved = tokens_left(store, ai, now)
     for i in range(0, len(tasks), ai.batch_size):
         chunk = tasks[i:i + ai.batch_size]
         cost = categorizer.estimate([chunk], model, examples).total
@@ -472,6 +484,7 @@ def _submit_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: da
         chunks.append((f"hw-{i // ai.batch_size}", chunk))
     if not chunks:
         return
+    reserved -= left
     try:
         batch_id = categorizer.submit_batch(chunks, model, examples)
     except CategorizerError as exc:
@@ -485,11 +498,12 @@ def _submit_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: da
     ids = [t.id for _, chunk in chunks for t in chunk]
     store.hold_categorization(ids, now + BATCH_HOLD)
     store.set_meta(META_BATCH, json.dumps({
-        "id": batch_id, "submitted_at": iso(now), "model": model.fingerprint,
+        "id": batch_id, "submitted_at": iso(now), "model": model.fingerprint, "reserved_tokens": reserved,
         "chunks": {cid: [[t.id, t.content_hash] for t in chunk] for cid, chunk in chunks}}))
     stats.calls += 1
     stats.batch = f"submitted {batch_id}: {len(ids)} tasks in {len(chunks)} requests"
-    log.info("categorize: submitted Message Batch %s: %d tasks in %d requests", batch_id, len(ids), len(chunks))
+    log.info("categorize: submitted Message Batch %s: %d tasks in %d requests (≈ %d tokens of today's budget)",
+             batch_id, len(ids), len(chunks), reserved)
 
 
 def _collect_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: datetime, ai: AISettings,
@@ -518,11 +532,13 @@ def _collect_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: d
         log.warning("categorize: could not read Message Batch %s: %s; trying again next pass", batch_id, reason)
         return
     same_model = info.get("model") == model.fingerprint
+    submitted = datetime.fromisoformat(info["submitted_at"])
     judged_before, release = stats.judged, []
     for cid, pairs in info["chunks"].items():
         tasks = asked[cid]
         outcome = results.get(cid) or CallOutcome(failure="no result for this request", kind="api_error")
-        _record(store, categorizer, ai, outcome, len(tasks), now, stats, purpose="categorize-batch", batch=True)
+        # charged to the day it was submitted, whose budget it was reserved from
+        _record(store, categorizer, ai, outcome, len(tasks), submitted, stats, purpose="categorize-batch", batch=True)
         sent_hash = dict(pairs)
         # A verdict counts only for the content it judged, under the model it was judged by.
         fresh = [t for t in tasks if same_model and t.content_hash == sent_hash.get(t.id)]
@@ -544,6 +560,7 @@ def status(store: TaskStore, ai: AISettings, now: datetime, categorizer: Categor
     """Which categorizer is in use, what waits, and what today's tokens cost."""
     day = utc_day(now)
     used = store.ai_tokens_on(day)
+    reserved = tokens_reserved(store, day)
     start = datetime.combine(now.astimezone(timezone.utc).date(), time(0), timezone.utc)
     usage = store.ai_usage_between(start, start + timedelta(days=1))
     judge = categorizer.judge if categorizer else json.loads(store.get_meta(META_STATE) or "{}").get("judge", "")
@@ -555,11 +572,12 @@ def status(store: TaskStore, ai: AISettings, now: datetime, categorizer: Categor
         "model": getattr(categorizer, "model_name", None),
         "pending": store.pending_count(),
         "tokens_today": used,
+        "tokens_reserved": reserved,
         "calls_today": usage["calls"],
         "cost_today_usd": round(usage["cost_usd"], 4),
         "daily_token_budget": ai.daily_token_budget,
-        "budget_left": max(0, ai.daily_token_budget - used),
-        "budget_exhausted": judge == "ai" and (used >= ai.daily_token_budget
+        "budget_left": max(0, ai.daily_token_budget - used - reserved),
+        "budget_exhausted": judge == "ai" and (used + reserved >= ai.daily_token_budget
                                                or store.get_meta(META_BUDGET_NOTE) == f"{day}:{ai.daily_token_budget}"),
         "batch_in_flight": batch["id"] if batch else None,
         "last_failure": failure,
@@ -571,8 +589,10 @@ def status_line(info: dict) -> str:
     """One line for people: who judges, what waits, what the budget allows."""
     parts = [f"bands judged by {info['categorizer'] or 'nobody yet'}", f"{info['pending']} task(s) waiting"]
     if info["judge"] == "ai":
+        reserved = info.get("tokens_reserved", 0)
         parts.append(f"{info['tokens_today']:,} of {info['daily_token_budget']:,} tokens used today "
-                     f"(${info['cost_today_usd']:.2f})")
+                     f"(${info['cost_today_usd']:.2f})"
+                     + (f", {reserved:,} more reserved for the Message Batch in flight" if reserved else ""))
         if info["budget_exhausted"]:
             parts.append("budget reached: the offline rules judge new tasks until 00:00 UTC")
         if info["batch_in_flight"]:

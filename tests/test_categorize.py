@@ -257,3 +257,56 @@ def test_bands_show_says_claude_judged_that_no_band_applies(env, capsys):
     assert code == 0
     assert "Bands that apply: none — Claude judged that no band applies\n" in out
     assert "No band judgements yet" not in out and "queued" not in out
+
+
+# --- the daily budget and Message Batches ---------------------------------------------------------
+
+
+def test_a_message_batch_counts_against_the_budget_from_its_submission(env, capsys):
+    store = TaskStore(env["HEADWORK_DB"])
+    list(store.upsert_tasks([Task(title=f"Patch the CVE in service {n}", external_id=f"CVE{n}", assignee_id="U1")
+                             for n in range(97)], NOW))  # 100 tasks waiting
+    one = ClaudeCategorizer(None, "claude-haiku-4-5").estimate([store.pending_categorization(20, NOW)], MODEL).total
+    store.close()
+    budget = one * 3 + 10  # room for three requests of 20 tasks today
+    Path(env["HEADWORK_CONFIG"]).write_text(
+        f"ai:\n  batch_size: 20\n  batch_api_threshold: 50\n  daily_token_budget: {budget}\n")
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    fake = FakeClaude(MODEL)
+    fake.finish_batches = False
+    code, runtime = run_cli(["categorize"], keyed, fake)
+    out = capsys.readouterr().out
+    assert code == 0 and "Message Batch: submitted msgbatch_000001: 60 tasks in 3 requests." in out
+    assert fake.message_calls == []  # no live call judges the rest on top of the batch's tokens
+    assert "The daily token budget is spent" in out
+    reserved = re.search(r"0 of [\d,]+ tokens used today \(\$0\.00\), ([\d,]+) more reserved for the Message Batch "
+                         r"in flight", out)
+    assert reserved and int(reserved.group(1).replace(",", "")) <= budget
+
+    fake.finish_batches = True
+    code, runtime = run_cli(["categorize"], keyed, fake)
+    out = capsys.readouterr().out
+    assert "Message Batch: collected msgbatch_000001: 60 tasks judged" in out and fake.message_calls == []
+    info = runtime.categorizer_status()
+    assert 0 < info["tokens_today"] <= budget and info["tokens_reserved"] == 0  # reconciled to what it cost
+
+
+def test_a_batch_collected_the_next_day_is_charged_to_the_day_it_was_sent(tmp_path):
+    from bot.settings import AIConfig
+    from scoring.categorize import run_categorization
+
+    store = TaskStore(tmp_path / "hw.db")
+    list(store.upsert_tasks([Task(title=f"Task {n}", external_id=f"N{n}", assignee_id="U1") for n in range(60)], NOW))
+    ai = AIConfig(batch_size=20, batch_api_threshold=50, daily_token_budget=1_000_000)
+    fake = FakeClaude(MODEL)
+    fake.finish_batches = False
+    claude = ClaudeCategorizer(fake.client(), "claude-haiku-4-5")
+    run_categorization(store, claude, MODEL, NOW, ai)
+    submitted_day = status(store, ai, NOW, claude)
+    assert submitted_day["tokens_reserved"] > 0 and submitted_day["tokens_today"] == 0
+    fake.finish_batches = True
+    tomorrow = NOW + timedelta(days=1)
+    run_categorization(store, claude, MODEL, tomorrow, ai)
+    assert status(store, ai, tomorrow, claude)["tokens_today"] == 0  # tomorrow's budget is whole
+    assert 0 < status(store, ai, NOW, claude)["tokens_today"]
+    store.close()
