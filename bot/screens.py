@@ -89,7 +89,9 @@ def team_views(deps: Deps, viewer: str, teams: list, per_person: int, now: datet
     people = _members(teams, but=viewer)
     counts = deps.store.open_counts(people)
     tops = {p: top_for(deps.store, deps.model, p, per_person, now) if counts.get(p) else [] for p in people}
-    return [TeamView(t.name, [Member(m, tops[m], counts.get(m, 0), per_person) for m in t.members if m != viewer])
+    gone = {p for p in people if (person := deps.directory.person(p)) is not None and person.deleted}
+    return [TeamView(t.name, [Member(m, tops[m], counts.get(m, 0), per_person, m in gone)
+                              for m in t.members if m != viewer])
             for t in teams]
 
 

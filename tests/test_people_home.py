@@ -3,14 +3,20 @@ categorizer line (Claude, or the offline rules standing in, and why), and the te
 
 from __future__ import annotations
 
+import re
+
 import httpx2
+import pytest
 
 from bot.devkit.fakeanthropic import FakeClaude
+from bot.devkit.harness import SlackHarness
+from bot.devkit.slack_requests import event_callback
 from bot.settings import AIConfig
 from scoring.categorize import run_categorization, status
 from scoring.claude import ClaudeCategorizer
+from tests.conftest import DEMO_T0, demo_config
 
-CEO = "U0DEMOCEO"
+CEO, PRIYA, TOM = "U0DEMOCEO", "U0DEMOCS1", "U0DEMOCS2"
 
 
 def categorizer_line(slack, user: str = CEO) -> str:
@@ -56,3 +62,64 @@ def test_the_admins_home_says_claude_is_paused_while_its_calls_fail(slack, model
 def test_the_admins_home_names_claude_when_it_judges(slack, model):
     with_claude(slack, model, AIConfig())
     assert categorizer_line(slack) == "• Categorizer: Claude (claude-haiku-4-5)"
+
+
+# --- a manager's team views ------------------------------------------------------------------------
+
+SUPPORT = [f"U0BIG{i:03d}" for i in range(300)]
+
+
+@pytest.fixture
+def big_team_slack(demo, model):
+    """The demo organisation, where Priya also manages a Support team of 300."""
+    org, store = demo
+    config = demo_config(org)
+    config["org"]["teams"].append({"name": "Support", "manager": PRIYA, "members": SUPPORT})
+    with SlackHarness(store, config=config, now=DEMO_T0, model=model) as harness:
+        for person in org.people:
+            harness.add_user(person.id, name=person.name.split()[0].lower(), real_name=person.name, tz=person.tz,
+                             email=person.email)
+            harness.deps.directory.refresh(person.id, DEMO_T0)
+        harness.fake.clear()
+        yield harness
+        harness.settle()
+        assert harness.fake.block_kit_problems() == []
+
+
+def member_lines(blocks: list[dict]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section" and b["text"]["text"].startswith("*<@")]
+
+
+def test_what_a_big_teams_home_says_of_top5_team_is_what_top5_team_shows(big_team_slack):
+    slack = big_team_slack
+    slack.open_home(PRIYA)
+    blocks = slack.home_of(PRIYA)["blocks"]
+    hint = blocks[-1]["elements"][0]["text"]
+    found = re.fullmatch(r"…and (\d+) more: `/top5 @someone` shows anyone's list \(`/top5 team` has room for "
+                         r"(\d+) of your 302 people\)\.", hint)
+    assert found, hint  # was "…and 230 more: `/top5 team` lists everyone."
+    assert int(found[1]) == 302 - len(member_lines(blocks))
+    reply = slack.command(PRIYA, "/top5", "team")
+    assert len(member_lines(reply.blocks)) == int(found[2]) < 302
+    heading = next(b["text"]["text"] for b in blocks if b["type"] == "section"
+                   and b["text"]["text"].startswith("*Your team*"))
+    assert heading.endswith(f"`/top5 team` for the top 3 of the first {found[2]}")
+
+
+def test_a_small_teams_home_still_says_top5_team_lists_everyone(slack):
+    slack.open_home(PRIYA)
+    heading = next(b["text"]["text"] for b in slack.home_of(PRIYA)["blocks"] if b["type"] == "section"
+                   and b["text"]["text"].startswith("*Your team*"))
+    assert heading.endswith("`/top5 team` for their top 3")
+
+
+def test_a_deactivated_team_member_is_not_shown_as_free_to_take_work(slack):
+    gone = {"id": TOM, "name": "tom", "real_name": "Tom Okafor", "tz": "Europe/London", "deleted": True,
+            "is_bot": False, "profile": {"real_name": "Tom Okafor"}}
+    slack.send(event_callback({"type": "user_change", "user": gone}))
+    slack.settle()
+    reply = slack.command(PRIYA, "/top5", "team")
+    assert f"*<@{TOM}>* · account deactivated" in member_lines(reply.blocks)  # was "· no open tasks"
+    slack.open_home(PRIYA)
+    assert f"*<@{TOM}>* · account deactivated" in member_lines(slack.home_of(PRIYA)["blocks"])
+    assert not any(line.startswith(f"*<@{TOM}>* · no open tasks") for line in member_lines(reply.blocks))
