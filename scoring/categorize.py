@@ -1,9 +1,10 @@
 """Judging which value bands apply: the categorizer interface and the categorization pass.
 
 Only what changed costs tokens. A task is queued (`pending_categorization`) when it is new
-or its content hash changes; every queued task is judged once and leaves the queue. When
-the value model changes, or Claude replaces the offline rules, the affected tasks are
-queued again (`sync_judge_state`). Unchanged tasks are never sent anywhere.
+or its content hash changes; every queued task is judged once and leaves the queue. When what
+a categorizer reads of the value model changes (its bands' wording, not their points), or
+Claude replaces the offline rules, the affected tasks are queued again (`sync_judge_state`).
+Unchanged tasks are never sent anywhere.
 
 Nothing here waits on the AI for a person: the Slack and import paths judge a new task
 with the offline rules at once (`scoring.intake`, provisional when Claude is configured)
@@ -15,7 +16,8 @@ malformed answer — the last good bands stay, a never-judged task gets the offl
 bands meanwhile, the tasks are deferred with exponential backoff, and one log line says
 what happened. A task that keeps getting refused or answered wrongly is retried in ever
 smaller requests and, after `MAX_ATTEMPTS`, left with the rules' verdict until it changes.
-The daily token budget stops calls when reached and falls back the same way.
+The daily token budget stops calls when reached and falls back the same way; a Message
+Batch counts against it from its submission.
 Human corrections live beside machine judgements and always win (see `store.resolve_bands`).
 """
 
@@ -193,28 +195,93 @@ class CategorizeStats:
 def sync_judge_state(store: TaskStore, categorizer: Categorizer, model: ValueModel) -> int:
     """Queue again what a change made stale; returns how many tasks were queued.
 
-    - the value model changed: every open task (its bands may mean something else now);
+    - what a categorizer reads of the value model changed (`ValueModel.judging_fingerprint`: its
+      name, the bands' ids, names, descriptions and cues): every open task. Points, signals and
+      compound_share only move scores, which the rescore does: nothing is judged again;
     - Claude took over from the offline rules (an API key was set): every task the rules judged;
-    - the offline rules themselves changed (`version`): every task they judged.
+    - the same judge decides differently (`version`: the offline rules or Claude's rubric changed):
+      every task it judged.
     Claude's verdicts are kept when the key goes away: the rules judge only what changes.
     """
-    raw = store.get_meta(META_STATE)
-    state = json.loads(raw) if raw else {}
-    judge, version = categorizer.judge, getattr(categorizer, "version", "")
-    queued = 0
-    if state.get("model") not in (None, model.fingerprint):
-        queued = store.mark_all_pending()
+    stale, state, new_state = _stale(store, categorizer, model)
+    queued = _requeue(store, stale)
+    if stale == "all":
         log.info("value model changed: %d open tasks queued to be judged again", queued)
-    elif judge == "ai" and state.get("judge") != "ai":
-        queued = store.mark_pending_judged_by("rules")
-        if queued:
-            log.info("Claude now judges value bands: %d tasks judged by the offline rules queued for it", queued)
-    elif judge == "rules" and state.get("judge") == "rules" and state.get("version") not in (None, version):
-        queued = store.mark_pending_judged_by("rules")
-    new_state = {"model": model.fingerprint, "judge": judge, "version": version}
+    elif stale == "rules" and categorizer.judge == "ai" and queued:
+        log.info("Claude now judges value bands: %d tasks judged by the offline rules queued for it", queued)
+    elif stale and queued:
+        log.info("%s changed: %d tasks it judged queued to be judged again", categorizer.name, queued)
     if new_state != state:
         store.set_meta(META_STATE, json.dumps(new_state, sort_keys=True))
     return queued
+
+
+def _stale(store: TaskStore, categorizer: Categorizer, model: ValueModel) -> tuple[str | None, dict, dict]:
+    """(what to queue again: 'all' open tasks, the tasks one judge decided ('rules', 'ai'), or None;
+    the stored state; the state to store)."""
+    raw = store.get_meta(META_STATE)
+    state = json.loads(raw) if raw else {}
+    judge, version = categorizer.judge, getattr(categorizer, "version", "")
+    reads = model.judging_fingerprint
+    if "bands" in state:
+        changed = state["bands"] != reads
+    else:  # stored before the judging fingerprint: the whole model's decides, this once
+        changed = state.get("model") not in (None, model.fingerprint)
+    stale = None
+    if changed:
+        stale = "all"
+    elif judge == "ai" and state.get("judge") != "ai":
+        stale = "rules"
+    elif judge == state.get("judge") and state.get("version") not in (None, version):
+        stale = judge
+    return stale, state, {"bands": reads, "model": model.fingerprint, "judge": judge, "version": version}
+
+
+def _requeue(store: TaskStore, stale: str | None) -> int:
+    if stale == "all":
+        return store.mark_all_pending()
+    return store.mark_pending_judged_by(stale) if stale else 0
+
+
+def _stale_reason(stale: str | None, categorizer: Categorizer) -> str:
+    if stale == "all":
+        return "the value model's bands changed (an id, name, description or cue)"
+    if stale == categorizer.judge:
+        return f"{categorizer.name} changed since it judged them"
+    return "Claude takes over from the offline rules, which judged them" if stale else ""
+
+
+@dataclass
+class QueuePreview:
+    """What the next pass finds waiting, including what it would queue itself (`sync_judge_state`)."""
+
+    requeued: int
+    reason: str  # why they were queued again ('' when nothing was)
+    waiting: int
+    due: list[Task]  # waiting and due now, in the order the pass takes them
+    batch_in_flight: str | None
+
+
+class _Undo(Exception):
+    pass
+
+
+def preview_queue(store: TaskStore, categorizer: Categorizer, model: ValueModel, now: datetime) -> QueuePreview:
+    """`headwork categorize --dry-run`: the queue as the next pass will see it, worked out in a
+    transaction that is rolled back, so nothing is written."""
+    preview = None
+    try:
+        with store.transaction():
+            stale, _, _ = _stale(store, categorizer, model)
+            requeued = _requeue(store, stale)
+            waiting = store.pending_count()
+            batch = json.loads(store.get_meta(META_BATCH) or "null")
+            preview = QueuePreview(requeued, _stale_reason(stale, categorizer) if requeued else "", waiting,
+                                   store.pending_categorization(max(waiting, 1), now), batch["id"] if batch else None)
+            raise _Undo
+    except _Undo:
+        pass
+    return preview
 
 
 # --- the pass ---------------------------------------------------------------------------------------
@@ -498,7 +565,7 @@ def _submit_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: da
     ids = [t.id for _, chunk in chunks for t in chunk]
     store.hold_categorization(ids, now + BATCH_HOLD)
     store.set_meta(META_BATCH, json.dumps({
-        "id": batch_id, "submitted_at": iso(now), "model": model.fingerprint, "reserved_tokens": reserved,
+        "id": batch_id, "submitted_at": iso(now), "bands": model.judging_fingerprint, "reserved_tokens": reserved,
         "chunks": {cid: [[t.id, t.content_hash] for t in chunk] for cid, chunk in chunks}}))
     stats.calls += 1
     stats.batch = f"submitted {batch_id}: {len(ids)} tasks in {len(chunks)} requests"
@@ -531,7 +598,9 @@ def _collect_batch(store: TaskStore, categorizer: Any, model: ValueModel, now: d
         stats.batch = f"{batch_id} unreadable: {reason}"
         log.warning("categorize: could not read Message Batch %s: %s; trying again next pass", batch_id, reason)
         return
-    same_model = info.get("model") == model.fingerprint
+    # a batch sent before the judging fingerprint: the whole model's decides
+    same_model = (info["bands"] == model.judging_fingerprint if "bands" in info
+                  else info.get("model") == model.fingerprint)
     submitted = datetime.fromisoformat(info["submitted_at"])
     judged_before, release = stats.judged, []
     for cid, pairs in info["chunks"].items():

@@ -4,8 +4,8 @@ structured output checked by pydantic, and the Message Batches API for big backf
 The request, read top to bottom, is what it costs:
 
 - **system** — the rubric: every band of the value model with its description and cues,
-  and how to judge. It depends only on the value model, so it is the same for every call
-  until the model changes (which re-queues every task anyway): it carries
+  and how to judge. It depends only on the value model's bands, so it is the same for every
+  call until they change (which re-queues every task anyway): it carries
   `cache_control: {"type": "ephemeral"}`. (Claude caches a prefix only from a model's
   minimum size — 4,096 tokens for Haiku 4.5 — so a short rubric is billed at the input
   rate; `MIN_CACHEABLE_TOKENS` lets the dry run and the bench say which applies.)

@@ -150,6 +150,14 @@ class ValueModel(_Strict):
         _FINGERPRINTS[key] = (weakref.ref(self, lambda _, key=key: _forget_fingerprint(key)), fingerprint)
         return fingerprint
 
+    @property
+    def judging_fingerprint(self) -> str:
+        """Changes whenever what a categorizer reads changes: the model's name and each band's id,
+        name, description and cues, in order (Claude's rubric is built from them, the offline
+        rules too). Points, signals and compound_share only move scores: no band is judged again."""
+        blob = json.dumps([self.name, [[b.id, b.name, b.description, list(b.hints)] for b in self.bands]])
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
 
 def share_text(share: float) -> str:
     """A share as people read it, exactly as the file gives it: 0.25 -> '25%', 0.125 -> '12.5%'."""

@@ -310,3 +310,105 @@ def test_a_batch_collected_the_next_day_is_charged_to_the_day_it_was_sent(tmp_pa
     assert status(store, ai, tomorrow, claude)["tokens_today"] == 0  # tomorrow's budget is whole
     assert 0 < status(store, ai, NOW, claude)["tokens_today"]
     store.close()
+
+
+# --- what makes tasks be judged again, and what the dry run promises ---------------------------------
+
+
+def _edited_model(tmp_path, env, name: str, change) -> None:
+    """headwork.yml now points at the default value model with `change` applied."""
+    import yaml
+
+    data = yaml.safe_load(Path(__file__).resolve().parents[1].joinpath("scoring/data/value_model.yml").read_text())
+    change(data)
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    Path(env["HEADWORK_CONFIG"]).write_text(f"scoring:\n  value_model: {path}\n")
+
+
+def _scoring_only(data) -> None:
+    data["bands"][0]["points"] = 250
+    data["signals"][0]["weight"] = 70
+    data["compound_share"] = 0.3
+
+
+def test_a_model_edit_claude_cannot_see_sends_nothing_again(env, capsys, tmp_path):
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    fake = FakeClaude(MODEL)
+    run_cli(["categorize"], keyed, fake)
+    assert len(fake.message_calls) == 1
+    _edited_model(tmp_path, env, "points", _scoring_only)  # points, a weight, compound_share
+    capsys.readouterr()
+    code, runtime = run_cli(["categorize", "--dry-run"], keyed, fake)
+    assert "Nothing to send" in capsys.readouterr().out
+    code, runtime = run_cli(["categorize"], keyed, fake)
+    assert "Judged 0 task(s)" in capsys.readouterr().out and len(fake.message_calls) == 1
+
+    def reworded(data):
+        _scoring_only(data)
+        data["bands"][5]["description"] = "Reduces a real risk: security, privacy, compliance or data loss."
+
+    _edited_model(tmp_path, env, "reworded", reworded)  # what Claude reads changed: judged again
+    code, runtime = run_cli(["categorize", "--dry-run"], keyed, fake)
+    out = capsys.readouterr().out
+    assert ("The pass first queues 3 task(s) again: the value model's bands changed (an id, name, description or "
+            "cue).") in out and "This pass: 1 call(s), 3 task(s)." in out
+    run_cli(["categorize"], keyed, fake)
+    assert "Judged 3 task(s)" in capsys.readouterr().out and len(fake.message_calls) == 2
+
+
+def test_an_upgrade_judges_nothing_again_for_an_unchanged_model(env, capsys):
+    import json
+
+    from scoring.categorize import META_STATE
+
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    fake = FakeClaude(MODEL)
+    run_cli(["categorize"], keyed, fake)
+    store = TaskStore(env["HEADWORK_DB"])  # the state as Headwork stored it before the judging fingerprint
+    store.set_meta(META_STATE, json.dumps({"judge": "ai", "model": MODEL.fingerprint, "version": "claude-1"}))
+    store.close()
+    capsys.readouterr()
+    run_cli(["categorize", "--dry-run"], keyed, fake)
+    assert "Nothing to send" in capsys.readouterr().out
+    run_cli(["categorize"], keyed, fake)
+    assert "Judged 0 task(s)" in capsys.readouterr().out and len(fake.message_calls) == 1
+
+
+def test_the_dry_run_counts_what_the_pass_queues_when_claude_takes_over(env, capsys):
+    from scoring.categorize import META_STATE
+
+    run_cli(["categorize"], env)  # the offline rules judge the three tasks
+    store = TaskStore(env["HEADWORK_DB"])
+    state = store.get_meta(META_STATE)
+    store.close()
+    capsys.readouterr()
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    fake = FakeClaude(MODEL)
+    code, runtime = run_cli(["categorize", "--dry-run"], keyed, fake)
+    out = capsys.readouterr().out
+    assert code == 0 and fake.requests == []
+    assert "The pass first queues 3 task(s) again: Claude takes over from the offline rules, which judged them." in out
+    assert "Waiting: 3 task(s), 3 of them due now." in out and "This pass: 1 call(s), 3 task(s)." in out
+    assert "Nothing to send" not in out and "· 3 task(s) waiting ·" in out
+    assert runtime.store.pending_count() == 0 and runtime.store.get_meta(META_STATE) == state  # nothing written
+    run_cli(["categorize"], keyed, fake)
+    assert "Judged 3 task(s) with Claude (claude-haiku-4-5) in 1 call(s)" in capsys.readouterr().out
+
+
+def test_the_dry_run_promises_one_pass_and_says_what_is_left_for_the_next(env, capsys):
+    store = TaskStore(env["HEADWORK_DB"])
+    list(store.upsert_tasks([Task(title=f"Follow up with customer {n}", external_id=f"F{n}", assignee_id="U1")
+                             for n in range(497)], NOW))  # 500 waiting, under the Message Batch threshold
+    store.close()
+    keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
+    fake = FakeClaude(MODEL)
+    run_cli(["categorize", "--dry-run"], keyed, fake)
+    out = capsys.readouterr().out
+    assert "Waiting: 500 task(s), 500 of them due now." in out
+    assert "This pass: 10 call(s), 400 task(s); 100 left for the next pass in 5 minutes." in out
+    assert "  10 request(s) of up to 40 tasks." in out
+    code, runtime = run_cli(["categorize"], keyed, fake)
+    out = capsys.readouterr().out
+    assert "Judged 400 task(s) with Claude (claude-haiku-4-5) in 10 call(s)" in out
+    assert "· 100 task(s) waiting ·" in out

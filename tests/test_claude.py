@@ -149,7 +149,9 @@ def test_a_changed_value_model_queues_every_task_once(store, ai):
     fake = FakeClaude(MODEL)
     run_categorization(store, claude(fake), MODEL, NOW, ai)
     data = MODEL.model_dump(mode="json")
-    data["bands"][0]["points"] = 250
+    data["bands"][0]["points"] = 250  # only moves scores: nothing is sent for it
+    run_categorization(store, claude(fake), parse_model(data), NOW + timedelta(minutes=30), ai)
+    data["bands"][0]["hints"].append("handover")  # what Claude reads: every task again, once
     changed = parse_model(data)
     run_categorization(store, claude(fake), changed, NOW + timedelta(hours=1), ai)
     run_categorization(store, claude(fake), changed, NOW + timedelta(hours=2), ai)
@@ -446,6 +448,30 @@ def test_a_large_backlog_goes_through_a_message_batch(store):
     assert len(batch_rows) == 3
     full = batch_rows[0]["input_tokens"] * 1.0 + batch_rows[0]["output_tokens"] * 5.0
     assert batch_rows[0]["cost_usd"] == pytest.approx(full / 2 / 1e6, rel=1e-4)  # half price
+
+
+def test_a_batch_answer_counts_after_an_edit_of_points_but_not_of_what_claude_read(store):
+    ids = load(store, [make_task(n, f"Patch the CVE in service {n}") for n in range(60)])
+    ai = AIConfig(batch_size=30, batch_api_threshold=50)
+    fake = FakeClaude(MODEL)
+    fake.finish_batches = False
+    run_categorization(store, claude(fake), MODEL, NOW, ai)  # submitted
+    data = MODEL.model_dump(mode="json")
+    data["bands"][5]["points"] = 90
+    fake.finish_batches = True
+    stats = run_categorization(store, claude(fake), parse_model(data), NOW + timedelta(minutes=5), ai)
+    assert stats.judged == 60 and fake.message_calls == []
+    assert all(store.effective_bands(t) == (frozenset({"risk"}), "ai") for t in ids)
+
+    fake.finish_batches = False
+    data["bands"][5]["hints"] = ["security"]
+    for n in range(60):
+        store.update_task(ids[n], NOW, notes="rotate the keys")
+    run_categorization(store, claude(fake), parse_model(data), NOW + timedelta(minutes=10), ai)  # submitted
+    data["bands"][5]["description"] = "Reduces a real risk: security, privacy or compliance."
+    fake.finish_batches = True
+    stats = run_categorization(store, claude(fake), parse_model(data), NOW + timedelta(minutes=15), ai)
+    assert "0 tasks judged, 60 changed meanwhile" in stats.batch  # judged by another rubric: asked again
 
 
 def test_a_batch_request_that_errored_is_retried_later(store):

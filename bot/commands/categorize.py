@@ -7,9 +7,10 @@ import json
 import math
 import sys
 
-from scoring.categorize import correction_examples, run_categorization, status, status_line
+from scoring.categorize import (LIVE_CALLS_PER_PASS, correction_examples, preview_queue, run_categorization, status,
+                                status_line)
 
-EPILOG = ("Only tasks that are new or changed (or all of them after the value model changed) wait to be "
+EPILOG = ("Only tasks that are new or changed (or all of them after the value model's bands changed) wait to be "
           "judged; unchanged tasks are never sent. With ANTHROPIC_API_KEY set Claude judges them "
           "(a backlog of at least ai.batch_api_threshold tasks goes through the Message Batches API at half "
           "price); without it, the offline rules do, for free. Tokens are estimated at about 4 characters "
@@ -64,20 +65,34 @@ def dry_run(args, runtime) -> int:
     store, model, now = runtime.store, runtime.model, runtime.now()
     categorizer = runtime.categorizer
     claude = categorizer if isinstance(categorizer, ClaudeCategorizer) else ClaudeCategorizer(None, ai.model)
-    waiting = store.pending_count()
-    tasks = store.pending_categorization(args.limit or max(waiting, 1), now)
+    sends = categorizer.judge == "ai"
+    queue = preview_queue(store, categorizer, model, now)  # with what the pass itself would queue
+    waiting, due = queue.waiting, queue.due
+    # what one pass takes, as run_categorization does
+    if args.limit is not None:
+        this_pass, as_batch = due[:args.limit], False
+    elif sends and queue.batch_in_flight is None and waiting >= ai.batch_api_threshold:
+        this_pass, as_batch = due, True
+    elif sends:
+        this_pass, as_batch = due[:ai.batch_size * LIVE_CALLS_PER_PASS], False
+    else:  # the offline rules judge them all; priced as Claude would send them
+        this_pass, as_batch = due, len(due) >= ai.batch_api_threshold
+    left_for_next = len(due) - len(this_pass) if args.limit is None else 0
     examples = correction_examples(store, model)
-    chunks = [tasks[i:i + ai.batch_size] for i in range(0, len(tasks), ai.batch_size)]
+    chunks = [this_pass[i:i + ai.batch_size] for i in range(0, len(this_pass), ai.batch_size)]
     estimate = claude.estimate(chunks, model, examples)
-    as_batch = len(tasks) >= ai.batch_api_threshold and args.limit is None
     cached = claude.prefix_is_cached(model)
     usage = estimate.usage(cached)
     cost = usage.cost(ai, batch=as_batch)
-    info = status(store, ai, now, categorizer)
+    info = {**status(store, ai, now, categorizer), "pending": waiting}  # as the pass will find it
     report = {
-        "categorizer": categorizer.name, "sends": categorizer.judge == "ai",
-        "waiting": waiting, "due_now": len(tasks), "deferred": waiting - len(tasks) if args.limit is None else None,
+        "categorizer": categorizer.name, "sends": sends,
+        "requeued": queue.requeued, "requeued_because": queue.reason or None,
+        "waiting": waiting, "due_now": len(due), "deferred": waiting - len(due) if args.limit is None else None,
+        "this_pass": len(this_pass), "left_for_next_pass": left_for_next,
+        "next_pass_in_minutes": ai.categorize_minutes if left_for_next else None,
         "calls": estimate.calls, "tasks_per_call": ai.batch_size, "message_batch": as_batch,
+        "batch_in_flight": queue.batch_in_flight,
         "prefix_tokens_per_call": estimate.prefix_tokens, "prefix_cached": cached,
         "min_cacheable_tokens": claude.min_cacheable_tokens,
         "input_tokens": estimate.input_tokens, "output_tokens": estimate.output_tokens,
@@ -88,15 +103,26 @@ def dry_run(args, runtime) -> int:
         print(json.dumps(report, indent=2, default=str))
         return 0
     print(f"Dry run — nothing is sent. Categorizer in use: {categorizer.name}.")
-    print(f"Waiting: {waiting} task(s), {len(tasks)} of them due now"
-          + (" (the rest wait for a retry after a failure)" if len(tasks) < waiting and args.limit is None else "")
+    if queue.requeued:
+        print(f"The pass first queues {queue.requeued} task(s) again: {queue.reason}.")
+    print(f"Waiting: {waiting} task(s), {len(due)} of them due now"
+          + (" (the rest wait for a retry after a failure)" if len(due) < waiting and args.limit is None else "")
           + (f", limited to {args.limit}" if args.limit else "") + ".")
-    if not tasks:
+    if queue.batch_in_flight and sends:
+        print(f"Message Batch {queue.batch_in_flight} is in flight: its tasks are collected when it ends, "
+              "never sent again.")
+    if not this_pass:
         print("Nothing to send: every task's bands match its content and the value model.")
         print(status_line(info) + ".")
         return 0
-    if categorizer.judge != "ai":
+    if not sends:
         print("The offline rules judge them: no calls, no cost. With ANTHROPIC_API_KEY set, Claude would need:")
+    elif as_batch:
+        print(f"This pass: one Message Batch, {len(this_pass)} task(s) (half price, answered within 24 hours).")
+    else:
+        print(f"This pass: {estimate.calls} call(s), {len(this_pass)} task(s)"
+              + (f"; {left_for_next} left for the next pass in {ai.categorize_minutes} minutes"
+                 if left_for_next else "") + ".")
     if as_batch:
         print(f"  one Message Batch of {estimate.calls} request(s) of up to {ai.batch_size} tasks (half price).")
     else:
@@ -108,12 +134,13 @@ def dry_run(args, runtime) -> int:
     print(f"  output ≈ {estimate.output_tokens:,} tokens")
     print(f"  cost ≈ ${cost:.4f} at ${ai.price_input:g} in / ${ai.price_output:g} out per million tokens"
           + (f", ${ai.price_cache_read:g} cache read, ${ai.price_cache_write:g} cache write" if cached else "") + ".")
-    if categorizer.judge == "ai":
+    if sends:
         left = info["budget_left"]
-        print(f"  today's budget: {info['tokens_today']:,} of {ai.daily_token_budget:,} tokens used, {left:,} left"
+        print(f"  today's budget: {info['tokens_today'] + info['tokens_reserved']:,} of {ai.daily_token_budget:,} "
+              f"tokens used or reserved, {left:,} left"
               + ("" if estimate.total <= left else
-                 f" — not enough: about {math.floor(left / max(1, estimate.total) * len(tasks))} task(s) would be "
-                 "sent, the rest get the offline rules' bands until 00:00 UTC") + ".")
+                 f" — not enough: about {math.floor(left / max(1, estimate.total) * len(this_pass))} task(s) would "
+                 "be sent, the rest get the offline rules' bands until 00:00 UTC") + ".")
     first = claude.request(chunks[0], model, examples)
     if args.show:
         print("\nFirst request (system prompt, then the user message):\n")
