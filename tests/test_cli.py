@@ -149,6 +149,12 @@ def test_top5_unowned_lists_the_tasks_nobody_owns(demo_db, capsys):
     assert "Translate help centre into German" in out
     code, out, _ = run(["top5", "--unowned", "--json"], demo_db, capsys)
     assert [t["title"] for t in json.loads(out)["tasks"]] == ["Translate help centre into German"]
+    store = TaskStore(demo_db["HEADWORK_DB"])  # snoozed: not listed, and not "every open task has an owner"
+    [task] = [t for t in store.iter_tasks(open_only=True) if t.title == "Translate help centre into German"]
+    store.snooze(task.id, T0 + timedelta(days=7))
+    store.close()
+    assert run(["top5", "--unowned"], demo_db, capsys)[1] == (
+        "1 open task(s) nobody owns, all snoozed: each is listed again when its snooze ends.\n")
 
 
 def test_top5_for_someone_without_tasks_says_how_to_add_one(demo_db, capsys):

@@ -61,7 +61,9 @@ def run(args, runtime) -> int:
         print(json.dumps({"person": person, "at": now.isoformat(), "tasks": [r.to_dict() for r in ranked]}, indent=2))
         return 0
     if not ranked:
-        print("Every open task has an owner." if person is None else
+        snoozed = store.unowned_open_count() if person is None else 0  # what the list leaves out until then
+        print(f"{snoozed} open task(s) nobody owns, all snoozed: each is listed again when its snooze ends."
+              if snoozed else "Every open task has an owner." if person is None else
               f"{person} has no open tasks. Add one in Slack with /task, or import with `headwork import`.")
         return 0
     print("Tasks nobody owns, most valuable first:" if person is None else f"Top {len(ranked)} for {person}:")
