@@ -274,6 +274,10 @@ def test_a_message_batch_counts_against_the_budget_from_its_submission(env, caps
     keyed = {**env, "ANTHROPIC_API_KEY": "sk-test"}
     fake = FakeClaude(MODEL)
     fake.finish_batches = False
+    run_cli(["categorize", "--dry-run"], keyed, fake)
+    out = capsys.readouterr().out
+    assert "This pass: one Message Batch, 100 task(s) (half price, answered within 24 hours)." in out
+    assert "not enough: 60 task(s) would be sent (whole requests only)" in out
     code, runtime = run_cli(["categorize"], keyed, fake)
     out = capsys.readouterr().out
     assert code == 0 and "Message Batch: submitted msgbatch_000001: 60 tasks in 3 requests." in out

@@ -4,7 +4,6 @@ or say what that would send and cost."""
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 from scoring.categorize import (LIVE_CALLS_PER_PASS, correction_examples, preview_queue, run_categorization, status,
@@ -105,8 +104,10 @@ def dry_run(args, runtime) -> int:
     print(f"Dry run — nothing is sent. Categorizer in use: {categorizer.name}.")
     if queue.requeued:
         print(f"The pass first queues {queue.requeued} task(s) again: {queue.reason}.")
+    held = ("in the Message Batch in flight or waiting for a retry after a failure" if queue.batch_in_flight
+            else "waiting for a retry after a failure")
     print(f"Waiting: {waiting} task(s), {len(due)} of them due now"
-          + (" (the rest wait for a retry after a failure)" if len(due) < waiting and args.limit is None else "")
+          + (f" (the rest {held})" if len(due) < waiting and args.limit is None else "")
           + (f", limited to {args.limit}" if args.limit else "") + ".")
     if queue.batch_in_flight and sends:
         print(f"Message Batch {queue.batch_in_flight} is in flight: its tasks are collected when it ends, "
@@ -139,8 +140,8 @@ def dry_run(args, runtime) -> int:
         print(f"  today's budget: {info['tokens_today'] + info['tokens_reserved']:,} of {ai.daily_token_budget:,} "
               f"tokens used or reserved, {left:,} left"
               + ("" if estimate.total <= left else
-                 f" — not enough: about {math.floor(left / max(1, estimate.total) * len(this_pass))} task(s) would "
-                 "be sent, the rest get the offline rules' bands until 00:00 UTC") + ".")
+                 f" — not enough: {_within(claude, chunks, model, examples, left)} task(s) would be sent (whole "
+                 "requests only), the rest get the offline rules' bands until 00:00 UTC") + ".")
     first = claude.request(chunks[0], model, examples)
     if args.show:
         print("\nFirst request (system prompt, then the user message):\n")
@@ -153,3 +154,14 @@ def dry_run(args, runtime) -> int:
             print(f"  {line}")
     print("\n" + status_line(info) + ".")
     return 0
+
+
+def _within(claude, chunks, model, examples, tokens: int) -> int:
+    """How many tasks the pass sends before the next request would pass `tokens` (it stops there)."""
+    sent = 0
+    for chunk in chunks:
+        tokens -= claude.estimate([chunk], model, examples).total
+        if tokens < 0:
+            break
+        sent += len(chunk)
+    return sent
