@@ -46,6 +46,17 @@ def test_the_admins_home_says_the_offline_rules_judge_while_claudes_budget_is_sp
         "Claude (claude-haiku-4-5) is reached (0 of 10 tokens used)")  # was "Claude (claude-haiku-4-5)"
 
 
+def test_the_budget_line_counts_what_a_message_batch_in_flight_has_reserved():
+    from datetime import datetime, timezone
+
+    from bot.blocks.home import categorizer_text
+    status = {"categorizer": "Claude (claude-haiku-4-5)", "judge": "ai", "budget_exhausted": True,
+              "tokens_today": 1_200, "daily_token_budget": 6_000, "tokens_reserved": 4_800}
+    assert categorizer_text(status, datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)) == (
+        "the offline rules until 00:00 UTC: the daily token budget for Claude (claude-haiku-4-5) is reached "
+        "(1,200 of 6,000 tokens used, 4,800 more reserved for a Message Batch in flight)")
+
+
 def test_the_admins_home_says_claude_is_paused_while_its_calls_fail(slack, model):
     def overloaded(fake, seen):
         return httpx2.Response(529, json={"type": "error", "error": {"type": "overloaded_error",

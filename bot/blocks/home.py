@@ -66,8 +66,12 @@ def categorizer_text(status: dict, now: datetime) -> str:
         midnight = datetime.combine(now.astimezone(timezone.utc).date() + timedelta(days=1), time(0), timezone.utc)
         local = midnight.astimezone(now.tzinfo)
         at = "00:00 UTC" if local.utcoffset() == timedelta(0) else f"{local:%H:%M} (00:00 UTC)"
-        used = f" ({status['tokens_today']:,} of {status['daily_token_budget']:,} tokens used)" \
-            if isinstance(status.get("tokens_today"), int) and isinstance(status.get("daily_token_budget"), int) else ""
+        used = ""
+        if isinstance(status.get("tokens_today"), int) and isinstance(status.get("daily_token_budget"), int):
+            reserved = status.get("tokens_reserved")
+            more = f", {reserved:,} more reserved for a Message Batch in flight" \
+                if isinstance(reserved, int) and reserved > 0 else ""
+            used = f" ({status['tokens_today']:,} of {status['daily_token_budget']:,} tokens used{more})"
         return f"the offline rules until {at}: the daily token budget for {esc(name)} is reached{used}"
     paused = status.get("paused_until")
     if isinstance(paused, datetime) and paused > now:
