@@ -35,7 +35,8 @@ def test_why_opens_the_modal_and_a_band_correction_is_saved(tmp_path, capsys, mo
     assert "[Why this score]" in out and "Terms add up to the total" in out
     assert "(1) Which value bands apply?" in out
     flat = " ".join(out.split())  # lines are wrapped at 100 columns
-    assert "corrected (+An hour today saves two tomorrow)" in flat and "bands by offline rules + a person" in out
+    assert "corrected (+An hour today saves two tomorrow; still ticked: Customer in onboarding)" in flat
+    assert "bands by offline rules + a person" in out
 
 
 def test_switching_person_and_asking_for_someone_elses_list(tmp_path, capsys, monkeypatch):
