@@ -308,9 +308,10 @@ def _resaved(source: Path, target: Path, delimiter: str, encoding: str, dates: s
 @pytest.mark.parametrize("fmt", ["asana", "jira", "linear"])
 @pytest.mark.parametrize("delimiter, encoding, dates, written", [
     (";", "utf-8-sig", "dotted", "25.11.2025"), ("\t", "utf-16", None, None),
-    (",", "utf-8", "mdy", "11/25/2025"), (",", "utf-8-sig", "dmy", "25/11/2025")],
+    (",", "utf-8", "mdy", "11/25/2025"), (",", "utf-8-sig", "dmy", "25/11/2025"),
+    (",", "utf-16-le", None, None), ("\t", "utf-16-be", None, None)],
     ids=["semicolons and 25.11.2025 (a European Excel)", "tabs, UTF-16 (Unicode Text)", "11/25/2025 (a US Excel)",
-         "25/11/2025 (a UK Excel)"])
+         "25/11/2025 (a UK Excel)", "UTF-16 little-endian without its BOM", "UTF-16 big-endian without its BOM"])
 def test_an_export_resaved_by_a_spreadsheet_imports_as_the_original(model, tmp_path, fmt, delimiter, encoding, dates,
                                                                      written):
     original = DATA / f"{fmt}_export.csv"

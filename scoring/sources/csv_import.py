@@ -13,9 +13,9 @@ order (`scoring.sources.prepare`); the result is the same as in one process.
 - Upserts are keyed by (source, external id): importing the same file twice changes
   nothing. A task missing from a later export is left alone (exports are often partial);
   a task the export marks completed is closed.
-- A file a spreadsheet has saved again reads the same: UTF-8 with or without a BOM, Windows-1252,
-  UTF-16 with its BOM (the whole file decides: an "é" on line 90,000 counts as much as one on
-  line 2); a file in none of them, or in two, is refused naming the line: no character is ever
+- A file a spreadsheet has saved again reads the same: UTF-16 with or without its BOM, UTF-8 with or
+  without one, Windows-1252 (for these two the whole file decides: an "é" on line 90,000 counts as
+  much as one on line 2); a file in none of them, or in two, is refused naming the line: no character is ever
   replaced. Commas, semicolons (a European locale) or tabs, whichever splits the header;
   dates day first with dots; dates with slashes in the order given (`dates`), or else in the
   order the start of the file shows (a "21/11/2025" can only be day first), never guessed
@@ -168,6 +168,10 @@ def _detect_encoding(path: Path, head: bytes) -> str:
     either reading would garble some lines."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    sample = head[:4096]
+    if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):  # text has no NUL: UTF-16 without its BOM
+        odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+        return "utf-16-le" if odd_zeros > even_zeros else "utf-16-be"
     bom = head.startswith(codecs.BOM_UTF8)
     bad, utf8_before = _first_non_utf8(path)
     if bad is None:
