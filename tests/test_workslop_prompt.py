@@ -237,6 +237,8 @@ def test_slash_workslop_about_someone_else_is_refused_politely(ws):
 def test_slash_workslop_help_and_an_empty_week(ws):
     help_text = text_of(ws.command(TOM, "/workslop", "help").blocks)
     assert ":workslop:" in help_text and "nobody" in help_text and "Authors are never notified" in help_text
+    # honest about Slack: a reaction shows who added it; only the shortcut leaves nothing to see
+    assert "like any reaction, that one shows your name to whoever hovers over it" in help_text
     assert "haven't flagged anything" in text_of(ws.command(TOM, "/workslop").blocks)
 
 

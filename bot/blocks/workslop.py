@@ -211,14 +211,15 @@ def build_help(reactions: list[str], daily_cap: int, author_note: bool) -> dict:
     emoji = ", ".join(f":{r}:" for r in reactions)
     lines = [
         "*Workslop* is AI output that looks finished but leaves the real work to you.",
-        f"• *Flag it*: react with {emoji} or choose *Flag as workslop* from the message's ⋯ menu "
-        "(the shortcut leaves no visible reaction).",
+        f"• *Flag it*: choose *Flag as workslop* from the message's ⋯ menu — nobody sees it — or react with "
+        f"{emoji}: like any reaction, that one shows your name to whoever hovers over it in the channel.",
         "• *Say what it cost*: I'll DM you two quick questions — time lost and why. Skipping is fine.",
         "• `/workslop` — your own flags this week, what you reported, Rate and Undo.",
         "• Taking the reaction off withdraws the flag.",
         f"• Your own messages can't be flagged, and each person can flag up to {daily_cap} items a day.",
-        "*Privacy*: nobody — not your manager, not an admin — can see who flagged what. Leaders see weekly "
-        "totals only, and a channel is named only when enough different people flagged there.",
+        "*Privacy*: Headwork never tells anyone — not your manager, not an admin — who flagged what. Leaders see "
+        "weekly totals only, and a channel is named only when enough different people flagged there. (A "
+        "reaction is Slack's, and visible as any reaction is; the shortcut leaves nothing to see.)",
         ("The author may get a private, kind note that a recipient found something hard to use, and why — "
          "never who, never where, and only at the end of their day." if author_note else
          "Authors are never notified."),
