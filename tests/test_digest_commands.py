@@ -60,3 +60,19 @@ def test_stop_from_someone_who_was_not_getting_it_says_so_and_is_remembered(slac
     assert slack.command(TOM, "/digest", "stop").text.startswith("You had already stopped the weekly digest.")
     assert slack.command(TOM, "/digest", "start").text == "You're getting the weekly digest again."
     assert slack.command(TOM, "/digest", "stop").text.startswith("Done — you won't get the weekly digest any more.")
+
+
+def test_stop_start_stop_from_someone_not_on_the_list_says_what_each_one_did(slack):
+    """Tom is no recipient: his stop is remembered, his start lifts it (it never says he hadn't
+    opted out), and his next stop is a fresh one; an admin adding him then gives him the digest."""
+    assert slack.command(TOM, "/digest", "stop").text.startswith("You weren't getting the weekly digest.")
+    start = slack.command(TOM, "/digest", "start").text
+    assert start == ("Your stop is lifted, but you're not on the digest list — ask a Headwork admin "
+                     "(`/digest add @you`) if you want it.")
+    assert slack.command(TOM, "/digest", "stop").text.startswith("You weren't getting the weekly digest.")
+    assert slack.command(TOM, "/digest", "start").text == start
+    assert slack.command(TOM, "/digest", "start").text.startswith("You haven't opted out, but you're not on")
+    assert slack.command(CEO, "/digest", f"add <@{TOM}>").text == f"<@{TOM}> will get the weekly digest."
+    assert slack.command(TOM, "/digest", "start").text == "You already get the weekly digest."
+    assert slack.command(TOM, "/digest", "stop").text.startswith("Done — you won't get the weekly digest any more.")
+    assert slack.command(TOM, "/digest", "start").text == "You're getting the weekly digest again."

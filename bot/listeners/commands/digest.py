@@ -96,10 +96,16 @@ def handle_digest(ack, command: dict, deps: Deps, respond) -> None:
                     "you won't get it until you say `/digest start`.")
         ack(response_type="ephemeral", text=text)
     elif verb == "start":
-        store.opt_in(user)
-        ack(response_type="ephemeral", text="You're getting the weekly digest again." if is_listed(deps, user) else
-            "You haven't opted out, but you're not on the digest list either — ask a Headwork admin "
-            "(`/digest add @you`).")
+        lifted = store.opt_in(user)
+        if is_listed(deps, user):
+            text = "You're getting the weekly digest again." if lifted else "You already get the weekly digest."
+        elif lifted:
+            text = ("Your stop is lifted, but you're not on the digest list — ask a Headwork admin "
+                    "(`/digest add @you`) if you want it.")
+        else:
+            text = ("You haven't opted out, but you're not on the digest list either — ask a Headwork admin "
+                    "(`/digest add @you`).")
+        ack(response_type="ephemeral", text=text)
     elif verb == "preview":
         if not (deps.is_admin(user) or user in recipients(deps)):
             ack(response_type="ephemeral", text="Sorry — the digest preview is for its recipients and Headwork "
