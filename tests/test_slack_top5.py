@@ -240,6 +240,18 @@ def test_an_admin_acting_on_someones_list_acts_for_them(slack):
     assert slack.store.disowned_by_many([task_id])[task_id].user_id == sam
     said = slack.responses("ceo")[-1]["blocks"][0]["elements"][0]["text"]
     assert f"It is off <@{sam}>'s list; admins see it as unowned." in said
+    [shown] = [e for b in reply.blocks if b["type"] == "actions" for e in b["elements"]
+               if e.get("action_id") == ids.ACTION_NOT_MINE and e.get("value") == button["value"]]
+    confirm = shown["confirm"]["text"]["text"]  # the dialog Hanna saw said whose list, and that Sam is told
+    assert confirm == f"It leaves <@{sam}>'s list and goes to the admins as unowned; they are told."
+    reply = slack.command(CEO, "/top5", f"<@{sam}>", tag="ceo")
+    slack.click(CEO, find_button(reply.blocks, "Done"), tag="ceo")
+    slack.settle()
+    told = [c.args["text"] for c in slack.fake.calls("chat.postMessage") if c.args["channel"] == sam]
+    assert len(told) == 3 and all(t.startswith(f"<@{CEO}> ") for t in told)  # Sam hears of each, once
+    assert "snoozed" in told[0] and "until Tue 03 Mar, 09:00 (your time)" in told[0]
+    assert "off your Headwork list" in told[1] and "done in Headwork." in told[2]
+    assert not [c for c in slack.fake.calls("chat.postMessage") if c.args["channel"] == CEO]
 
 
 def test_someone_elses_buttons_change_nothing(slack):

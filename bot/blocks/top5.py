@@ -52,9 +52,10 @@ def parse_where(block_id: str) -> tuple[str, str | None, int]:
 
 
 def task_card(entry: RankedTask, now: datetime, actionable: bool, where: str = "home",
-              editable: bool = False) -> list[dict]:
-    """Two blocks per task: what and why, then the buttons."""
+              editable: bool = False, viewer_id: str | None = None) -> list[dict]:
+    """Two blocks per task: what and why, then the buttons (an admin's on someone else's list say whose)."""
     t = entry.task
+    theirs = viewer_id is not None and t.assignee_id not in (None, viewer_id)
     text = (f"*{entry.rank}. {link(t.url, t.title[:250])}*  ·  {entry.score.total:g} pts\n"
             f"{why_line(entry)}\n"
             f"_{due_text(entry, now)} · bands by {judged_by_text(entry.judged_by)}_")
@@ -70,8 +71,10 @@ def task_card(entry: RankedTask, now: datetime, actionable: bool, where: str = "
                 option("Snooze until a date…", f"{ids.SNOOZE_PICK_DATE}:{value}"),
             ]},
             button("Not mine", ids.ACTION_NOT_MINE, value, confirm={
-                "title": {"type": "plain_text", "text": "Not your task?"},
-                "text": {"type": "mrkdwn", "text": "It leaves your list and goes to the admins as unowned."},
+                "title": {"type": "plain_text", "text": "Not their task?" if theirs else "Not your task?"},
+                "text": {"type": "mrkdwn", "text": (
+                    f"It leaves <@{t.assignee_id}>'s list and goes to the admins as unowned; they are told."
+                    if theirs else "It leaves your list and goes to the admins as unowned.")},
                 "confirm": {"type": "plain_text", "text": "Not mine"},
                 "deny": {"type": "plain_text", "text": "Keep it"}}),
         ]
@@ -102,7 +105,7 @@ def build_top5(entries: list[RankedTask], now: datetime, viewer_id: str, owner_i
     blocks.append(section(f"*{title}* · {now:%a %d %b, %H:%M} ({now.tzinfo})"))
     where = list_tag(owner_id, requested)
     for entry in entries:
-        blocks += task_card(entry, now, actionable, where)
+        blocks += task_card(entry, now, actionable, where, viewer_id=viewer_id)
     tools = [button("Refresh", ids.ACTION_REFRESH, f"{owner_id}:{requested}")]
     if requested < 10 and len(entries) == requested:
         tools.append(button("Show top 10", ids.ACTION_SHOW_MORE, f"{owner_id}:10"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from scoring.actions import NotAllowed, complete_task, disown_task, snooze_task
 from scoring.tasks import Task
@@ -13,7 +13,7 @@ from scoring.tasks import Task
 from ... import ids
 from ...blocks.common import esc
 from ...blocks.why import build_snooze_date_modal
-from ...delivery import open_modal, redraw
+from ...delivery import open_modal, publish_home, redraw
 from ...deps import Deps
 from ...screens import Origin
 
@@ -42,9 +42,11 @@ def at_wake(day: date, local_now: datetime) -> datetime:
 STALE = "That button is out of date — press Refresh."
 
 
-def _change(body: dict, action: dict, deps: Deps, change: Callable[..., Task], says: Callable[[Task], str]) -> Task | None:
+def _change(body: dict, action: dict, deps: Deps, change: Callable[..., Task], says: Callable[[Task], str],
+            tells: Callable[[Task, str], str] | None = None) -> Task | None:
     """Apply one change to the task on the button (stored and rescored before the ack returns),
-    then redraw where it was pressed with a line saying what happened — or, politely, why not."""
+    then redraw where it was pressed with a line saying what happened — or, politely, why not.
+    `tells`: what the owner hears when someone else (an admin, on their list) made the change."""
     user = body["user"]["id"]
     task_id = task_id_of(action.get("value"))
     task = None
@@ -53,15 +55,30 @@ def _change(body: dict, action: dict, deps: Deps, change: Callable[..., Task], s
             raise NotAllowed(STALE)
         task = change(deps.store, deps.model, task_id, user, deps.now_for(user), is_admin=deps.is_admin(user))
         notice = says(task)
+        if tells is not None:
+            tell_owner(deps, task, user, tells(task, user), deps.clock())
     except NotAllowed as exc:
         notice = str(exc)
     deps.background.submit(redraw, deps, user, Origin.of_action(body, action), notice)
     return task
 
 
+def tell_owner(deps: Deps, task: Task, user: str, text: str, now: datetime) -> None:
+    """A task changed by someone other than its owner (an admin on `/top5 @someone`): the owner is
+    told who did what, once, by DM, and their Home is brought up to date."""
+    owner = task.assignee_id
+    if owner is None or owner == user:
+        return
+    what = text.split(" ", 2)[1]  # marked / took / snoozed: one message per change
+    deps.outbox.send(f"task-changed:{task.id}:{owner}:{what}:{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}",
+                     "chat.postMessage", {"channel": owner, "text": text})
+    deps.background.submit(publish_home, deps, owner)
+
+
 def handle_done(ack, body: dict, action: dict, deps: Deps) -> None:
     ack()
-    task = _change(body, action, deps, complete_task, lambda t: f"✓ Done: *{esc(t.title[:200])}*. Nice work.")
+    task = _change(body, action, deps, complete_task, lambda t: f"✓ Done: *{esc(t.title[:200])}*. Nice work.",
+                   lambda t, user: f"<@{user}> marked *{esc(t.title[:200])}* done in Headwork.")
     if task is not None and deps.complete_upstream is not None:
         deps.background.submit(deps.complete_upstream, task, task.completed_at)
 
@@ -98,6 +115,8 @@ def snooze(deps: Deps, task_id: int, user: str, until: datetime, now: datetime) 
     except NotAllowed as exc:
         return str(exc)
     whose = f" <@{task.assignee_id}>'s time" if task.assignee_id not in (None, user) else ""
+    tell_owner(deps, task, user, f"<@{user}> snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M} "
+                                 "(your time): it is back on your list then.", now)
     return f"💤 Snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M}{whose}."
 
 
@@ -109,4 +128,6 @@ def handle_not_mine(ack, body: dict, action: dict, deps: Deps) -> None:
         whose = "your list" if task.assignee_id in (None, user) else f"<@{task.assignee_id}>'s list"
         return f"Handed back: *{esc(task.title[:200])}*. It is off {whose}; admins see it as unowned."
 
-    _change(body, action, deps, disown_task, says)
+    _change(body, action, deps, disown_task, says,
+            lambda t, user: f"<@{user}> took *{esc(t.title[:200])}* off your Headwork list: it is with the admins "
+                            "as a task nobody owns now. If it is yours after all, ask them to give it back.")
