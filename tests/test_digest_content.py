@@ -196,9 +196,12 @@ def test_preview_is_for_recipients_and_admins_and_equals_what_is_sent(slack):
     assert "recipients and Headwork admins" in slack.command(TOM, "/digest", "preview").text
     slack.command(CEO, "/digest", f"add <@{TOM}>")
     slack.clock.now = SEND
-    reply = slack.command(TOM, "/digest", "preview", tag="preview")
+    reply = slack.command(TOM, "/digest", "preview", tag="preview", channel="D" + TOM)  # in the DM it goes to
     assert reply.body["response_type"] == "ephemeral"
     [preview] = slack.responses("preview")
+    [chart] = slack.fake.calls("files.completeUploadExternal")  # as the DM's, it follows the preview
+    assert chart.args["channel_id"] == "D" + TOM
+    slack.fake.clear()
     DigestJob(slack.deps)(slack.clock.now)
     slack.settle()
     [sent] = slack.fake.calls("chat.postMessage")
@@ -207,8 +210,24 @@ def test_preview_is_for_recipients_and_admins_and_equals_what_is_sent(slack):
     # and after the send, the preview of that week is the frozen edition: still the same
     slack.store.update_task(slack.store.top_tasks(TOM, 1, NOW)[0].task.id, NOW, title="Renamed after the send")
     assert slack.store.top_tasks(TOM, 1, NOW)[0].task.title == "Renamed after the send"
-    slack.command(TOM, "/digest", "preview", tag="again")
+    slack.command(TOM, "/digest", "preview", tag="again", channel="D" + TOM)
     assert slack.responses("again")[0]["blocks"] == sent.json_arg("blocks")
+
+
+def test_a_preview_typed_in_a_channel_puts_its_chart_in_the_persons_dm_and_says_so(slack):
+    """The DM's line says its chart follows; a preview's chart, like the DM's, is uploaded — into the
+    person's DM with Headwork, never into the channel the command was typed in — and its line says where."""
+    slack.clock.now = SEND
+    slack.command(CEO, "/digest", "preview", tag="preview")  # in #general
+    slack.settle()
+    [preview] = slack.responses("preview")
+    text = json.dumps(preview["blocks"])
+    assert "The chart of the last eight weeks (workslop hours and value delivered) is in your DM with Headwork." in text
+    assert "follows this message" not in text
+    [chart] = slack.fake.calls("files.completeUploadExternal")
+    assert chart.args["channel_id"] == "D" + CEO
+    assert json.loads(chart.args["files"])[0]["title"].startswith("Preview: workslop hours and value delivered")
+    assert slack.fake.calls("chat.postMessage") == []  # a preview sends no digest
 
 
 def test_stop_button_and_commands_opt_out_and_back_in(slack):

@@ -19,8 +19,12 @@ from .common import SECTION_TEXT_MAX, button, clip, context, divider, esc, heade
 TITLE_MAX = 80
 
 
-def build_digest_blocks(figures: dict, chart: bool = True) -> list[dict]:
-    """`chart`: whether the chart is uploaded under the message (`digest.chart`), which it then says."""
+CHART_FOLLOWS = "follows this message"
+CHART_IN_DM = "is in your DM with Headwork"  # a /digest preview typed anywhere else: it is uploaded there
+
+
+def build_digest_blocks(figures: dict, chart: bool = True, chart_where: str = CHART_FOLLOWS) -> list[dict]:
+    """`chart`: whether the chart is uploaded (`digest.chart`), which it then says, and where."""
     ws, value, ai = figures["workslop"], figures["value"], figures["ai"]
     blocks = [
         header(f"Weekly digest · {_week_span(figures)}"),
@@ -41,7 +45,7 @@ def build_digest_blocks(figures: dict, chart: bool = True) -> list[dict]:
         *_unowned(figures),
         divider(),
         section(_ai_line(ai, value)),
-        context(("The chart of the last eight weeks (workslop hours and value delivered) follows this message. "
+        context((f"The chart of the last eight weeks (workslop hours and value delivered) {chart_where}. "
                  if chart else "") + f"Figures as of {_stamp(figures['built_at'])} UTC."),
         {"type": "actions", "block_id": ids.BLOCK_DIGEST_TOOLS, "elements": [
             button("Stop sending me this", ids.ACTION_DIGEST_STOP, figures["week"], confirm={

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+
 from ...blocks.common import esc
+from ...blocks.digest import CHART_IN_DM, build_digest_blocks
 from ...deps import Deps
-from ...digest.service import default_week, digest_message, figures_for, recipients
+from ...digest.service import _alt_text as chart_alt_text
+from ...digest.service import chart_png, default_week, digest_message, figures_for, recipients
 from ...store_digest import DigestStore
 
 log = logging.getLogger("headwork.digest")
@@ -112,7 +116,7 @@ def handle_digest(ack, command: dict, deps: Deps, respond) -> None:
                                                 "admins.")
             return
         ack(response_type="ephemeral", text="Building the digest preview…")
-        deps.background.submit(_preview, deps, respond, now)
+        deps.background.submit(_preview, deps, respond, now, user, command.get("channel_id", ""))
 
 
 def is_listed(deps: Deps, user: str) -> bool:
@@ -187,8 +191,35 @@ def _marker(deps: Deps, user: str, opted_out: set[str]) -> str:
     return ""
 
 
-def _preview(deps: Deps, respond, now) -> None:
+def _preview(deps: Deps, respond, now, user: str, typed_in: str) -> None:
+    """The digest as the DM shows it, and — as the DM has it — its chart, uploaded into the person's
+    DM with Headwork (never where the command was typed: a channel, or a DM with someone else)."""
     figures = figures_for(deps, default_week(now, deps.org_tz()), now)
-    message = digest_message(figures, chart=deps.settings.config.digest.chart)
+    chart = deps.settings.config.digest.chart
+    dm = None
+    if chart:
+        try:
+            dm = deps.client.conversations_open(users=user)["channel"]["id"]
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("digest preview: conversations.open failed for %s: %s (no chart)", user, _error(exc))
+    message = digest_message(figures, chart=dm is not None)
+    if dm is not None and dm != typed_in:
+        message["blocks"] = build_digest_blocks(figures, chart=True, chart_where=CHART_IN_DM)
     respond(response_type="ephemeral", replace_original=True, text="Preview: " + message["text"],
             blocks=message["blocks"])
+    if dm is None:
+        return
+    try:
+        deps.client.files_upload_v2(channel=dm, content=chart_png(figures),
+                                    filename=f"headwork-digest-{figures['week']}-preview.png",
+                                    title=f"Preview: workslop hours and value delivered, 8 weeks to {figures['week']}",
+                                    alt_txt=chart_alt_text(figures))
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("digest preview: the chart for %s was not uploaded: %s", user, _error(exc))
+        respond(response_type="ephemeral", replace_original=False,
+                text=f"The preview's chart couldn't be uploaded to your DM with Headwork ({_error(exc)}).")
+
+
+def _error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("error", "unknown_error")) if response is not None else type(exc).__name__
