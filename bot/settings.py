@@ -396,8 +396,13 @@ def slack_credentials(settings: Settings, http: bool) -> SlackCredentials:
         value = _secret(settings.env, field)
         if not value:
             raise ConfigError(f"environment: {name}: not set ({what}, starting with {prefix})")
-        if not value.startswith(prefix) or any(c.isspace() for c in value) or len(value) < len(prefix) + 8:
+        if not value.startswith(prefix):
             raise ConfigError(f"environment: {name}: does not look like {what} (it should start with {prefix})")
+        if any(c.isspace() or not c.isascii() or not c.isprintable() for c in value):  # "xoxb-…" from the README
+            raise ConfigError(f"environment: {name}: does not look like {what} (it holds a space or a character a "
+                              "token never has: copy the whole token again)")
+        if len(value) < len(prefix) + 8:
+            raise ConfigError(f"environment: {name}: does not look like {what} (too short: copy the whole token)")
     secret = _secret(settings.env, "slack_signing_secret")
     if http and not secret:
         raise ConfigError("environment: SLACK_SIGNING_SECRET: not set (HTTP mode verifies every request with "

@@ -37,9 +37,27 @@ def env(tmp_path) -> dict[str, str]:
     return {"HEADWORK_DB": str(tmp_path / "h.db"), "HEADWORK_CONFIG": str(tmp_path / "none.yml")}
 
 
+def test_slack_out_of_reach_is_one_line_and_exit_1(env, capsys, caplog):
+    """No network (a closed port here): slack_sdk's ERROR line for each try stays out; one line says it."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    code, output = run_cli(["run"], {**env, "SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": APP,
+                                     "SLACK_API_URL": f"http://127.0.0.1:{closed}/api/"}, capsys)
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1, lines
+    assert lines[0].startswith(f"headwork: cannot reach Slack at http://127.0.0.1:{closed}/api/")
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []  # slack_sdk's, per try
+
+
 @pytest.mark.parametrize("extra, http, says", [
     ({}, False, "environment: SLACK_BOT_TOKEN: not set"),
     ({"SLACK_BOT_TOKEN": "not-a-token"}, False, "SLACK_BOT_TOKEN: does not look like the Bot User OAuth Token"),
+    # the right start, but not what it lacks: the README's placeholder, a token cut short
+    ({"SLACK_BOT_TOKEN": "xoxb-…"}, False, "(it holds a space or a character a token never has: copy the whole"),
+    ({"SLACK_BOT_TOKEN": "xoxb-123"}, False, "(too short: copy the whole token)"),
     ({"SLACK_BOT_TOKEN": BOT}, False, "environment: SLACK_APP_TOKEN: not set"),
     ({"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": "xoxb-wrong-kind-of-token"}, False,
      "SLACK_APP_TOKEN: does not look like an app-level token"),

@@ -41,6 +41,9 @@ def run(args, runtime) -> int:
     credentials = slack_credentials(runtime.settings, http=args.http)
     logsafe.install(credentials.secrets() + _other_secrets(runtime))
     service = Service.build(runtime, credentials, http=args.http)
+    sdk_log = logging.getLogger("slack_sdk.web.base_client")
+    quiet = _ErrorsSaidOnce()  # slack_sdk logs each failed try before raising: the one line below says it
+    sdk_log.addFilter(quiet)
     try:
         who = service.check_token()
     except SlackApiError as exc:
@@ -52,6 +55,8 @@ def run(args, runtime) -> int:
         print(f"headwork: cannot reach Slack at {runtime.settings.env.slack_api_url} ({type(exc).__name__}); "
               "check the network or SLACK_API_URL", file=sys.stderr)
         return 1
+    finally:
+        sdk_log.removeFilter(quiet)
     try:  # what the operator must fix is said before anything starts: a taken port, a refused app token
         transport = service.listen(args.host, args.port, args.threads) if args.http else service.connect()
     except SlackApiError as exc:
@@ -101,3 +106,11 @@ def _on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+class _ErrorsSaidOnce(logging.Filter):
+    """Keeps slack_sdk's ERROR lines about a failed try out of the log while `run` checks the token:
+    what failed is then said in one line, with what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
