@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -45,11 +46,16 @@ class DemoOrg:
     digest: dict  # as in headwork.yml's `digest:`
 
     def person(self, key: str) -> Person | None:
-        key = key.lower().lstrip("@")
+        key = _plain(key.lstrip("@"))
         for p in self.people:
-            if key in (p.id.lower(), p.email, p.name.lower(), p.name.split()[0].lower()):
+            if key in (p.id.lower(), p.email, _plain(p.name), _plain(p.name.split()[0])):
                 return p
         return None
+
+
+def _plain(name: str) -> str:
+    """A name as typed on any keyboard: `lucia` finds Lucía."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
 
 
 def load_demo_org(now: datetime) -> DemoOrg:

@@ -132,3 +132,34 @@ def test_an_admin_gives_a_task_nobody_owns_from_home(tmp_path, capsys, monkeypat
     assert "(1 DM from Headwork came while you were someone else:)" in became_mei  # what she missed, once
     assert "@Hanna Vogel gave you a task: Approve Brightline onboarding plan" in " ".join(became_mei.split())
     assert "1. Approve Brightline onboarding plan" in out.split("mei> /top5", 1)[1]
+
+
+def test_the_reaction_line_says_a_reaction_shows_who_added_it_and_the_shortcut_does_not(tmp_path, capsys,
+                                                                                       monkeypatch):
+    out = " ".join(console("react @priya\nquit\n", tmp_path, capsys, monkeypatch).split())
+    assert "nobody else sees who reacted" not in out
+    assert ("(you reacted :workslop: to a message Priya Raman posted in #general; like any reaction, everyone in "
+            "the channel can see who added it — in Slack, the message shortcut Flag as workslop leaves no trace)"
+            ) in out
+
+
+def test_a_mistyped_command_and_form_words_with_no_form_open_are_answered_plainly(tmp_path, capsys, monkeypatch):
+    out = console("/top\nsubmit\ncancel\npress abc\nquit\n", tmp_path, capsys, monkeypatch)
+    assert "No such command: /top (try `help`; Headwork's are /top5, /task, /agenda, /digest, /workslop)." in out
+    assert "handle_some_command" not in out and "HTTP 404" not in out
+    assert out.count("No form is open (`submit` and `cancel` are for a form Headwork opened).") == 2
+    assert "Say which button: `press 3` (or just `3`) presses button 3 of what is on screen." in out
+    assert "I don't know" not in out
+
+
+def test_starting_as_someone_not_in_the_sample_organisation_is_refused_with_the_people(tmp_path, capsys,
+                                                                                      monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    env = {"HEADWORK_DB": str(tmp_path / "unused.db"), "HEADWORK_CONFIG": str(tmp_path / "none.yml")}
+    assert main(["demo", "--as", "nobody", "--console"], environ=env, clock=lambda: T0) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing ran: not the demo, not a console as someone else
+    assert err == ("headwork: --as: nobody called 'nobody' in the sample organisation; choose one of: hanna, "
+                   "priya, tom, lucía, jonas, mei, sam, aisha, diego\n")
+    assert main(["demo", "--as", "lucia", "--console"], environ=env, clock=lambda: T0) == 0  # as typed, no accent
+    assert "You are Lucía Fernández (U0DEMOCS3)" in capsys.readouterr().out

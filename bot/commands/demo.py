@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scoring.demo import DEMO_ORG, seed_demo
+from scoring.demo import DEMO_ORG, load_demo_org, seed_demo
 from scoring.ranking import top_for
 from scoring.store import TaskStore
 
@@ -68,6 +68,12 @@ def agenda_preview(org, store, runtime) -> list[str]:
 
 
 def run(args, runtime) -> int:
+    sample = load_demo_org(runtime.clock())
+    if sample.person(args.person) is None:  # before any work: a typo in --as must not start as someone else
+        names = ", ".join(p.name.split()[0].lower() for p in sample.people)
+        print(f"headwork: --as: nobody called {args.person!r} in the sample organisation; choose one of: {names}",
+              file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="headwork-demo-") as tmp:
         path = args.db or Path(tmp) / "demo.db"
         org, store = build_demo_store(path, runtime)
@@ -115,7 +121,7 @@ def run_console(store, org, runtime, person: str, verbose: bool = False) -> None
             for channel_id, name in org.channels.items():
                 slack.fake.add_channel(channel_id, name)
             slack.fake.clear()
-            start = org.person(person) or org.people[0]
+            start = org.person(person)
             print("Headwork console: the Slack app itself, talking to a loopback Slack instead of slack.com.")
             Console(slack, list(org.people), start.id, channels=org.channels).run(echo=not sys.stdin.isatty())
     finally:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from scoring.rescore import rescore_all
 
 from ..digest.service import DigestJob
+from ..ids import SLASH_COMMANDS
 from .harness import SlackHarness
 from .render import Control, Screen, field_value, initial_value, render
 from .slack_requests import reaction_added
@@ -30,6 +32,11 @@ HELP = """Commands:
   advance 1d | 3h            move the clock: agendas post when their time comes, the hourly rescore
                              runs, snoozed tasks come back
   help | quit"""
+
+
+def plain(name: str) -> str:
+    """A name as typed on any keyboard: `lucia` finds Lucía."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
 
 
 class Console:
@@ -93,10 +100,16 @@ class Console:
             self.advance(rest)
         elif word == "react":
             self.react(rest)
-        elif self.modal is not None and word in ("submit", "cancel"):
-            self.submit() if word == "submit" else self.close_modal()
-        elif word == "press" and rest.strip().isdecimal():
-            self.press(int(rest))
+        elif word in ("submit", "cancel"):
+            if self.modal is None:
+                self.out(f"No form is open (`submit` and `cancel` are for a form Headwork opened).")
+            else:
+                self.submit() if word == "submit" else self.close_modal()
+        elif word == "press":
+            if rest.strip().isdecimal():
+                self.press(int(rest))
+            else:
+                self.out("Say which button: `press 3` (or just `3`) presses button 3 of what is on screen.")
         elif word.isdecimal() and self.modal is not None and rest:
             self.fill(int(word), rest)
         elif word.isdecimal() and rest:
@@ -111,9 +124,9 @@ class Console:
 
     def person(self, who: str, people: list | None = None):
         """The sample person `who` names (an id, a name or a first name, @ or not), or None."""
-        key = who.strip().lstrip("@").lower()
+        key = plain(who.strip().lstrip("@"))
         return next((p for p in (self.people if people is None else people)
-                     if key in (p.id.lower(), p.name.lower(), p.name.split()[0].lower())), None)
+                     if key in (plain(p.id), plain(p.name), plain(p.name.split()[0]))), None)
 
     def become(self, who: str) -> None:
         p = self.person(who)
@@ -141,11 +154,15 @@ class Console:
         emoji = self.h.deps.settings.config.workslop.reactions[0]
         self.turn += 1
         self.h.send(reaction_added(self.user, emoji, item_user=author.id, channel=channel))
-        self.out(f"(you reacted :{emoji}: to a message {author.name} posted in #{self.channels[channel]}; "
-                 "nobody else sees who reacted)")
+        self.out(f"(you reacted :{emoji}: to a message {author.name} posted in #{self.channels[channel]}; like "
+                 "any reaction, everyone in the channel can see who added it — in Slack, the message shortcut "
+                 "Flag as workslop leaves no trace)")
         self.follow_up()
 
     def command(self, command: str, text: str) -> None:
+        if command not in SLASH_COMMANDS:
+            self.out(f"No such command: {command} (try `help`; Headwork's are {', '.join(SLASH_COMMANDS)}).")
+            return
         text = self.mentions(text)
         self.turn += 1
         tag = f"console-{self.turn}"
@@ -163,7 +180,7 @@ class Console:
         def swap(match: re.Match) -> str:
             name = match.group(1).lower()
             for p in self.people:
-                if name in (p.name.split()[0].lower(), p.id.lower()):
+                if plain(name) in (plain(p.name.split()[0]), p.id.lower()):
                     return f"<@{p.id}|{name}>"
             return match.group(0)
 
