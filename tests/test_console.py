@@ -163,3 +163,47 @@ def test_starting_as_someone_not_in_the_sample_organisation_is_refused_with_the_
                    "priya, tom, lucía, jonas, mei, sam, aisha, diego\n")
     assert main(["demo", "--as", "lucia", "--console"], environ=env, clock=lambda: T0) == 0  # as typed, no accent
     assert "You are Lucía Fernández (U0DEMOCS3)" in capsys.readouterr().out
+
+
+def test_the_workslop_prompts_why_dropdown_takes_a_choice_by_its_number(tmp_path, capsys, monkeypatch):
+    out = console("react @priya\n7 2\n7 9\nquit\n", tmp_path, capsys, monkeypatch)
+    prompt, chosen = out.split("tom> 7 2", 1)
+    flat = " ".join(prompt.split())
+    assert ("[7 Why was it hard to use?: 1 Missing context · 2 Wrong or unchecked facts · 3 Padded or too long · "
+            "4 Did not answer the ask · 5 Other — type 7 and a choice] [8 Undo]") in flat
+    assert "— the DM, updated —" in chosen and "why: Wrong or unchecked facts" in " ".join(chosen.split())
+    assert "(now: Wrong or unchecked facts)" in chosen  # the dropdown shows what was picked
+    assert "! No choice '9': type its number, 1 to 5." in chosen.split("tom> 7 9", 1)[1]
+
+
+def test_the_rate_form_is_filled_by_a_choices_number_or_value_and_saved(tmp_path, capsys, monkeypatch):
+    out = console("react @priya\n/workslop\n1\n1 2\n3 missing_context\nsubmit\nquit\n", tmp_path, capsys,
+                  monkeypatch)
+    form = out.split("tom> /workslop", 1)[1]
+    assert "[Rate a flag]" in form
+    assert "(1) How much time did it cost you?: (pick one: 1 15 min · 2 30 min · 3 1 h" in form
+    assert "(1) How much time did it cost you? = 30 min" in form
+    assert "(3) Why was it hard to use? = Missing context" in form
+    saved = form.split("tom> submit", 1)[1]
+    assert "!" not in saved.split("(updated", 1)[0]  # no error: the form was accepted
+    assert "Recorded: a message in #general cost you 30 min — Missing context." in " ".join(saved.split())
+
+
+def test_agenda_setup_takes_a_time_and_attendees_and_saves_the_meeting(tmp_path, capsys, monkeypatch):
+    script = ("as priya\n/agenda setup\n1 Onboarding sync\n2 tuesday\n3 2\n5 25:00\n5 9:30\n8 @tom @lucia\n"
+              "8 @nobody\nsubmit\n/agenda list\nquit\n")
+    out = console(script, tmp_path, capsys, monkeypatch)
+    form = out.split("priya> /agenda setup", 1)[1]
+    assert "(5) Starts at *: 10:00  (HH:MM, such as 11:00)" in form  # the picker's own default
+    assert "(3) Repeats *: Every week  (pick one: 1 Every week · 2 Every other week" in form
+    assert "(3) Repeats = Every other week" in form
+    assert "! '25:00' is not a time: type it as HH:MM, such as 11:00." in form
+    assert "(5) Starts at = 09:30" in form
+    assert "(8) Attendees (their tasks) = @Tom Okafor, @Lucía Fernández" in form
+    assert "! Nobody called '@nobody' here — type `people`." in form
+    saved = " ".join(form.split("priya> submit", 1)[1].split())
+    assert "[Agenda saved]" in saved and "!" not in saved.split("[Agenda saved]", 1)[0]
+    made, listed = saved.split("priya> /agenda list", 1)
+    assert "Set up Onboarding sync in #general: every other week on Tue at 09:30" in made
+    assert "up to 7 items from 2 attendees" in made
+    assert "Onboarding sync · every other week on Tue at 09:30" in listed and "set up in Slack by @Priya Raman" in listed

@@ -14,7 +14,7 @@ from scoring.rescore import rescore_all
 from ..digest.service import DigestJob
 from ..ids import SLASH_COMMANDS
 from .harness import SlackHarness
-from .render import Control, Screen, field_value, initial_value, render
+from .render import Control, Screen, choose_option, field_value, initial_value, render
 from .slack_requests import reaction_added
 
 STEP = timedelta(minutes=5)  # `advance` moves the clock this much at a time, running what is due
@@ -23,8 +23,10 @@ HELP = """Commands:
   /top5 [N] [@name] [help]   your top tasks (any slash command of the app works: /task, ...)
   home                       open the App Home tab
   N  or  press N             press button N of what is on screen
-  N some value               in a form: fill field N (bands: comma-separated ids)
+  N some value               in a form: fill field N (bands: comma-separated ids; a dropdown: the
+                             number of its choice; a time: 11:00; people: @mei @tom)
   N @name                    pick a person in menu N (Give to… on an admin's Home)
+  N 2                        pick choice 2 in dropdown N (Why was it hard to use? in a workslop DM)
   submit | cancel            send or close the open form
   react [@name]              react with the workslop emoji to AI output a colleague posted in #general
   as NAME                    become another sample person (first name or id): DMs they got meanwhile show
@@ -188,30 +190,39 @@ class Console:
 
     def press(self, number: int) -> None:
         control = self.control(number, "button")
-        if control is None:
-            return
+        if control is not None:
+            self.act(control.action)
+
+    def act(self, action: dict) -> None:
+        """Send what a press or a choice sends, from where it is on screen: the Home tab, a message
+        Headwork posted (a DM, the channel), or an ephemeral reply."""
         self.turn += 1
         if self.on_home:
-            self.h.click(self.user, control.action, home=True)
+            self.h.click(self.user, action, home=True)
         elif self.posted is not None:
             channel, message = self.posted
-            self.h.click(self.user, control.action, channel=channel, message=message)
+            self.h.click(self.user, action, channel=channel, message=message)
         else:
-            self.h.click(self.user, control.action, tag=getattr(self, "tag", "console"))
+            self.h.click(self.user, action, tag=getattr(self, "tag", "console"))
         self.follow_up(show_home=self.on_home)
 
-    def pick(self, number: int, who: str) -> None:
-        """Choose a person in menu N (*Give to…*), as Slack sends the choice."""
-        control = self.control(number, "pick")
+    def pick(self, number: int, typed: str) -> None:
+        """Choose in menu N, as Slack sends the choice: a person (*Give to…*: `N @mei`) or one of a
+        dropdown's options (a workslop prompt's *Why was it hard to use?*: `N 2`)."""
+        control = self.control(number, ("pick", "choose"))
         if control is None:
             return
-        p = self.person(who)
-        if p is None:
-            self.out(f"Nobody called {who!r} here — type `people`.")
+        if control.kind == "choose":
+            try:
+                self.act({**control.action, "selected_option": choose_option(control.element, typed)})
+            except ValueError as exc:
+                self.out(f"  ! {exc}")
             return
-        self.turn += 1
-        self.h.click(self.user, {**control.action, "selected_user": p.id}, home=self.on_home)
-        self.follow_up(show_home=self.on_home)
+        p = self.person(typed)
+        if p is None:
+            self.out(f"Nobody called {typed!r} here — type `people`.")
+            return
+        self.act({**control.action, "selected_user": p.id})
 
     def fill(self, number: int, typed: str) -> None:
         control = self.control(number, "field")
@@ -221,8 +232,22 @@ class Console:
             typed = " ".join(shlex.split(typed))
         except ValueError:
             pass
-        self.form[control.block_id] = {control.action_id: field_value(control, typed)}
-        self.out(f"  ({number}) {control.label} = {typed}")
+        try:
+            value = field_value(control, typed, lambda who: p.id if (p := self.person(who)) else None)
+        except ValueError as exc:
+            self.out(f"  ! {exc}")
+            return
+        self.form[control.block_id] = {control.action_id: value}
+        self.out(f"  ({number}) {control.label} = {self.shown(value) or typed}")
+
+    def shown(self, value: dict) -> str:
+        """What a filled field now shows, when that is not just what was typed: a choice's text, people's names."""
+        if value.get("selected_option"):
+            return str(value["selected_option"]["text"].get("text", ""))
+        if value.get("selected_time"):
+            return value["selected_time"]
+        users = value.get("selected_users") or ([value["selected_user"]] if value.get("selected_user") else [])
+        return ", ".join(f"@{self.names.get(u, u)}" for u in users)
 
     def submit(self) -> None:
         reply = self.h.submit(self.user, self.modal, self.form)
@@ -263,10 +288,11 @@ class Console:
 
     # --- what Slack shows -------------------------------------------------------------------------
 
-    def control(self, number: int, kind: str) -> Control | None:
+    def control(self, number: int, kind: str | tuple[str, ...]) -> Control | None:
         controls = self.screen.controls if self.screen else []
-        if not 1 <= number <= len(controls) or controls[number - 1].kind != kind:
-            self.out(f"There is no {dict(button='button', pick='menu').get(kind, 'field')} {number} on screen.")
+        kinds = (kind,) if isinstance(kind, str) else kind
+        if not 1 <= number <= len(controls) or controls[number - 1].kind not in kinds:
+            self.out(f"There is no {dict(button='button', pick='menu').get(kinds[0], 'field')} {number} on screen.")
             return None
         return controls[number - 1]
 
