@@ -9,8 +9,9 @@ occurrences around `now`:
   give exactly one message (the outbox sends a claimed item once; one caught mid-send by a crash
   is looked up in the channel's history, see `Outbox.recover`). Posted more than `LATE_AFTER`
   after its post time, it says so.
-- `REFRESH_BEFORE` the start: rebuild; if the order changed, `chat.update` the same message
-  (channel + ts from the post's outbox response) under its own key, once.
+- `REFRESH_BEFORE` the start: rebuild; if the order changed, or the items' reasons say other
+  words than at the post (one posted days early: "due tomorrow" is overdue by then),
+  `chat.update` the same message (channel + ts from the post's outbox response) under its own key, once.
 - started and never posted (the bot was down): skipped, with one log line, never posted late.
 
 An agenda is the scope's open tasks in score order (attendees: each one's ranking index walked
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.engine import score_task
 from scoring.model import ValueModel
-from scoring.store import TaskStore
+from scoring.store import TaskStore, parse_iso
 
 from .blocks.agenda import AgendaView, ItemView, agenda_text, build_agenda, build_refused, refused_text, when_text
 from .calendars import Calendars, CalendarUnavailable
@@ -373,8 +374,8 @@ class AgendaService:
         return item.response.get("channel") or item.args.get("channel"), item.response["ts"]
 
     def refresh(self, meeting: Meeting, occ: Occurrence, row: OccurrenceRow, now: datetime) -> bool:
-        """Shortly before the start: update the same message in place if the order changed (or a
-        calendar moved the meeting since the post).
+        """Shortly before the start: update the same message in place if the order changed, its
+        reasons' words went stale (`_reworded`), or a calendar moved the meeting since the post.
 
         The update's blocks are fixed when it is claimed; a Discussed press just after queues its
         own redraw behind it in the outbox, so the message always ends with every mark."""
@@ -398,8 +399,11 @@ class AgendaService:
                 excess -= 1
             order = [t for t, _ in fresh + discussed_gone]
             moved = row.starts_at != occ.start
-            # an edit that moved it redrew it then, if it was delivered; once more here, in case not
-            if order == [i.task_id for i in stored] and not moved and row.edited_at is None:
+            # an edit that moved it redrew it then, if it was delivered; once more here, in case not.
+            # Same order: redrawn still when its reasons' words went stale since the post (posted on
+            # Wednesday for Monday, "due tomorrow" is overdue by then)
+            same_order = order == [i.task_id for i in stored]
+            if same_order and not moved and row.edited_at is None and not self._reworded(meeting, row, now):
                 return False
             if moved:  # a calendar moved it after the post: the message shows the new time
                 self.db.move_occurrence(row.id, occ.start)
@@ -410,8 +414,28 @@ class AgendaService:
             key = update_key(meeting.id, row.occurrence)  # once; once more after each edit that moves it
             self.outbox.send(f"{key}@{row.edited_at.isoformat()}" if row.edited_at else key, "chat.update",
                              {"channel": where[0], "ts": where[1], "text": text, "blocks": blocks})
-        log.info("agenda %s for %s reordered before the start", meeting.id, row.occurrence)
+        log.info("agenda %s for %s %s before the start", meeting.id, row.occurrence,
+                 "redrawn" if same_order else "reordered")
         return True
+
+    def _reworded(self, meeting: Meeting, row: OccurrenceRow, now: datetime) -> bool:
+        """Whether the posted items' reasons say other words now than when the agenda was posted
+        (their points move every hour; only the words are worth a redraw)."""
+        item = self.outbox.db.get(post_key(meeting.id, row.occurrence))
+        posted_at = parse_iso(item.created_at) if item is not None and item.created_at else None
+        if posted_at is None:
+            return False
+        ids_ = [i.task_id for i in self.db.items(row.id)]
+        return self.wording(ids_, posted_at, meeting.tz) != self.wording(ids_, now, meeting.tz)
+
+    def wording(self, task_ids: list[int], at: datetime, tz: ZoneInfo) -> list[tuple[int, tuple[str, ...]]]:
+        """What each task's reasons say at `at`, worded in `tz`, without their points: "due tomorrow"."""
+        at = at.astimezone(tz)
+        tasks = self.store.get_tasks(task_ids)
+        bands = self.store.effective_bands_many(task_ids)
+        return [(t, tuple(term.reason for term in score_task(tasks[t], bands.get(t, (frozenset(), ""))[0],
+                                                             self.model, at).summary_terms(REASONS)))
+                for t in task_ids if t in tasks]
 
     # --- the scheduler job -------------------------------------------------------------------------
 

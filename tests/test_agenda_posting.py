@@ -432,3 +432,27 @@ def test_an_item_due_on_its_london_owners_day_shows_that_day_in_a_berlin_meeting
     [post] = posts(slack)
     [item] = [t for t in item_texts(post.json_arg("blocks")) if "onboarding kickoff with Brightline" in t]
     assert "due Thu 5 Mar" in item
+
+
+def test_an_agenda_posted_days_early_is_redrawn_before_the_start_when_its_reasons_went_stale(agenda_slack):
+    """Posted on Wednesday for Monday's meeting: its "due tomorrow" is overdue by Monday. The order
+    is the same, yet five minutes before the start the message says what is true then — once."""
+    slack = agenda_slack
+    slack.clock.now = berlin(2026, 3, 4, 10, 0)  # Wednesday
+    assert "Posting the agenda for *CS weekly* (Mon 9 Mar" in slack.command(CS1, "/agenda", "post",
+                                                                            channel=CHANNEL).text
+    slack.settle()
+    [post] = posts(slack)
+    posted = item_texts(post.json_arg("blocks"))
+    assert any("due tomorrow" in t or "due today" in t for t in posted)
+    run(slack, berlin(2026, 3, 9, 9, 54))
+    assert slack.fake.calls("chat.update") == []  # not before five minutes to the start
+    run(slack, berlin(2026, 3, 9, 9, 55))
+    [update] = slack.fake.calls("chat.update")
+    assert item_titles(update.json_arg("blocks")) == item_titles(post.json_arg("blocks"))  # the same order
+    now_said = item_texts(update.json_arg("blocks"))
+    assert not any("due tomorrow" in t for t in now_said) and any("overdue by" in t for t in now_said)
+    assert "Order updated" not in str(update.json_arg("blocks"))  # it was not reordered
+    for minute in (56, 58):
+        run(slack, berlin(2026, 3, 9, 9, minute))
+    assert len(slack.fake.calls("chat.update")) == 1 and len(posts(slack)) == 1
