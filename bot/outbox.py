@@ -21,14 +21,27 @@ and a minute later its channel's history is read: there → sent; provably not t
 history unreadable for good (a missing scope) → 'unknown', logged, never resent; unreadable for now
 (Slack down) → looked up again later. Only a call that surely never left (connection refused, a
 host name that does not resolve) is retried blindly; chat.update and views.publish are repeated.
+A post caught mid-send by a crash or a stop is treated alike: Slack may still be working on it, so its
+history is read only CONFIRM_AFTER after it was taken for sending, never at once at start-up.
+
+Order and outages: a channel's messages go out in the order they were queued (one waiting for a retry
+holds the later ones of its channel back); a 429 waits Slack's Retry-After; while Slack cannot be reached
+the first waiting message of each channel is tried again every minute, and once one gets through, every
+message held back by the outage is due at once.
+
+One process per database: `OutboxLease` is the row saying which process runs this outbox (pid, host,
+renewed every few seconds); `headwork run` refuses to start while another live process holds it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -38,7 +51,7 @@ from slack_sdk.errors import SlackApiError
 from scoring.store import TaskStore
 
 from .slack_client import never_left
-from .store_outbox import OutboxItem, OutboxStore
+from .store_outbox import LeaseHolder, OutboxItem, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +75,13 @@ IDEMPOTENT = REPEATABLE | {"views.publish"}  # repeated at once when Slack's ans
 # A post whose answer never came is looked up this long after (Slack may still be working on it).
 CONFIRM_AFTER = timedelta(minutes=1)
 CRASH = "was interrupted mid-send by a crash"
+STOPPED = "was still waiting for Slack's answer when Headwork stopped"
 NO_ANSWER = "was not confirmed by Slack"
+# While Slack cannot be reached, each channel's first message is tried again this often (no longer:
+# it goes out within a minute of Slack being back, and the rest of the queue right after it).
+OFFLINE_RETRY = timedelta(minutes=1)
+# A clean stop waits this long for Slack's answer to a call in flight (docker stop's grace is 10 s).
+STOP_WAIT_SECONDS = 8.0
 
 
 class Outbox:
@@ -83,6 +102,8 @@ class Outbox:
         self._bot_id: str | None = None  # ours, from auth.test: whose messages count in a history
         self._on_failure: list[tuple[str, Callable[[OutboxItem, str], None]]] = []
         self._claims = 0  # calls queued by this process so far: a drain goes on for those queued meanwhile
+        self._in_flight: OutboxItem | None = None  # the call the worker is inside, waiting for Slack's answer
+        self._offline_since: datetime | None = None  # Slack could not be reached since (None: it answers)
 
     # --- queueing ---------------------------------------------------------------------------
 
@@ -137,23 +158,30 @@ class Outbox:
             sent = 0
             for _ in range(passes):
                 claims = self._claims
+                held: set[str] = set()  # channels whose earlier message did not go out: the rest wait
                 for item in self.db.due(now or self.clock(), limit):
                     if self._paused is not None or self._stop.is_set():
                         return sent  # stopping: what is left waits, queued, for the next start
+                    if item.channel is not None and item.channel in held:
+                        continue
                     if self._deliver(item):
                         sent += 1
+                    elif item.channel is not None and self._still_waiting(item):
+                        held.add(item.channel)
                 if self._claims == claims:
                     break
             return sent
 
     def _deliver(self, item: OutboxItem) -> bool:
         if item.state == "unconfirmed":  # a post whose answer never came: was it delivered?
-            if not self.db.mark_checking(item.id) or self._settle(item, NO_ANSWER, patient=True) != "pending":
+            cause = item.last_error if item.last_error in (CRASH, STOPPED) else NO_ANSWER
+            if not self.db.mark_checking(item.id) or self._settle(item, cause, patient=True) != "pending":
                 return False
             item = self.db.get(item.key)  # provably not in the channel: sent now, once
-        if not self.db.mark_sending(item.id):
+        if not self.db.mark_sending(item.id, self.clock()):
             return False
         self._pace(item.channel)
+        self._in_flight = item
         try:
             response = self.client.api_call(item.method, json=item.args)
         except SlackApiError as exc:
@@ -162,8 +190,10 @@ class Outbox:
             if error in AUTH_ERRORS:
                 self.db.mark_retry(item.id, error, self.clock())
                 self.pause(f"Slack answered {error}")
-            elif error in NOT_PROCESSED or status in (429, 503):
-                self._retry(item, f"{error} (HTTP {status})")
+            elif error == "ratelimited" or status == 429:
+                self._retry(item, f"{error} (HTTP {status})", after=_retry_after(exc.response))
+            elif error in NOT_PROCESSED or status == 503:
+                self._retry(item, f"{error} (HTTP {status})", offline=True)
             elif error in MAYBE_PROCESSED or status >= 500:
                 self._unanswered(item, f"{error} (HTTP {status})")
             else:
@@ -173,22 +203,42 @@ class Outbox:
             return False
         except Exception as exc:  # noqa: BLE001 - whatever broke (a timeout, a reset, a cut answer), never stuck
             if never_left(exc):
-                self._retry(item, type(exc).__name__)
+                self._retry(item, type(exc).__name__, offline=True)
             else:
                 self._unanswered(item, type(exc).__name__)
             return False
-        self.db.mark_sent(item.id, _useful(response.data), self.clock())
+        finally:
+            self._in_flight = None
+        now = self.clock()
+        self.db.mark_sent(item.id, _useful(response.data), now)
+        self._reachable(now)
         return True
+
+    def _still_waiting(self, item: OutboxItem) -> bool:
+        """Queued still, for a retry or a look-up (not refused for good, not given up as unknown)."""
+        now = self.db.get(item.key)
+        return now is not None and now.state in ("pending", "unconfirmed", "sending")
+
+    def _reachable(self, now: datetime) -> None:
+        """A call got through: what waited only because Slack could not be reached is due now."""
+        if self._offline_since is None:
+            return
+        waiting = self.db.back_online(now)
+        log.info("Slack answers again (unreachable since %s): %d waiting message(s) go out now, in order",
+                 self._offline_since.isoformat(timespec="seconds"), waiting + 1)
+        self._offline_since = None
+        self._wake.set()
 
     def _unanswered(self, item: OutboxItem, error: str) -> None:
         """The call may have reached Slack, but no answer says so. Repeated if repeating is harmless;
         a post is looked up in its channel's history before it is sent again (see `_settle`)."""
         if item.method in IDEMPOTENT:
-            self._retry(item, error)
+            self._retry(item, error, offline=True)
         elif item.method == "chat.postMessage":
             delay = max(CONFIRM_AFTER, timedelta(seconds=2 ** min(item.attempts + 1, 12)))
             delay = min(delay, MAX_BACKOFF)
-            self.db.mark_unconfirmed(item.id, f"unconfirmed: {error}", self.clock() + delay)
+            self.db.mark_unconfirmed(item.id, f"unconfirmed: {error}", self.clock() + delay)  # not 'offline':
+            # Slack may still be working on it, and it is looked up only after that patience
             log.warning("%s for %s may have reached Slack, unconfirmed (%s): its channel's history is read in %ds, "
                         "and it is sent again only if it is not there", item.method, item.key, error,
                         delay.total_seconds())
@@ -203,9 +253,27 @@ class Outbox:
                 except Exception:  # noqa: BLE001 - a handler's fault must not stop the other deliveries
                     log.exception("the failure handler for %s failed", item.key)
 
-    def _retry(self, item: OutboxItem, error: str) -> None:
+    def _retry(self, item: OutboxItem, error: str, offline: bool = False, after: float | None = None) -> None:
+        """Due again later: after Slack's Retry-After (`after`, seconds) when it gave one, else with
+        backoff; `offline` (Slack could not be reached or is down): every minute at most, and due at
+        once when another call gets through. The later calls of its channel wait behind it."""
         delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(item.attempts + 1, 12)))
-        self.db.mark_retry(item.id, error, self.clock() + delay)
+        if after is not None:
+            delay = timedelta(seconds=max(1.0, after))
+        elif offline:
+            delay = min(delay, OFFLINE_RETRY)
+        now = self.clock()
+        self.db.mark_retry(item.id, error, now + delay, offline=offline)
+        if offline and self._offline_since is not None:  # said when the outage began; not once a minute
+            log.debug("%s for %s failed (%s); retry %d in %ds", item.method, item.key, error, item.attempts + 1,
+                      delay.total_seconds())
+            return
+        if offline:
+            self._offline_since = now
+            log.warning("%s for %s failed (%s): Slack cannot be reached; what is queued waits, in order, and goes "
+                        "out as soon as Slack answers (tried again every %ds)", item.method, item.key, error,
+                        OFFLINE_RETRY.total_seconds())
+            return
         log.warning("%s for %s failed (%s); retry %d in %ds", item.method, item.key, error, item.attempts + 1,
                     delay.total_seconds())
 
@@ -221,18 +289,39 @@ class Outbox:
     # --- the worker thread --------------------------------------------------------------------
 
     def recover(self) -> int:
-        """After a crash: settle every call caught mid-send (see the module docstring). Returns
-        how many there were."""
+        """At start-up (this process holds the lease: whatever is 'sending' was left by a process that
+        is gone): settle every call caught mid-send by a crash or a stop. A post is looked up in its
+        channel's history only CONFIRM_AFTER after it was taken for sending (Slack may still be working
+        on it, and 'not there yet' proves nothing); anything else is settled now (see `_settle`).
+        Returns how many there were."""
         with self._lock:
             interrupted = self.db.interrupted()
             self._bot_id = None
+            now = self.clock()
             for item in interrupted:
+                cause = STOPPED if item.last_error == STOPPED else CRASH
                 try:
-                    self._settle(item, CRASH)
+                    if self._checkable_post(item):
+                        self._look_up_later(item, cause, now)
+                    else:
+                        self._settle(item, cause)
                 except Exception:  # noqa: BLE001 - whatever broke, the safe answer is the old one
                     log.exception("reconciling %s for %s failed", item.method, item.key)
-                    self._unknown(item, CRASH, "reconciliation failed")
+                    self._unknown(item, cause, "reconciliation failed")
             return len(interrupted)
+
+    @staticmethod
+    def _checkable_post(item: OutboxItem) -> bool:
+        return (item.method == "chat.postMessage" and _metadata_key(item.args.get("metadata")) == item.key
+                and not item.args.get("thread_ts"))
+
+    def _look_up_later(self, item: OutboxItem, cause: str, now: datetime) -> None:
+        sent = datetime.fromtimestamp(item.sending_at, now.tzinfo) if item.sending_at else now
+        check_at = min(sent + CONFIRM_AFTER, now + CONFIRM_AFTER)  # a clock set back waits no longer than that
+        self.db.mark_unconfirmed(item.id, cause, check_at)
+        log.warning("%s for %s %s: its channel's history is read at %s, a minute after it was sent (Slack may still "
+                    "be working on it), and it is sent again only if it is not there", item.method, item.key, cause,
+                    check_at.isoformat(timespec="seconds"))
 
     def _settle(self, item: OutboxItem, cause: str, patient: bool = False) -> str:
         """Whether a call in 'sending' that may have reached Slack did: 'sent' (found in its channel's
@@ -260,15 +349,17 @@ class Outbox:
             status = getattr(exc.response, "status_code", 200)
             passing = error in AUTH_ERRORS or error in NOT_PROCESSED or error in MAYBE_PROCESSED or status >= 500
             if patient and passing:
-                return self._look_again(item, f"channel history unreadable: {error}", pause=error in AUTH_ERRORS)
+                return self._look_again(item, f"channel history unreadable: {error}", pause=error in AUTH_ERRORS,
+                                        offline=error not in AUTH_ERRORS)
             self._unknown(item, cause, f"channel history unreadable: {error}")
             return "unknown"
         except Exception as exc:  # noqa: BLE001 - unreachable, cut short: no proof either way
             if patient:
-                return self._look_again(item, f"channel history unreadable: {type(exc).__name__}")
+                return self._look_again(item, f"channel history unreadable: {type(exc).__name__}", offline=True)
             self._unknown(item, cause, f"channel history unreadable: {type(exc).__name__}")
             return "unknown"
         self._wake.set()
+        self._reachable(now)  # its history was read: Slack answers
         if isinstance(found, int):
             self._unknown(item, cause, f"more history since it was claimed than the {found} message(s) read")
             return "unknown"
@@ -282,9 +373,12 @@ class Outbox:
                         "sending it once now", item.method, item.key, cause)
         return "pending"
 
-    def _look_again(self, item: OutboxItem, why: str, pause: bool = False) -> str:
+    def _look_again(self, item: OutboxItem, why: str, pause: bool = False, offline: bool = False) -> str:
         delay = min(MAX_BACKOFF, max(CONFIRM_AFTER, timedelta(seconds=2 ** min(item.attempts + 1, 12))))
-        self.db.mark_unconfirmed(item.id, why, self.clock() + delay)
+        if offline:
+            delay = OFFLINE_RETRY
+            self._offline_since = self._offline_since or self.clock()
+        self.db.mark_unconfirmed(item.id, why, self.clock() + delay, offline=offline)
         if pause:
             self.pause(why)
         else:
@@ -329,11 +423,19 @@ class Outbox:
         self._thread = threading.Thread(target=self._run, name="headwork-outbox", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5) -> None:
+    def stop(self, timeout: float = STOP_WAIT_SECONDS) -> None:
+        """Stop taking work; wait up to `timeout` for Slack's answer to a call in flight. One still
+        unanswered then is marked so: the next start looks it up a minute after it was sent (it is
+        never sent again before), and says it was a stop, not a crash."""
         self._stop.set()
         self._wake.set()
         if self._thread:
             self._thread.join(timeout)
+            item = self._in_flight
+            if self._thread.is_alive() and item is not None and self.db.note_in_flight_at_stop(item.id, STOPPED):
+                log.warning("stopping while %s for %s waits for Slack's answer: the next start reads its channel's "
+                            "history a minute after it was sent, and sends it again only if it is not there",
+                            item.method, item.key)
 
     def _run(self) -> None:
         try:
@@ -347,6 +449,108 @@ class Outbox:
                 log.exception("outbox drain failed")
             self._wake.wait(timeout=1.0)
             self._wake.clear()
+
+
+# --- one process per database ------------------------------------------------------------------------
+
+LEASE_RENEW_SECONDS = 5.0
+LEASE_STALE_SECONDS = 30.0  # not renewed for that long: its holder is gone (or frozen), the lease is free
+
+
+class OutboxLease:
+    """Which process runs this database's outbox: a row naming it (pid, host), renewed every
+    LEASE_RENEW_SECONDS. A holder is live while it renews, and, on this host, while its pid runs (so
+    a restart after kill -9 takes over at once); one on another host that stopped renewing is
+    taken over after LEASE_STALE_SECONDS. Times are the machine's wall clock (`wall`), shared by
+    every process, unlike the injected clock of the features."""
+
+    def __init__(self, store: TaskStore, wall: Callable[[], float] = time.time, host: str | None = None,
+                 pid: int | None = None):
+        self.db = OutboxStore(store)
+        self.wall = wall
+        self.host = host or socket.gethostname()
+        self.pid = os.getpid() if pid is None else pid
+        self.token = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.held = False
+
+    def live_holder(self) -> LeaseHolder | None:
+        """Another process holding the lease and alive; None when it is free (or stale)."""
+        holder = self.db.lease()
+        return holder if holder is not None and self._live(holder) else None
+
+    def _live(self, holder: LeaseHolder) -> bool:
+        if holder.token == self.token:
+            return False
+        if self.wall() - holder.renewed > LEASE_STALE_SECONDS:
+            return False
+        if holder.host == self.host:  # a pid of this machine: ask the kernel (ours: an earlier run of this pid)
+            return holder.pid != self.pid and _pid_runs(holder.pid)
+        return True
+
+    def acquire(self) -> LeaseHolder | None:
+        """Take the lease; the live holder instead when another process has it."""
+        with self.db.store.transaction():
+            holder = self.db.lease()
+            if holder is not None and self._live(holder):
+                return holder
+            now = self.wall()
+            ours = LeaseHolder(self.token, self.pid, self.host, now, now)
+            if not self.db.take_lease(ours, holder.token if holder else None):
+                return self.db.lease()
+        self.held = True
+        if holder is not None:
+            log.info("outbox: took over from pid %s on %s, which is gone", holder.pid, holder.host)
+        return None
+
+    def keep(self, on_lost: Callable[[str], None]) -> None:
+        """Renew the lease on a thread of its own until `release`; `on_lost(why)` if someone took it."""
+        def renew() -> None:
+            while not self._stop.wait(LEASE_RENEW_SECONDS):
+                try:
+                    if not self.db.renew_lease(self.token, self.wall()):
+                        holder = self.db.lease()
+                        on_lost(f"another headwork run (pid {holder.pid} on {holder.host}) took over this database"
+                                if holder else "this process's outbox lease was removed")
+                        return
+                except Exception:  # noqa: BLE001 - a locked database now and then: renewed next time
+                    log.warning("outbox: the lease could not be renewed just now", exc_info=True)
+
+        self._thread = threading.Thread(target=renew, name="headwork-outbox-lease", daemon=True)
+        self._thread.start()
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(2)
+        self.db.release_lease(self.token)
+        self.held = False
+
+
+def _pid_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it runs
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _retry_after(response) -> float | None:
+    """Seconds from a 429's Retry-After header, when it has one."""
+    headers = getattr(response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) and value else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def _with_key(key: str, method: str, args: dict) -> dict:

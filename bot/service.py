@@ -14,11 +14,20 @@ from slack_bolt import App
 
 from .app import create_app
 from .deps import Deps, build_deps
+from .outbox import OutboxLease
 from .scheduler import build_scheduler, scoring_jobs, slack_jobs
-from .settings import SlackCredentials
+from .settings import ConfigError, SlackCredentials
 from .slack_client import make_web_client
 
 log = logging.getLogger("headwork.service")
+
+
+class DatabaseInUse(ConfigError):
+    """Another live `headwork run` holds this database's outbox lease (said as one `headwork:` line)."""
+
+    def __init__(self, holder, path: str):
+        super().__init__(f"another headwork run (pid {holder.pid} on {holder.host}) is using {path}: "
+                         "run one process per database")
 
 
 @dataclass
@@ -29,6 +38,7 @@ class Service:
     http: bool
     app_token: str | None = None
     scheduler: object = None
+    lease: OutboxLease | None = None
 
     @classmethod
     def build(cls, runtime, credentials: SlackCredentials, http: bool) -> "Service":
@@ -36,9 +46,15 @@ class Service:
         client = make_web_client(credentials.bot_token.get_secret_value(), settings.env.slack_api_url)
         deps = build_deps(settings, runtime.store, client, runtime.clock, model=runtime.model,
                           status=runtime.categorizer_status, complete_upstream=_upstream(runtime))
+        # One process per database: two would each run the scheduler and the outbox (two agendas, two
+        # digests). Refused here, before anything connects, with the one line an operator needs.
+        lease = OutboxLease(runtime.store)
+        holder = lease.live_holder()
+        if holder is not None:
+            raise DatabaseInUse(holder, runtime.store.path)
         app = create_app(deps, http=http)
         token = credentials.app_token.get_secret_value() if credentials.app_token else None
-        return cls(runtime, deps, app, http, token)
+        return cls(runtime, deps, app, http, token, lease=lease)
 
     def check_token(self) -> dict:
         """auth.test: fails fast, with Slack's own error, when the bot token is wrong."""
@@ -55,6 +71,10 @@ class Service:
                 + agenda_jobs(self.deps.agenda) + digest_jobs(self.deps) + workslop_jobs(self.deps))
 
     def start(self) -> None:
+        holder = self.lease.acquire()
+        if holder is not None:  # started meanwhile, between build and start
+            raise DatabaseInUse(holder, self.runtime.store.path)
+        self.lease.keep(on_lost=self.deps.outbox.pause)
         self.deps.outbox.start()
         self.scheduler = build_scheduler(self.runtime.clock, self.jobs(), timezone=self.deps.settings.org.timezone)
         self.scheduler.start()
@@ -63,6 +83,8 @@ class Service:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         self.deps.outbox.stop()
+        if self.lease is not None and self.lease.held:  # held: the next start needs no wait
+            self.lease.release()
         self.deps.background.wait(timeout=10)
         self.deps.background.shutdown()
 
