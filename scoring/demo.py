@@ -44,6 +44,7 @@ class DemoOrg:
     channels: dict[str, str]  # {channel id: name}
     meetings: tuple[dict, ...]  # as in headwork.yml's `meetings:`
     digest: dict  # as in headwork.yml's `digest:`
+    handed_back: dict[str, str]  # {task external_id: who handed it back with *Not mine*}
 
     def person(self, key: str) -> Person | None:
         key = _plain(key.lstrip("@"))
@@ -63,8 +64,10 @@ def load_demo_org(now: datetime) -> DemoOrg:
     org_tz = ZoneInfo(raw["org"]["timezone"])
     people = tuple(Person(**p) for p in raw["people"])
     emails = {p.id: p.email for p in people}
-    tasks = []
+    tasks, handed_back = [], {}
     for n, item in enumerate(raw["tasks"], start=1):
+        if item.get("handed_back_by"):
+            handed_back[f"demo-{n}"] = item["handed_back_by"]
         source = item.get("source", "slack")
         due = None
         if item.get("due_in_days") is not None:
@@ -83,7 +86,7 @@ def load_demo_org(now: datetime) -> DemoOrg:
         ))
     return DemoOrg(raw["org"]["name"], raw["org"]["timezone"], tuple(raw["org"].get("admins", ())), people,
                    tuple(raw.get("teams", ())), tuple(tasks), dict(raw.get("channels", {})),
-                   tuple(raw.get("meetings", ())), dict(raw.get("digest", {})))
+                   tuple(raw.get("meetings", ())), dict(raw.get("digest", {})), handed_back)
 
 
 def seed_demo(store, model, now: datetime) -> DemoOrg:
@@ -94,8 +97,9 @@ def seed_demo(store, model, now: datetime) -> DemoOrg:
     from .rules import RulesCategorizer
 
     org = load_demo_org(now)
-    for _ in store.upsert_tasks(org.tasks, now):
-        pass
+    for task, (task_id, outcome) in zip(org.tasks, store.upsert_tasks(org.tasks, now)):
+        if outcome == "created" and task.external_id in org.handed_back:  # as *Not mine* leaves it
+            store.disown(task_id, org.handed_back[task.external_id])
     local_now = now.astimezone(ZoneInfo(org.timezone))
     categorize_pending(store, RulesCategorizer(), model, local_now)
     recompute_all(store, model, local_now)

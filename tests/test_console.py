@@ -121,13 +121,13 @@ def test_an_admin_gives_a_task_nobody_owns_from_home(tmp_path, capsys, monkeypat
     """Hanna hands her first task back, finds it under *Tasks nobody owns* and gives it to Mei."""
     script = "as hanna\nhome\n7\n{menu} @mei\nas mei\n/top5\nquit\n"
     first = console(script.format(menu=0), tmp_path, capsys, monkeypatch)
-    listed = first.split("hanna> 7", 1)[1].split("Tasks nobody owns (2)", 1)[1]
+    listed = first.split("hanna> 7", 1)[1].split("Tasks nobody owns (3)", 1)[1]
     assert listed.lstrip().startswith("Approve Brightline onboarding plan")
     assert "handed back by Hanna Vogel (Not mine)" in listed
     menu = listed.split(" Give to… — type ", 1)[1].split(" ", 1)[0]
     out = console(script.format(menu=menu), tmp_path, capsys, monkeypatch)
     assert "Gave Approve Brightline onboarding plan to @Mei Chen. They are told by DM." in out
-    assert "Tasks nobody owns (1)" in out.split(f"hanna> {menu} @mei", 1)[1]
+    assert "Tasks nobody owns (2)" in out.split(f"hanna> {menu} @mei", 1)[1]
     became_mei = out.split("You are now Mei Chen", 1)[1].split("mei> /top5", 1)[0]
     assert "(1 DM from Headwork came while you were someone else:)" in became_mei  # what she missed, once
     assert "@Hanna Vogel gave you a task: Approve Brightline onboarding plan" in " ".join(became_mei.split())
@@ -207,3 +207,23 @@ def test_agenda_setup_takes_a_time_and_attendees_and_saves_the_meeting(tmp_path,
     assert "Set up Onboarding sync in #general: every other week on Tue at 09:30" in made
     assert "up to 7 items from 2 attendees" in made
     assert "Onboarding sync · every other week on Tue at 09:30" in listed and "set up in Slack by @Priya Raman" in listed
+
+
+def test_the_readmes_step_as_hanna_home_gives_a_task_nobody_owns_to_mei(tmp_path, capsys, monkeypatch):
+    """README, "Try it": `as hanna` and `home` to see, as an admin, the tasks nobody owns and give one
+    to someone (`N @mei` picks Mei in menu N) — as written, with nothing handed back first: the demo
+    has a Slack task Diego handed back with Not mine."""
+    home = console("as hanna\nhome\nquit\n", tmp_path, capsys, monkeypatch)
+    listed = home.split("Tasks nobody owns (2)", 1)[1]
+    assert listed.lstrip().startswith("Set up the sandbox workspace for Orion Freight's pilot")
+    task = listed.split("handed back by Diego Morales (Not mine)", 1)[0]
+    menu = task.split(" Give to… — type ", 1)[1].split(" ", 1)[0]
+    out = console(f"as hanna\nhome\n{menu} @mei\nas mei\n/top5\nquit\n", tmp_path, capsys, monkeypatch)
+    given = out.split(f"hanna> {menu} @mei", 1)[1]
+    assert "Gave Set up the sandbox workspace for Orion Freight's pilot to @Mei Chen. They are told by DM." in given
+    admin_home = given.split("Tasks nobody owns (1)", 1)[1].split("hanna> as mei", 1)[0]
+    assert "Orion Freight's pilot" not in admin_home and "Translate help centre into German" in admin_home
+    became_mei = out.split("You are now Mei Chen", 1)[1].split("mei> /top5", 1)[0]
+    assert "@Hanna Vogel gave you a task: Set up the sandbox workspace for Orion Freight's pilot" in \
+        " ".join(became_mei.split())
+    assert "Set up the sandbox workspace for Orion Freight's pilot" in out.split("mei> /top5", 1)[1]

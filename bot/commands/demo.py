@@ -93,7 +93,10 @@ def run(args, runtime) -> int:
         print("\n".join(agenda_preview(org, store, runtime)))
         unowned = store.unowned_open_count()
         if unowned:
-            print(f"{unowned} open task(s) have no Slack owner yet: {', '.join(store.emails_without_owner())}")
+            emails = store.emails_without_owner()
+            print(f"{unowned} open task(s) nobody owns: an admin gives them to someone from Headwork's Home tab "
+                  "(try it: `headwork demo --console`, then `as hanna` and `home`)."
+                  + (f" No Slack account is known yet for {', '.join(emails)}." if emails else ""))
         if args.console:
             run_console(store, org, runtime, args.person, args.verbose)
         store.close()
