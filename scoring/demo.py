@@ -47,14 +47,14 @@ class DemoOrg:
     handed_back: dict[str, str]  # {task external_id: who handed it back with *Not mine*}
 
     def person(self, key: str) -> Person | None:
-        key = _plain(key.lstrip("@"))
+        key = plain_name(key.lstrip("@"))
         for p in self.people:
-            if key in (p.id.lower(), p.email, _plain(p.name), _plain(p.name.split()[0])):
+            if key in (p.id.lower(), p.email, plain_name(p.name), plain_name(p.name.split()[0])):
                 return p
         return None
 
 
-def _plain(name: str) -> str:
+def plain_name(name: str) -> str:
     """A name as typed on any keyboard: `lucia` finds Lucía."""
     return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
 

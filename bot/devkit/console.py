@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 import shlex
-import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
+from scoring.demo import plain_name as plain
 from scoring.rescore import rescore_all
 
 from ..digest.service import DigestJob
@@ -34,11 +34,6 @@ HELP = """Commands:
   advance 1d | 3h            move the clock: agendas post when their time comes, the hourly rescore
                              runs, snoozed tasks come back
   help | quit"""
-
-
-def plain(name: str) -> str:
-    """A name as typed on any keyboard: `lucia` finds Lucía."""
-    return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
 
 
 class Console:
@@ -104,7 +99,7 @@ class Console:
             self.react(rest)
         elif word in ("submit", "cancel"):
             if self.modal is None:
-                self.out(f"No form is open (`submit` and `cancel` are for a form Headwork opened).")
+                self.out("No form is open (`submit` and `cancel` are for a form Headwork opened).")
             else:
                 self.submit() if word == "submit" else self.close_modal()
         elif word == "press":
