@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from scoring.store import TaskStore
 
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 PROFILE_TTL = timedelta(days=1)
 MATCHED_TTL = timedelta(days=7)
 UNKNOWN_TTL = timedelta(hours=6)
+NOT_FOUND_TTL = timedelta(hours=1)  # an id Slack does not know (a typo in headwork.yml) is asked again after
 
 
 class Directory:
@@ -31,6 +32,9 @@ class Directory:
         # what the people table says, kept in memory: every /top5 needs the viewer's zone, and
         # this process is the only writer (`refresh`, `forget` keep it current)
         self._known: dict[str, PersonRecord | None] = {}
+        self._not_found: dict[str, datetime] = {}  # user_not_found, and when Slack said so
+        self._said_not_found: set[str] = set()  # ids already named in a warning (once per process)
+        self._unreachable_said: datetime | None = None  # when it was said Slack cannot be reached (None: it answers)
 
     def person(self, user_id: str) -> PersonRecord | None:
         try:
@@ -65,12 +69,32 @@ class Directory:
         self._known.pop(user_id, None)
 
     def refresh(self, user_id: str, now: datetime) -> ZoneInfo | None:
-        """Ask Slack (users.info) and cache the answer. Returns the time zone, if known."""
+        """Ask Slack (users.info) and cache the answer. Returns the time zone, if known; None when
+        Slack cannot say now (the cached profile stays). An id Slack does not know is not asked
+        again for NOT_FOUND_TTL (or until a user_change / team_join brings it), and named once."""
+        missing = self._not_found.get(user_id)
+        if missing is not None and timedelta(0) <= now - missing < NOT_FOUND_TTL:
+            return None
         try:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
-            log.warning("users.info failed for a user: %s", exc.response.get("error"))
+            error = exc.response.get("error") if exc.response is not None else None
+            if error in ("user_not_found", "users_not_found"):
+                self._not_found[user_id] = now
+                if user_id not in self._said_not_found:
+                    self._said_not_found.add(user_id)
+                    log.warning("users.info: Slack knows no user %s (%s); is the id in headwork.yml right? "
+                                "Asked again every hour", user_id, error)
+                return None
+            log.warning("users.info failed for %s: %s", user_id, error)
             return None
+        except (SlackClientError, OSError) as exc:  # Slack unreachable: said once per outage, not per person
+            if self._unreachable_said is None:
+                self._unreachable_said = now
+                log.warning("users.info: Slack cannot be reached (%s); cached profiles are used meanwhile",
+                            type(exc).__name__)
+            return None
+        self._unreachable_said = None
         self.remember({**user, "id": user_id}, now)
         return self.cached_tz(user_id)
 
@@ -87,6 +111,7 @@ class Directory:
             changed_ts = unix_time(user.get("updated"))
         self.people.put(user_id, str(name), tz, bool(user.get("is_bot")), bool(user.get("deleted")), now, changed_ts)
         self._known.pop(user_id, None)
+        self._not_found.pop(user_id, None)  # Slack told us of them (a team_join): they exist now
         return self.person(user_id)
 
     # --- identity: tasks owned by email ----------------------------------------------------

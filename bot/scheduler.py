@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 
@@ -32,6 +32,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 log = logging.getLogger("headwork.scheduler")
 
 Clock = Callable[[], datetime]
+
+# A job failing the same way run after run (Slack unreachable for an hour): its traceback once, then one
+# line this often, then a line when it works again.
+STILL_FAILING_EVERY = timedelta(minutes=15)
+
+
+class FailureStreak:
+    """How a job has been failing: the same way since when, how often, when it was last said."""
+
+    def __init__(self) -> None:
+        self.signature: tuple[str, str] | None = None
+        self.since: datetime | None = None
+        self.said_at: datetime | None = None
+        self.runs = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class JobSpec:
     misfire_grace: timedelta = timedelta(minutes=5)
     run_at_start: bool = False
     name: str = ""
+    failures: FailureStreak = field(default_factory=FailureStreak, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if (self.every is None) == (self.trigger is None):
@@ -54,14 +69,31 @@ class JobSpec:
 
 
 def run_job(spec: JobSpec, clock: Clock) -> None:
-    """Run one job at the clock's `now`; a failure is one log line, never a dead scheduler."""
+    """Run one job at the clock's `now`; a failure is logged, never a dead scheduler: its traceback
+    the first time, then, while it fails the same way, one line every STILL_FAILING_EVERY, and one
+    when it works again."""
     now = clock()
     started = time.perf_counter()
+    streak = spec.failures
     try:
         spec.run(now)
-    except Exception:  # noqa: BLE001 - a job must not take the scheduler down; the next run retries
-        log.exception("job %s failed at %s", spec.id, now.isoformat())
+    except Exception as exc:  # noqa: BLE001 - a job must not take the scheduler down; the next run retries
+        signature = (type(exc).__name__, str(exc)[:300])
+        if signature != streak.signature:
+            log.exception("job %s failed at %s", spec.id, now.isoformat())
+            streak.signature, streak.since, streak.said_at, streak.runs = signature, now, now, 1
+            return
+        streak.runs += 1
+        if not (timedelta(0) <= now - streak.said_at < STILL_FAILING_EVERY):
+            log.error("job %s still failing at %s, the same way since %s (%d runs): %s: %s", spec.id,
+                      now.isoformat(), streak.since.isoformat(), streak.runs, *signature)
+            streak.said_at = now
         return
+    if streak.signature is not None:
+        log.warning("job %s works again at %s (it failed %d run(s) since %s: %s)", spec.id, now.isoformat(),
+                    streak.runs, streak.since.isoformat(), streak.signature[0])
+        streak.signature = streak.since = streak.said_at = None
+        streak.runs = 0
     log.debug("job %s done in %.2f s", spec.id, time.perf_counter() - started)
 
 

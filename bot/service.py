@@ -44,6 +44,9 @@ class Service:
     def build(cls, runtime, credentials: SlackCredentials, http: bool) -> "Service":
         settings = runtime.settings
         client = make_web_client(credentials.bot_token.get_secret_value(), settings.env.slack_api_url)
+        sdk_log = logging.getLogger("slack_sdk.web.base_client")
+        if not any(isinstance(f, _UnreachableSaidByHeadwork) for f in sdk_log.filters):
+            sdk_log.addFilter(_UnreachableSaidByHeadwork())
         deps = build_deps(settings, runtime.store, client, runtime.clock, model=runtime.model,
                           status=runtime.categorizer_status, complete_upstream=_upstream(runtime))
         # One process per database: two would each run the scheduler and the outbox (two agendas, two
@@ -131,6 +134,15 @@ class Service:
             wait_for(stop)
         finally:
             handler.close()
+
+
+class _UnreachableSaidByHeadwork(logging.Filter):
+    """slack_sdk logs an ERROR for every call that cannot reach Slack (hundreds an hour while it is
+    down), then raises it; Headwork's outbox, directory and scheduler say the outage themselves, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and isinstance(record.msg, str)
+                    and record.msg.startswith("Failed to send a request to Slack API server"))
 
 
 class _ErrorsRaisedInstead(logging.Filter):

@@ -167,6 +167,7 @@ class DigestJob:
         self._recovered = False
         self._since: datetime | None = None  # when Headwork started here (the first run notes it)
         self._charts: dict[str, bytes] = {}
+        self._open_failures: dict[str, str | None] = {}  # key -> why its DM could not be opened (said once)
 
     def __call__(self, now: datetime) -> dict:
         return self.run(now)
@@ -178,14 +179,21 @@ class DigestJob:
             with self.deps.store.transaction():
                 self._since = self.store.note_running(now)
         stats = {"sent": 0, "skipped": 0, "charts": 0}
+        failed: Exception | None = None
         config = self.deps.settings.config.digest
         if config.enabled:
             refresh_usergroup(self.deps, now)
             for user in recipients(self.deps):
-                outcome = self.send_if_due(user, now)
+                try:
+                    outcome = self.send_if_due(user, now)
+                except Exception as exc:  # noqa: BLE001 - one recipient's failure holds up nobody else's digest
+                    failed = failed or exc
+                    continue
                 if outcome in stats:
                     stats[outcome] += 1
         stats["charts"] = self.upload_charts(now)
+        if failed is not None:
+            raise failed  # the scheduler says it (once, then while it lasts); the others went ahead
         return stats
 
     def recover(self) -> int:
@@ -228,12 +236,12 @@ class DigestJob:
         try:
             channel = deps.client.conversations_open(users=user)["channel"]["id"]
         except SlackApiError as exc:
-            log.warning("conversations.open failed for %s: %s (digest retried next run)", key,
-                        exc.response.get("error"))
+            self._open_failed(key, exc.response.get("error"))
             return "failed"
         except (SlackClientError, OSError) as exc:
-            log.warning("conversations.open failed for %s: %s (retried next run)", key, type(exc).__name__)
+            self._open_failed(key, type(exc).__name__)
             return "failed"
+        self._open_failures.pop(key, None)
         figures = self.store.edition(slot.week) or self.store.freeze_edition(
             slot.week, live_figures(deps, slot.week, now), now)
         message = digest_message(figures, chart=config.chart)
@@ -246,6 +254,12 @@ class DigestJob:
         if claimed:
             log.info("digest %s queued", key)
         return "sent" if claimed else "claimed"
+
+    def _open_failed(self, key: str, why: str | None) -> None:
+        """Said once while it fails the same way (Slack down: every minute until it is back)."""
+        level = logging.DEBUG if self._open_failures.get(key) == why else logging.WARNING
+        self._open_failures[key] = why
+        log.log(level, "conversations.open failed for %s: %s (the digest is tried again every minute)", key, why)
 
     def upload_charts(self, now: datetime) -> int:
         done = 0
