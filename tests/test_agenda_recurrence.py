@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import threading
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -101,9 +103,14 @@ def test_ics_moved_and_cancelled_occurrences_are_respected(tmp_path):
 class _Feed(BaseHTTPRequestHandler):
     body = ICS.encode()
     hits = 0
+    down = False
 
     def do_GET(self):  # noqa: N802
         type(self).hits += 1
+        if type(self).down:
+            self.send_response(503)
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/calendar")
         self.end_headers()
@@ -118,7 +125,7 @@ def feed():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    _Feed.hits = 0
+    _Feed.hits, _Feed.down = 0, False
     yield f"http://127.0.0.1:{server.server_address[1]}/standup.ics?token=secret"
     server.shutdown()
     server.server_close()
@@ -146,6 +153,36 @@ def test_an_unreachable_feed_keeps_the_last_good_copy_and_never_shows_its_token(
     cals._cache[dead] = cals._cache[feed]
     assert cals.get(dead, t0.replace(hour=2)) is good
     assert "secret" not in caplog.text
+
+
+def test_a_feed_down_for_two_hours_is_tried_every_15_minutes_and_warned_about_once(feed, caplog):
+    read_at = datetime(2026, 3, 2, 6, 45, tzinfo=UTC)
+    clock = [read_at]
+    cals = Calendars(clock=lambda: clock[0])
+    # the caller's `now` may be the start of its look-back window (12 hours earlier): the copy's time is the clock's
+    good = cals.get(feed, read_at - timedelta(hours=12))
+    _Feed.down = True
+    with caplog.at_level(logging.INFO, logger="headwork.calendars"):
+        for minute in range(1, 121):
+            clock[0] = read_at + timedelta(minutes=minute)
+            assert cals.get(feed, clock[0] - timedelta(hours=12)) is good
+        assert _Feed.hits <= 1 + 8  # the first read, then once a quarter hour (was every minute)
+        _Feed.down = False
+        clock[0] += timedelta(minutes=15)
+        cals.get(feed, clock[0] - timedelta(hours=12))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "using the copy read at 2026-03-02T06:45" in warnings[0]
+    assert "read again" in caplog.text and "secret" not in caplog.text
+
+
+def test_a_feed_never_read_is_tried_every_minute_at_first_then_less_often(feed):
+    _Feed.down = True
+    cals = Calendars()
+    t0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    for minute in range(60):
+        with pytest.raises(CalendarUnavailable):
+            cals.get(feed, t0 + timedelta(minutes=minute))
+    assert 5 <= _Feed.hits <= 12  # every minute for 5 minutes, then backing off to every 15
 
 
 @pytest.mark.parametrize("entry, says", [
