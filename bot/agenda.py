@@ -83,7 +83,8 @@ class AgendaService:
         self.model = model
         self.outbox = outbox
         self.db = AgendaStore(store)
-        self.calendars = calendars or Calendars(settings.config_path.parent)
+        self.calendars = calendars or Calendars(settings.config_path.parent,
+                                                clock=outbox.clock if outbox is not None else None)
         self._config_edits_followed = False  # see `run`
         if outbox is not None:
             outbox.on_failure(POST_PREFIX, self._post_refused)
