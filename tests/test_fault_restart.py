@@ -28,13 +28,20 @@ class SlowSlack:
         return answer
 
 
-def test_a_restart_at_once_while_slack_is_still_on_the_post_posts_one_agenda(send_world):
-    world = send_world
+def posting_slowly(world, seconds: float):
+    """A `headwork run` whose agenda post Slack takes `seconds` to answer, started and inside that post:
+    (the SlowSlack, the process)."""
     world.configure(meeting=True, digest=False)
-    slow = SlowSlack(world.fake, seconds=20)  # far longer than a stop waits for it
+    slow = SlowSlack(world.fake, seconds=seconds)
     world.fake.on("chat.postMessage", slow)
     first = world.start()
     assert slow.inside.wait(30), "".join(first.lines)
+    return slow, first
+
+
+def test_a_restart_at_once_while_slack_is_still_on_the_post_posts_one_agenda(send_world):
+    world = send_world
+    slow, first = posting_slowly(world, seconds=20)  # far longer than a stop waits for it
     assert first.stop() == 0  # SIGTERM; within the 15 s a service manager gives
     assert not slow.done.is_set()  # Slack is still working on it
     second = world.start()  # `systemctl restart`: the next process at once
@@ -52,11 +59,7 @@ def test_a_restart_at_once_while_slack_is_still_on_the_post_posts_one_agenda(sen
 
 def test_a_sigterm_while_slack_answers_within_the_stop_leaves_it_sent(send_world):
     world = send_world
-    world.configure(meeting=True, digest=False)
-    slow = SlowSlack(world.fake, seconds=3)
-    world.fake.on("chat.postMessage", slow)
-    first = world.start()
-    assert slow.inside.wait(30), "".join(first.lines)
+    slow, first = posting_slowly(world, seconds=3)
     assert first.stop() == 0
     assert outbox_states(world.db) == {AGENDA_KEY: "sent"}  # the stop waited for Slack's answer
     second = world.start()
@@ -68,12 +71,8 @@ def test_a_sigterm_while_slack_answers_within_the_stop_leaves_it_sent(send_world
 
 def test_a_second_process_on_the_same_database_is_refused_with_one_line(send_world):
     world = send_world
-    world.configure(meeting=True, digest=False)
-    slow = SlowSlack(world.fake, seconds=6)
-    world.fake.on("chat.postMessage", slow)
-    first = world.start()
+    slow, first = posting_slowly(world, seconds=6)
     first.wait_ready(30)
-    assert slow.inside.wait(30), "".join(first.lines)
     second = world.start()
     assert second.proc.wait(30) == 2
     second._reader.join(5)
