@@ -56,21 +56,20 @@ def _change(body: dict, action: dict, deps: Deps, change: Callable[..., Task], s
         task = change(deps.store, deps.model, task_id, user, deps.now_for(user), is_admin=deps.is_admin(user))
         notice = says(task)
         if tells is not None:
-            tell_owner(deps, task, user, tells(task, user), deps.clock())
+            tell_owner(deps, task, user, str(action.get("action_id")), tells(task, user), deps.clock())
     except NotAllowed as exc:
         notice = str(exc)
     deps.background.submit(redraw, deps, user, Origin.of_action(body, action), notice)
     return task
 
 
-def tell_owner(deps: Deps, task: Task, user: str, text: str, now: datetime) -> None:
+def tell_owner(deps: Deps, task: Task, user: str, change: str, text: str, now: datetime) -> None:
     """A task changed by someone other than its owner (an admin on `/top5 @someone`): the owner is
     told who did what, once, by DM, and their Home is brought up to date."""
     owner = task.assignee_id
     if owner is None or owner == user:
         return
-    what = text.split(" ", 2)[1]  # marked / took / snoozed: one message per change
-    deps.outbox.send(f"task-changed:{task.id}:{owner}:{what}:{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}",
+    deps.outbox.send(f"task-changed:{task.id}:{owner}:{change}:{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}",
                      "chat.postMessage", {"channel": owner, "text": text})
     deps.background.submit(publish_home, deps, owner)
 
@@ -115,7 +114,7 @@ def snooze(deps: Deps, task_id: int, user: str, until: datetime, now: datetime) 
     except NotAllowed as exc:
         return str(exc)
     whose = f" <@{task.assignee_id}>'s time" if task.assignee_id not in (None, user) else ""
-    tell_owner(deps, task, user, f"<@{user}> snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M} "
+    tell_owner(deps, task, user, ids.ACTION_SNOOZE, f"<@{user}> snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M} "
                                  "(your time): it is back on your list then.", now)
     return f"💤 Snoozed *{esc(task.title[:200])}* until {until:%a %d %b, %H:%M}{whose}."
 
