@@ -245,8 +245,8 @@ class FileConfig(_Section):
     def _empty_sections(cls, data: object) -> object:
         """A section with nothing but comments under it (`org:` then `# admins: [...]`) means its defaults."""
         if isinstance(data, dict):
-            return {k: ({} if v is None and k in cls.model_fields and k != "meetings" else
-                        [] if v is None and k == "meetings" else v) for k, v in data.items()}
+            empty = {name: [] if name == "meetings" else {} for name in cls.model_fields}
+            return {k: empty[k] if v is None and k in empty else v for k, v in data.items()}
         return data
 
     @field_validator("meetings")
