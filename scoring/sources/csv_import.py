@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
 from ..store import TaskStore
+from .collector import import_collections
 from .dates import SLASH_ORDERS, slash_orders_shown
 from .formats import FORMATS, Columns, ExportFormat, Row, guess_format
 from .ingest import Owners, ingest_prepared, keep_closed_by_people, written_owner
@@ -409,7 +410,8 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
     elif workers is None:
         workers = default_workers(total)
     try:
-        with (Preparer(RowReader(fmt.convert, header, tz, report.dates), model, now, workers,
+        with (import_collections(),
+              Preparer(RowReader(fmt.convert, header, tz, report.dates), model, now, workers,
                        None if store.path == ":memory:" else store.path) as preparer,
               contextlib.nullcontext() if dry_run else store.bulk_writes()):
             for prepared in preparer.batches(chunks()):

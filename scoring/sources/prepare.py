@@ -41,6 +41,7 @@ from ..rescore import fresh_score
 from ..rules import RulesCategorizer, judge_task, shared_judgement
 from ..store import Judgement, StoredHashes, iso_cached, parse_iso, task_row
 from ..tasks import OPEN_STATUSES, Task
+from .collector import for_worker
 from .formats import Columns, Row, RowError
 
 log = logging.getLogger("headwork.import")
@@ -193,6 +194,7 @@ _WORKER: tuple | None = None  # (reader, model, now, StoredHashes | None) in a w
 
 def _start_worker(reader: RowReader, model: ValueModel, now: datetime, db_path: str | None) -> None:
     global _WORKER
+    for_worker()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="headwork-import-parent",
                      daemon=True).start()
