@@ -1,9 +1,11 @@
-"""An import runs Python's garbage collector rarely (its cost was a fifth of a large import's CPU),
-and leaves the process as it found it: a service that imports keeps its own settings."""
+"""How an import spends its processes: Python's garbage collector runs rarely (its cost was a fifth
+of a large import's CPU) and the process is left as it was found (a service that imports keeps its
+own settings); the file's ids are read again in a worker while the others prepare the first rows."""
 
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -121,3 +123,16 @@ def test_a_worker_process_collects_rarely_and_leaves_what_it_inherited_alone(mod
         assert pool is not None
         assert pool.submit(gc.get_threshold).result(timeout=30) == IMPORT_THRESHOLDS
         assert pool.submit(gc.get_freeze_count).result(timeout=30) > 1000
+
+
+def test_the_files_ids_are_read_in_a_worker_while_the_others_prepare_and_here_without_workers(model):
+    reader = RowReader(FORMATS["csv"].convert, ["title"], BERLIN)
+    with Preparer(reader, model, NOW, workers=2) as preparer:
+        elsewhere = preparer.meanwhile(os.getpid)
+        assert elsewhere() != os.getpid()
+    with Preparer(reader, model, NOW, workers=0) as preparer:
+        asked: list[int] = []
+        here = preparer.meanwhile(asked.append, 1)
+        assert asked == []  # worked out when asked, not before
+        here()
+        assert asked == [1]

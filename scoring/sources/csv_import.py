@@ -414,9 +414,12 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
               Preparer(RowReader(fmt.convert, header, tz, report.dates), model, now, workers,
                        None if store.path == ":memory:" else store.path) as preparer,
               contextlib.nullcontext() if dry_run else store.bulk_writes()):
+            # the file's ids, read again in a worker while the others prepare the first batches (here,
+            # without workers, once the first batch is prepared): needed before a batch is written
+            ids = preparer.meanwhile(_last_lines, path, fmt, source.encoding)
             for prepared in preparer.batches(chunks()):
-                if later is None:  # read once the first batches are out: worker processes prepare them meanwhile
-                    later = _last_lines(path, fmt, source.encoding)
+                if later is None:
+                    later = ids()
                 entries, task_of = prepared.prepared, prepared.task_of
                 if later:
                     entries = _last_of_each_id(entries, later, report)

@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..model import ValueModel
@@ -45,6 +45,7 @@ from .collector import for_worker
 from .formats import Columns, Row, RowError
 
 log = logging.getLogger("headwork.import")
+T = TypeVar("T")
 
 MAX_WORKERS = 4  # the writing process does ~40% of the work: beyond a few workers it is the limit
 PARALLEL_FROM_BYTES = 4 << 20  # smaller files (~15k rows) are done in one process: starting workers costs more
@@ -306,6 +307,27 @@ class Preparer:
         log.warning("import: cannot start worker processes (%s); preparing the rows in this process", exc)
         self.close()
         self.workers = 0
+
+    def meanwhile(self, fn: Callable[..., T], *args) -> Callable[[], T]:
+        """`fn(*args)` started in a worker process now, while this process goes on (ask before the
+        first batch, and a worker takes it first); what this returns gives its result, waiting for
+        it. Without workers, or when the worker doing it is lost, it is worked out here when asked."""
+        future = None
+        if self._pool is not None:
+            try:
+                future = self._pool.submit(fn, *args)
+            except (BrokenProcessPool, OSError):
+                future = None
+
+        def result() -> T:
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool:
+                    pass  # a worker died: `batches` says where; the answer is still needed up to there
+            return fn(*args)
+
+        return result
 
     def batches(self, chunks: Iterator[list[Cells]]) -> Iterator[PreparedBatch]:
         """Each chunk of rows, prepared, in order."""
