@@ -7,6 +7,7 @@ middleware pays for Bolt's keyword-argument injection on every request (/top5 is
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -26,6 +27,14 @@ CLAIMED_BY_LISTENER = frozenset({ids.EVENT_REACTION_ADDED, ids.EVENT_REACTION_RE
 EVENT_ID = "headwork_event_id"  # the context key those listeners read the event id from
 
 
+NO_USER_ANSWER = json.dumps({"response_type": "ephemeral",
+                             "text": "Headwork could not tell who sent this command, so nothing was done."})
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 class HeadworkMiddleware(Middleware):
     """Each event_id is processed once. A redelivery of an event we have claimed is acked and
     skipped; if processing fails (an exception, or a 5xx from our error handler) the claim is
@@ -40,6 +49,10 @@ class HeadworkMiddleware(Middleware):
     def process(self, *, req: BoltRequest, resp: BoltResponse, next):
         req.context["deps"] = self.deps
         body = req.body
+        if "command" in body and not _text(body.get("user_id")):
+            # Slack always says who ran a command; without it nothing can be answered for anyone
+            log.warning("slash command %.40r without a user id: ignored", body.get("command"))
+            return BoltResponse(status=200, body=NO_USER_ANSWER, headers={"content-type": "application/json"})
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()

@@ -148,3 +148,17 @@ def test_the_server_is_still_serving_after_all_that(endpoint):
     ok = post(url, urlencode({"command": "/top5", "text": "", "user_id": "U0DEMOCS2", "team_id": "T0HEADWORK",
                               "response_url": "http://127.0.0.1:9/r"}), "application/x-www-form-urlencoded")
     assert ok.status == 200 and "Your top 5" in ok.body
+
+
+@pytest.mark.parametrize("user", [None, "", "   "])
+def test_a_slash_command_that_does_not_say_who_sent_it_is_answered_plainly_and_reaches_no_listener(endpoint, caplog, user):
+    url, _ = endpoint
+    fields = {"command": "/top5", "text": "", "team_id": "T0HEADWORK", "response_url": "http://127.0.0.1:9/r"}
+    if user is not None:
+        fields["user_id"] = user
+    with caplog.at_level("WARNING"):
+        answer = post(url, urlencode(fields), "application/x-www-form-urlencoded")
+    assert answer.status == 200
+    assert json.loads(answer.body)["text"] == "Headwork could not tell who sent this command, so nothing was done."
+    assert not [r for r in caplog.records if "listener failed" in r.getMessage()]  # no listener ran into it
+    assert any("without a user id" in r.getMessage() for r in caplog.records)
