@@ -89,7 +89,7 @@ def _on_error(error: Exception, request: BoltRequest, body: dict) -> BoltRespons
             "response_type": "ephemeral",
             "text": "Sorry — something went wrong on my side and nothing was changed. Please try again in a minute."}))
     if body.get("type") == "view_submission":
-        block_id = _first_input_block(body.get("view") or {})
+        block_id = _first_input_block(body.get("view"))
         if block_id:
             return BoltResponse(status=200, headers={"content-type": "application/json"}, body=json.dumps({
                 "response_action": "errors",
@@ -98,19 +98,32 @@ def _on_error(error: Exception, request: BoltRequest, body: dict) -> BoltRespons
 
 
 def describe(body: dict) -> str:
-    """'slash command /top5', 'event reaction_added', 'block_actions task_done', ...: what a log line may say."""
+    """'slash command /top5', 'event reaction_added', 'block_actions task_done', ...: what a log line
+    may say. Whatever the body holds (a forged one: a view that is a string, say), never an error,
+    and never more than a short name from it."""
     if body.get("command"):
-        return f"slash command {body['command']}"
-    kind = body.get("type") or "request"
+        return f"slash command {_short(body['command'])}"
+    kind = _short(body.get("type") or "request")
     if kind == "event_callback":
-        return f"event {(body.get('event') or {}).get('type', '?')}"
-    detail = (next((a.get("action_id") for a in body.get("actions") or [] if isinstance(a, dict)), None)
-              or (body.get("view") or {}).get("callback_id") or body.get("callback_id") or "")
-    return f"{kind} {detail}".strip()
+        return f"event {_short(_mapping(body.get('event')).get('type', '?'))}"
+    actions = body.get("actions")
+    detail = (next((a.get("action_id") for a in actions if isinstance(a, dict)), None)
+              if isinstance(actions, list) else None) \
+        or _mapping(body.get("view")).get("callback_id") or body.get("callback_id") or ""
+    return f"{kind} {_short(detail)}".strip()
 
 
-def _first_input_block(view: dict) -> str | None:
-    for block in view.get("blocks") or []:
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _short(value) -> str:
+    return str(value)[:60]
+
+
+def _first_input_block(view) -> str | None:
+    blocks = _mapping(view).get("blocks")
+    for block in blocks if isinstance(blocks, list) else []:
         if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
             return block["block_id"]
     return None

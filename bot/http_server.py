@@ -137,6 +137,10 @@ class SlackWsgiApp:
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
             log.warning("unreadable request body refused (%s)", type(exc).__name__)
             return _reply(start_response, 400, b"Bad Request\n", "text/plain; charset=utf-8")
+        odd = malformed(request.body)
+        if odd is not None:
+            log.warning("malformed Slack payload refused (%s)", odd)
+            return _reply(start_response, 400, b"Bad Request\n", "text/plain; charset=utf-8")
         response = self.app.dispatch(request)
         body = (response.body or "").encode("utf-8")
         out_headers = [(name, value) for name, values in response.headers.items() for value in values
@@ -146,6 +150,21 @@ class SlackWsgiApp:
         out_headers.append(("content-length", str(len(body))))
         start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}", out_headers)
         return [body]
+
+
+# What Bolt indexes into before any listener (matchers, its own error handler's arguments), by the
+# shape Slack always sends it in: anything else is a forged request, and Bolt would fail on it.
+_SHAPES = {"view": dict, "actions": list, "event": dict, "container": dict}
+
+
+def malformed(body) -> str | None:
+    """Why this payload cannot be Slack's (a field of the wrong kind), or None."""
+    if not isinstance(body, dict):
+        return "not an object"
+    for field, kind in _SHAPES.items():
+        if field in body and not isinstance(body[field], kind):
+            return f"'{field}' is not {'an object' if kind is dict else 'a list'}"
+    return None
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",

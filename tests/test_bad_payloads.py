@@ -162,3 +162,32 @@ def test_a_slash_command_that_does_not_say_who_sent_it_is_answered_plainly_and_r
     assert json.loads(answer.body)["text"] == "Headwork could not tell who sent this command, so nothing was done."
     assert not [r for r in caplog.records if "listener failed" in r.getMessage()]  # no listener ran into it
     assert any("without a user id" in r.getMessage() for r in caplog.records)
+
+
+@FAST
+@given(kind=st.sampled_from(["view_submission", "view_closed", "block_actions", "shortcut", "message_action"]),
+       view=JSONISH, actions=JSONISH)
+def test_a_payload_whose_view_or_actions_are_not_objects_gets_no_5xx(endpoint, kind, view, actions):
+    url, _ = endpoint
+    payload = {"type": kind, "user": {"id": "U0DEMOCS2"}, "team": {"id": "T0HEADWORK"}, "view": view,
+               "actions": actions, "callback_id": ids.SHORTCUT_MAKE_TASK, "trigger_id": "1.2.3"}
+    assert post(url, form(payload), "application/x-www-form-urlencoded").status < 500
+
+
+@pytest.mark.parametrize("view", ["a string", 7, None, ["a", "list"]])
+def test_a_view_submission_whose_view_is_not_an_object_is_refused_as_a_bad_request(endpoint, caplog, view):
+    url, _ = endpoint
+    payload = {"type": "view_submission", "user": {"id": "U0DEMOCS2"}, "team": {"id": "T0HEADWORK"}, "view": view}
+    with caplog.at_level("WARNING"):
+        assert post(url, form(payload), "application/x-www-form-urlencoded").status == 400
+    assert any("malformed Slack payload refused ('view' is not an object)" in r.getMessage() for r in caplog.records)
+
+
+@FAST
+@given(body=st.dictionaries(st.sampled_from(["type", "command", "event", "actions", "view", "callback_id"]), JSONISH,
+                            max_size=5))
+def test_the_error_handlers_description_of_a_request_never_fails_and_stays_short(body):
+    from bot.app import describe
+
+    said = describe(body)
+    assert isinstance(said, str) and len(said) <= 140
