@@ -164,6 +164,9 @@ def malformed(body) -> str | None:
     for field, kind in _SHAPES.items():
         if field in body and not isinstance(body[field], kind):
             return f"'{field}' is not {'an object' if kind is dict else 'a list'}"
+    actions = body.get("actions")
+    if actions is not None and not (actions and all(isinstance(a, dict) for a in actions)):
+        return "'actions' is not a list of actions"  # Slack sends at least one, each an object
     return None
 
 

@@ -5,6 +5,7 @@ real shapes with hostile contents: unknown users and ids, missing fields, huge a
 from __future__ import annotations
 
 import json
+import os
 from urllib.parse import urlencode
 
 import pytest
@@ -59,7 +60,9 @@ def form(payload: dict) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# HEADWORK_FUZZ_EXAMPLES=3000 for a longer hunt than the suite's
+FAST = settings(max_examples=int(os.environ.get("HEADWORK_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FAST
@@ -172,6 +175,14 @@ def test_a_payload_whose_view_or_actions_are_not_objects_gets_no_5xx(endpoint, k
     payload = {"type": kind, "user": {"id": "U0DEMOCS2"}, "team": {"id": "T0HEADWORK"}, "view": view,
                "actions": actions, "callback_id": ids.SHORTCUT_MAKE_TASK, "trigger_id": "1.2.3"}
     assert post(url, form(payload), "application/x-www-form-urlencoded").status < 500
+
+
+@pytest.mark.parametrize("actions", [[], ["not an action"], [{"action_id": "x"}, 3], "a string"])
+def test_block_actions_without_an_action_object_are_refused_as_a_bad_request(endpoint, actions):
+    url, _ = endpoint
+    payload = {"type": "block_actions", "user": {"id": "U0DEMOCS2"}, "team": {"id": "T0HEADWORK"},
+               "actions": actions, "trigger_id": "1.2.3", "container": {"type": "view"}, "view": {"type": "home"}}
+    assert post(url, form(payload), "application/x-www-form-urlencoded").status == 400
 
 
 @pytest.mark.parametrize("view", ["a string", 7, None, ["a", "list"]])
