@@ -15,25 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.model import load_model
 from scoring.sources.csv_import import ImportFileError, import_csv, summary_lines
 from scoring.store import TaskStore
 
 DATA = Path(__file__).parent / "data"
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2025, 11, 20, 9, 0, tzinfo=BERLIN)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(None)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = TaskStore(tmp_path / "headwork.db")
-    yield s
-    s.close()
 
 
 def run(store, model, path, fmt, **kw):

@@ -7,26 +7,15 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.model import load_model
 from scoring.sources.collector import IMPORT_THRESHOLDS, import_collections
 from scoring.sources.csv_import import import_csv
 from scoring.sources.formats import FORMATS
 from scoring.sources.prepare import Preparer, RowReader
-from scoring.store import TaskStore
-
-BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2025, 11, 20, 9, 0, tzinfo=BERLIN)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(None)
+from tests.test_csv_import import BERLIN, NOW  # an import's zone and moment
 
 
 @pytest.fixture
@@ -58,8 +47,7 @@ class _Collections:
             self.young += 1
 
 
-def test_an_import_collects_rarely_and_gives_the_process_its_settings_back(model, tmp_path, thresholds):
-    store = TaskStore(tmp_path / "headwork.db")
+def test_an_import_collects_rarely_and_gives_the_process_its_settings_back(model, store, tmp_path, thresholds):
     seen: list[tuple] = []
     counter = _Collections()
     gc.callbacks.append(counter)
@@ -75,11 +63,9 @@ def test_an_import_collects_rarely_and_gives_the_process_its_settings_back(model
     # at (900, 11, 12) these 6,000 rows start a young collection every ~9 rows: hundreds of them
     assert counter.young < 30
     assert gc.get_threshold() == thresholds
-    store.close()
 
 
-def test_an_import_that_fails_half_way_still_gives_the_settings_back(model, tmp_path, thresholds):
-    store = TaskStore(tmp_path / "headwork.db")
+def test_an_import_that_fails_half_way_still_gives_the_settings_back(model, store, tmp_path, thresholds):
 
     def interrupted(done, total, rows):
         raise KeyboardInterrupt
@@ -88,7 +74,6 @@ def test_an_import_that_fails_half_way_still_gives_the_settings_back(model, tmp_
         import_csv(_export(tmp_path / "export.csv", 3000), "csv", store, model, NOW, BERLIN, workers=0, batch=500,
                    on_progress=interrupted)
     assert gc.get_threshold() == thresholds
-    store.close()
 
 
 def test_two_imports_at_once_keep_the_import_setting_until_the_last_one_ends(thresholds):
