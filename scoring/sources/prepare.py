@@ -317,7 +317,7 @@ class Preparer:
             try:
                 future = self._pool.submit(fn, *args)
             except (BrokenProcessPool, OSError):
-                future = None
+                pass  # worked out here when asked
 
         def result() -> T:
             if future is not None:
