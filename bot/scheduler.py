@@ -137,6 +137,9 @@ def rescore_job(runtime, now: datetime):
     """Move every score's clock-driven terms (due date, age) to `now`."""
     from scoring.rescore import rescore_all
 
+    built = runtime.store.build_deferred_indexes()
+    if built:  # a long-running `headwork run` does not reopen the store: it mends it here, within the hour
+        log.warning("rescore: built index(es) %s, left out by an import that did not finish", ", ".join(built))
     stats = rescore_all(runtime.store, runtime.model, now)
     log.info("rescore: %d tasks in %.2f s, %d changed%s", stats.scanned, stats.seconds, stats.written,
              " (full recompute)" if stats.full else "")

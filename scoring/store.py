@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import sqlite3
 import threading
@@ -28,6 +29,16 @@ migrations = Migrations("headwork.scoring")
 _OPEN_SQL = "(" + ",".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 MACHINE_JUDGES = ("ai", "rules")
 MMAP_BYTES = 1 << 30
+log = logging.getLogger("headwork.store")
+
+# The secondary indexes a large first import leaves out while it writes, and builds once at the end
+# (`scoring.sources.index_deferral`), as the migrations left them: inserting 100,000 rows into them
+# one by one costs ~16% of the import's CPU; building them afterwards ~0.3 s (bench/bench_import.py).
+DEFERRABLE_INDEXES = {
+    "tasks_email": "CREATE INDEX IF NOT EXISTS tasks_email ON tasks (assignee_email) WHERE assignee_email IS NOT NULL",
+    "scores_rank": ("CREATE INDEX IF NOT EXISTS scores_rank ON scores "
+                    "(assignee_id, active, total DESC, task_id, snoozed_until_ts)"),
+}
 
 
 @migrations()
@@ -411,6 +422,9 @@ class TaskStore:
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
         migrations.apply(db)
+        built = self.build_deferred_indexes()
+        if built:
+            log.warning("Built index(es) %s, left out by an import that did not finish", ", ".join(built))
 
     # --- connections -------------------------------------------------------------------
 
@@ -1240,6 +1254,33 @@ class TaskStore:
                 if not busy and frames == copied and frames > 0:
                     with _pragma(conn, "busy_timeout", 0):
                         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # busy (a reader): left as it is
+
+    def missing_deferrable_indexes(self) -> list[str]:
+        """Those of `DEFERRABLE_INDEXES` not in the database (an import is writing without them, or
+        one that did was killed before it built them again)."""
+        present = {r[0] for r in self.conn.execute(
+            f"SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ({','.join('?' * len(DEFERRABLE_INDEXES))})",
+            list(DEFERRABLE_INDEXES))}
+        return [name for name in DEFERRABLE_INDEXES if name not in present]
+
+    def drop_deferrable_indexes(self) -> list[str]:
+        """Drop `DEFERRABLE_INDEXES` for a large import; `build_deferred_indexes` puts them back.
+        Every query still answers the same without them, only by reading more of its table."""
+        with self.transaction():
+            present = [name for name in DEFERRABLE_INDEXES if name not in self.missing_deferrable_indexes()]
+            for name in present:
+                self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        return present
+
+    def build_deferred_indexes(self) -> list[str]:
+        """Build those of `DEFERRABLE_INDEXES` that are missing, in one transaction; their names."""
+        if not self.missing_deferrable_indexes():
+            return []
+        with self.transaction():
+            missing = self.missing_deferrable_indexes()  # another process may have built them meanwhile
+            for name in missing:
+                self.conn.execute(DEFERRABLE_INDEXES[name])
+        return missing
 
     def import_outcomes(self, entries: Sequence) -> list[str]:
         """For a dry run: what `upsert_tasks_bulk` would say of each entry -- "created", "updated" or

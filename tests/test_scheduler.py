@@ -86,6 +86,21 @@ def test_the_hourly_rescore_moves_due_dates_with_the_clock(runtime):
     assert runtime.store.score_of(task_id)["scored_at"] == "2025-03-30T09:00:00+00:00"
 
 
+def test_the_hourly_rescore_builds_the_indexes_a_killed_import_left_out(runtime, caplog):
+    """`headwork run` opened the store before an import that was killed (`scoring.sources.index_deferral`)."""
+    task_id = add(runtime, 1, "Board update", due=NOW + timedelta(days=3))
+    assert runtime.store.drop_deferrable_indexes() == ["tasks_email", "scores_rank"]
+    with caplog.at_level(logging.WARNING, logger="headwork.scheduler"):
+        rescore_job(runtime, runtime.clock())
+    assert "built index(es) tasks_email, scores_rank, left out by an import that did not finish" in caplog.text
+    assert runtime.store.missing_deferrable_indexes() == []
+    assert [i for i, _ in runtime.store.top_ids("U1", 5, NOW.timestamp())] == [task_id]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="headwork.scheduler"):
+        rescore_job(runtime, runtime.clock.advance(hours=1))
+    assert "index" not in caplog.text
+
+
 def test_an_outage_during_a_tick_changes_no_score_and_blocks_nothing(runtime):
     clock = runtime.clock
     task_id = add(runtime, 1, "Patch OpenSSL CVE in base image")

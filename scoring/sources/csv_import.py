@@ -52,6 +52,7 @@ from ..store import TaskStore
 from .collector import import_collections
 from .dates import SLASH_ORDERS, slash_orders_shown
 from .formats import FORMATS, Columns, ExportFormat, Row, guess_format
+from .index_deferral import deferrable_indexes
 from .ingest import Owners, ingest_prepared, keep_closed_by_people, written_owner
 from .prepare import Cells, Prepared, Preparer, RowReader, WorkerLost, default_workers
 from .repeats import last_lines, replaced_by
@@ -413,7 +414,8 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
         with (import_collections(),
               Preparer(RowReader(fmt.convert, header, tz, report.dates), model, now, workers,
                        None if store.path == ":memory:" else store.path) as preparer,
-              contextlib.nullcontext() if dry_run else store.bulk_writes()):
+              contextlib.nullcontext() if dry_run else store.bulk_writes(),
+              contextlib.nullcontext() if dry_run else deferrable_indexes(store) as deferral):
             # the file's ids, read again in a worker while the others prepare the first batches (here,
             # without workers, once the first batch is prepared): needed before a batch is written
             ids = preparer.meanwhile(_last_lines, path, fmt, source.encoding)
@@ -439,6 +441,8 @@ def import_csv(path: str | Path, fmt: ExportFormat | str, store: TaskStore, mode
                     report.reject(line, reason)
                 done_bytes, rows_in_batch = handed_out.popleft()
                 report.rows += rows_in_batch
+                if deferral is not None and entries:
+                    deferral.written(len(entries), outcomes.count("created"), report.rows, done_bytes, total)
                 if on_progress is not None:
                     on_progress(done_bytes, total, report.rows)
     except WorkerLost as exc:
