@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import marshal
 import multiprocessing
 import os
 import signal
@@ -216,14 +217,14 @@ def _exit_with_parent(parent: int, every_s: float = 0.5) -> None:
     os._exit(1)
 
 
-def _work(rows: list[Cells]) -> tuple[list[tuple], list[tuple[int, str]]]:
-    """A worker's batch: every row prepared, and judged and scored unless it is stored as it is
-    (then it is "unchanged": a re-import costs no judging). The store may have moved on since this
-    look -- the importing process decides with its own -- and then only a verdict or score is
-    missing, which it works out itself. Plain tuples: pickling named tuples and dataclasses costs
-    several times more (~15 us a row, against ~5), and on both sides."""
+def _work(rows: bytes) -> bytes | tuple[list[tuple], list[tuple[int, str]]]:
+    """A worker's batch (`_pack`ed rows): every row prepared, and judged and scored unless it is
+    stored as it is (then it is "unchanged": a re-import costs no judging). The store may have
+    moved on since this look -- the importing process decides with its own -- and then only a
+    verdict or score is missing, which it works out itself. Plain tuples, `_pack`ed: pickling named
+    tuples and dataclasses costs several times more (~15 us a row, against ~5), and on both sides."""
     reader, model, now, stored = _WORKER
-    prepared, rejected = _prepare_rows(rows, reader, now)
+    prepared, rejected = _prepare_rows(_unpack(rows), reader, now)
     try:
         known = stored.of(prepared) if stored is not None else {}
     except sqlite3.Error:
@@ -236,7 +237,23 @@ def _work(rows: list[Cells]) -> tuple[list[tuple], list[tuple[int, str]]]:
         verdict, score = verdict_and_score(p.task, model, now)
         out.append((p.line, p.record_hash, p.row,
                     None if verdict is None else [(j.band_id, j.confidence, j.rationale) for j in verdict], score))
-    return out, rejected
+    return _pack((out, rejected))
+
+
+def _pack(value):
+    """`value` as marshal's bytes, which a pipe carries as they are: for the plain tuples, lists,
+    strings and numbers of a batch, marshal writes about twice as fast as pickle and reads a little
+    faster (a batch of 2,000 results: 1.8 against 3.1 us a row written, 1.8 against 2.1 read; its
+    rows: 0.6 against 1.4 written). Both ends are this interpreter, so its format is theirs. A value
+    marshal cannot write (an object a format's converter let through) is returned as it is, for pickle."""
+    try:
+        return marshal.dumps(value)
+    except ValueError:
+        return value
+
+
+def _unpack(value):
+    return marshal.loads(value) if isinstance(value, bytes) else value
 
 
 def _received(items: list[tuple]) -> list[Prepared]:
@@ -341,7 +358,7 @@ class Preparer:
                 yield self._here(rows)
                 continue
             try:
-                future = self._pool.submit(_work, rows)  # the first submit forks the workers
+                future = self._pool.submit(_work, _pack(rows))  # the first submit forks the workers
             except BrokenProcessPool as exc:  # a worker died: the batches it finished before are good
                 while ahead:
                     yield self._received(*ahead.popleft())
@@ -363,7 +380,7 @@ class Preparer:
 
     def _received(self, rows: list[Cells], future) -> PreparedBatch:
         try:
-            items, rejected = future.result()
+            items, rejected = _unpack(future.result())
         except BrokenProcessPool as exc:
             raise WorkerLost(rows[0][0], str(exc) or "a worker process ended unexpectedly") from None
         return PreparedBatch(rows, _received(items), rejected, self.reader)
