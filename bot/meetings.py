@@ -37,6 +37,7 @@ class Meeting:
     rrule: str | None = None
     starts: date | None = None
     ics: str | None = None
+    ics_match: str | None = None  # only the calendar's events named with it (and their series)
     attendees: tuple[str, ...] = ()
     project: str | None = None
     tags: tuple[str, ...] = ()
@@ -85,7 +86,7 @@ class Meeting:
 
     def recurrence_text(self) -> str:
         if self.ics:
-            return "from a calendar"
+            return f"from a calendar: events named “{self.ics_match}”" if self.ics_match else "from a calendar"
         if self.rrule:
             return f"RRULE {self.rrule}" + (f" at {self.time:%H:%M}" if self.time else "")
         names = ", ".join(WEEKDAYS[d].capitalize()[:3] for d in self.days)
@@ -109,7 +110,7 @@ class Meeting:
 def from_config(cfg: MeetingConfig, org_tz: str) -> Meeting:
     return Meeting(id=cfg.id, name=cfg.name, channel=cfg.channel, timezone=cfg.timezone or org_tz,
                    lead_minutes=cfg.lead_minutes, days=tuple(sorted({WEEKDAYS.index(d) for d in cfg.days})),
-                   time=cfg.time, rrule=cfg.rrule, starts=cfg.starts, ics=cfg.ics,
+                   time=cfg.time, rrule=cfg.rrule, starts=cfg.starts, ics=cfg.ics, ics_match=cfg.ics_match,
                    attendees=tuple(dict.fromkeys(cfg.attendees)), project=cfg.project or None,
                    tags=tuple(cfg.tags), max_items=cfg.max_items, owner=cfg.owner, from_config=True)
 

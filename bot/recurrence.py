@@ -41,7 +41,7 @@ def occurrences(meeting: Meeting, start: datetime, end: datetime, calendar=None)
     (`icalendar.Calendar`) for an `ics` meeting; the others compute from their rule."""
     tz = meeting.tz
     if meeting.ics:
-        found = _from_calendar(calendar, tz, start, end) if calendar is not None else []
+        found = _from_calendar(calendar, tz, start, end, meeting.ics_match) if calendar is not None else []
     elif meeting.rrule:
         found = _from_rrule(meeting, tz, start, end)
     else:
@@ -110,14 +110,26 @@ def _as_local(value, tz: ZoneInfo) -> datetime | None:
     return None
 
 
-def _from_calendar(calendar, tz: ZoneInfo, start: datetime, end: datetime) -> list[Occurrence]:
+def _named(event, words: str) -> bool:
+    return words.casefold() in str(event.get("SUMMARY", "")).casefold()
+
+
+def _from_calendar(calendar, tz: ZoneInfo, start: datetime, end: datetime, match: str | None = None) -> list[Occurrence]:
+    """The calendar's timed events in the window; with `match`, only those whose title contains it
+    (ignoring case) and the other occurrences of their series (the same UID): one occurrence
+    renamed ("Standup -- moved for the offsite") is still the meeting."""
     import recurring_ical_events
 
+    series = None
+    if match is not None:
+        series = {str(e.get("UID")) for e in calendar.walk("VEVENT") if e.get("UID") is not None and _named(e, match)}
     # a day either side so an event's own zone can never push one just out of the window
     events = recurring_ical_events.of(calendar).between(start - timedelta(days=1), end + timedelta(days=1))
     out = []
     for event in events:
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        if series is not None and str(event.get("UID")) not in series and not _named(event, match):
             continue
         begins = _as_local(event.decoded("DTSTART"), tz)
         if begins is None:

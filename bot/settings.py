@@ -163,7 +163,8 @@ class MeetingConfig(_Section):
 
     Exactly one recurrence: weekly `days` + `time`, an iCalendar `rrule` (+ `time` unless the rule
     has BYHOUR; `starts` anchors INTERVAL>1 rules), or an `ics` file path / http(s) URL (the
-    calendar's own times, moves and cancellations win). Times are wall-clock times in `timezone`
+    calendar's own times, moves and cancellations win; `ics_match` keeps only the events whose
+    title contains it, and every occurrence of their series). Times are wall-clock times in `timezone`
     (default: the org's), so a DST change never moves the meeting. The scope narrows the open
     tasks an agenda draws from: the attendees' tasks, in `project`, carrying any of `tags` —
     every given part must hold; at least one part is needed.
@@ -177,6 +178,7 @@ class MeetingConfig(_Section):
     rrule: str | None = None
     starts: date | None = None
     ics: str | None = None
+    ics_match: str | None = None
     timezone: str | None = None
     lead_minutes: int = Field(default=30, ge=5, le=24 * 60)
     attendees: list[SlackUserId] = []
@@ -215,6 +217,13 @@ class MeetingConfig(_Section):
             raise ValueError("only http:// and https:// calendar URLs (or a file path) are supported")
         return ics.strip()
 
+    @field_validator("ics_match")
+    @classmethod
+    def _ics_match(cls, text: str | None) -> str | None:
+        if text is not None and not text.strip():
+            raise ValueError("give the words the meeting's events are named with, e.g. \"Team standup\"")
+        return None if text is None else text.strip()
+
     @model_validator(mode="after")
     def _one_recurrence(self) -> "MeetingConfig":
         kinds = [k for k, given in (("days", bool(self.days)), ("rrule", self.rrule is not None),
@@ -226,6 +235,8 @@ class MeetingConfig(_Section):
             raise ValueError("weekly `days` need a `time` (HH:MM, in the meeting's time zone)")
         if kinds == ["rrule"] and self.time is None and "BYHOUR" not in self.rrule.upper():
             raise ValueError("an `rrule` needs a `time` (HH:MM), or BYHOUR/BYMINUTE in the rule")
+        if self.ics_match is not None and self.ics is None:
+            raise ValueError("`ics_match` picks events of an `ics` calendar: give `ics` too, or drop it")
         if not (self.attendees or self.project or self.tags):
             raise ValueError("give a scope: `attendees`, `project` and/or `tags`")
         return self

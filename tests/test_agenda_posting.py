@@ -7,6 +7,8 @@ import threading
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.agenda import AgendaService, post_key
 from bot.devkit.harness import find_button
 from bot.outbox import Outbox
@@ -299,6 +301,54 @@ def test_an_ics_meeting_gets_one_agenda_per_occurrence_and_none_when_cancelled(d
         second, third = (item_texts(p.json_arg("blocks")) for p in posts(slack)[1:])
         assert second and all("carried over from Mon 2 Mar" in t for t in second)
         assert all("carried over from Mon 2 Mar" in t for t in third)
+
+
+WORK_CALENDAR_EXTRA = """BEGIN:VEVENT
+UID:lunch@example.com
+DTSTART;TZID=Europe/Berlin:20260304T120000
+DTEND;TZID=Europe/Berlin:20260304T130000
+SUMMARY:Team lunch
+END:VEVENT
+BEGIN:VEVENT
+UID:one-on-one@example.com
+DTSTART;TZID=Europe/Berlin:20260305T110000
+DTEND;TZID=Europe/Berlin:20260305T113000
+RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=2
+SUMMARY:1:1 Ana / Ben (standup follow-ups in the notes)
+DESCRIPTION:not the standup
+END:VEVENT
+BEGIN:VEVENT
+UID:standup@example.com
+RECURRENCE-ID;TZID=Europe/Berlin:20260330T093000
+DTSTART;TZID=Europe/Berlin:20260330T100000
+SUMMARY:Offsite planning instead
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+@pytest.mark.parametrize("ics_match, expected", [
+    (None, ["Mon 2 Mar, 09:30", "Wed 4 Mar, 12:00", "Thu 5 Mar, 11:00", "Tue 10 Mar, 14:00", "Thu 12 Mar, 11:00",
+            "Mon 30 Mar, 10:00"]),  # every timed event of the calendar
+    ("team STANDUP", ["Mon 2 Mar, 09:30", "Tue 10 Mar, 14:00", "Mon 30 Mar, 10:00"]),  # renamed on 30 Mar: same series
+])
+def test_ics_match_keeps_only_the_meetings_events_of_a_whole_work_calendar(demo, model, tmp_path, ics_match,
+                                                                           expected):
+    from tests.test_agenda_recurrence import ICS
+
+    path = tmp_path / "work.ics"
+    path.write_text(ICS.replace("END:VCALENDAR\n", WORK_CALENDAR_EXTRA))
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": str(path),
+               "attendees": [CS1, CS2], "lead_minutes": 15, **({"ics_match": ics_match} if ics_match else {})}
+    with harness(demo, model, [meeting], now=berlin(2026, 3, 2, 9, 0)) as slack:
+        for day in range(2, 31):
+            for step in range(8 * 6, 16 * 6):
+                slack.deps.agenda.run(berlin(2026, 3, day, step // 6, step % 6 * 10))
+        slack.settle()
+        starts = [p.json_arg("blocks")[1]["elements"][0]["text"].split("*")[1] for p in posts(slack)]
+        assert starts == [f"{s} (Europe/Berlin)" for s in expected]
+        listed = str(slack.command(CS1, "/agenda", "list", channel=CHANNEL).blocks)
+        assert ("from a calendar: events named “team STANDUP”" in listed) == (ics_match is not None)
 
 
 def test_a_new_york_meeting_is_posted_at_its_local_time_after_the_november_change(demo, model):

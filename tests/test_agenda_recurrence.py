@@ -196,6 +196,8 @@ def test_a_feed_never_read_is_tried_every_minute_at_first_then_less_often(feed):
     ({"days": ["monday"], "time": "10:00", "owner": "bob"}, "meetings[0].owner: 'bob' is not a Slack user id"),
     ({"days": ["monday"], "time": "10:00", "id": "CS Weekly"}, "meetings[0].id: 'CS Weekly' is not a meeting id"),
     ({"ics": "ftp://example.com/x.ics"}, "only http:// and https://"),
+    ({"days": ["monday"], "time": "10:00", "ics_match": "Standup"}, "meetings[0]: `ics_match` picks"),
+    ({"ics": "team.ics", "ics_match": "  "}, "meetings[0].ics_match: give the words"),
     ({"days": ["monday"], "time": "10:00", "attendees": [], "project": None}, "give a scope"),
     ({"days": ["monday"], "time": "10:00", "lead_minutes": 0}, "meetings[0].lead_minutes"),
 ])
