@@ -24,6 +24,8 @@ ACTION_EDIT = "task_edit"
 ACTION_ADD_TASK = "task_add"
 ACTION_REFRESH = "top5_refresh"
 ACTION_SHOW_MORE = "top5_more"
+ACTION_TEAM_PREVIOUS = "top5_team_previous"  # /top5 team's page buttons: value = the page shown (0-based)
+ACTION_TEAM_NEXT = "top5_team_next"  # (two ids: Slack wants each of a block's action_ids once)
 ACTION_GIVE_TASK = "task_give"  # users_select on a task nobody owns (admins' Home)
 BLOCK_UNOWNED_PREFIX = "unowned_"  # + task id: the block of that menu
 

@@ -72,16 +72,16 @@ def top5_reply(deps: Deps, viewer: str, owner: str, n: int, now: datetime, notic
     return {"response_type": "ephemeral", "text": notice or fallback_text(entries), "blocks": blocks}
 
 
-def team_reply(deps: Deps, viewer: str, now: datetime) -> dict | None:
+def team_reply(deps: Deps, viewer: str, now: datetime, page: int = 0) -> dict | None:
     """`/top5 team`: the top tasks of everyone on the teams the viewer manages (an admin who
-    manages none: every team in headwork.yml). None when there is no such team."""
+    manages none: every team in headwork.yml), one `page` of them. None when there is no such team."""
     teams = deps.settings.org.teams_led_by(viewer)
     if not teams and deps.is_admin(viewer):
         teams = list(deps.settings.org.teams)
     if not teams:
         return None
     views = team_views(deps, viewer, teams, PER_PERSON, now)
-    return {"response_type": "ephemeral", "text": team_text(views), "blocks": build_team(views, now)}
+    return {"response_type": "ephemeral", "text": team_text(views), "blocks": build_team(views, now, page)}
 
 
 def team_views(deps: Deps, viewer: str, teams: list, per_person: int, now: datetime) -> list[TeamView]:

@@ -9,7 +9,7 @@ import httpx2
 import pytest
 
 from bot.devkit.fakeanthropic import FakeClaude
-from bot.devkit.harness import SlackHarness
+from bot.devkit.harness import SlackHarness, find_button
 from bot.devkit.slack_requests import event_callback
 from bot.settings import AIConfig
 from scoring.categorize import run_categorization, status
@@ -101,20 +101,41 @@ def member_lines(blocks: list[dict]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b["type"] == "section" and b["text"]["text"].startswith("*<@")]
 
 
-def test_what_a_big_teams_home_says_of_top5_team_is_what_top5_team_shows(big_team_slack):
+def test_top5_team_pages_through_a_big_team_and_the_home_says_it_lists_everyone(big_team_slack):
+    """302 people (Priya's Customer Success and her Support team of 300): more than a message holds."""
     slack = big_team_slack
     slack.open_home(PRIYA)
     blocks = slack.home_of(PRIYA)["blocks"]
     hint = blocks[-1]["elements"][0]["text"]
-    found = re.fullmatch(r"…and (\d+) more: `/top5 @someone` shows anyone's list \(`/top5 team` has room for "
-                         r"(\d+) of your 302 people\)\.", hint)
-    assert found, hint  # was "…and 230 more: `/top5 team` lists everyone."
-    assert int(found[1]) == 302 - len(member_lines(blocks))
-    reply = slack.command(PRIYA, "/top5", "team")
-    assert len(member_lines(reply.blocks)) == int(found[2]) < 302
-    heading = next(b["text"]["text"] for b in blocks if b["type"] == "section"
-                   and b["text"]["text"].startswith("*Your team*"))
-    assert heading.endswith(f"`/top5 team` for the top 3 of the first {found[2]}")
+    assert hint == f"…and {302 - len(member_lines(blocks))} more: `/top5 team` lists everyone."
+    reply = slack.command(PRIYA, "/top5", "team", tag="team")
+    pages, page = [], reply.body
+    while True:
+        assert len(page["blocks"]) <= 50 and page["response_type"] == "ephemeral"
+        pages.append(page)
+        nav = next(b for b in page["blocks"] if b["type"] == "actions")
+        following = [e["text"]["text"] for e in nav["elements"] if e["text"]["text"].startswith("Next")]
+        if not following:
+            break
+        slack.click(PRIYA, find_button(page["blocks"], following[0]), tag="team")
+        page = slack.responses("team")[-1]
+        assert page["replace_original"] is True
+    seen = [re.match(r"\*<@(\w+)>\*", t).group(1) for p in pages for t in member_lines(p["blocks"])]
+    assert sorted(seen) == sorted([TOM, "U0DEMOCS3", *SUPPORT])  # everyone once, Priya not at all
+    sizes = [len(member_lines(p["blocks"])) for p in pages]
+    assert sizes == [44, 45, 45, 45, 45, 45, 33]  # two team headings on the first page, one on the others
+    closing = [p["blocks"][-1]["elements"][0]["text"] for p in pages]
+    assert closing[0].startswith("People 1–44 of 302 · page 1 of 7")
+    assert closing[-1].startswith("People 270–302 of 302 · page 7 of 7")
+    buttons = [[e["text"]["text"] for e in next(b for b in p["blocks"] if b["type"] == "actions")["elements"]]
+               for p in pages]
+    assert buttons[0] == ["Next 45 →"] and buttons[3] == ["← Previous", "Next 45 →"] and buttons[-1] == ["← Previous"]
+    support = [b["elements"][0]["text"] for b in pages[1]["blocks"] if b["type"] == "context"][0]
+    assert support == "*Support* · 300 people (continued)"
+    slack.click(PRIYA, find_button(pages[-1]["blocks"], "← Previous"), tag="team")
+    back = slack.responses("team")[-1]
+    assert member_lines(back["blocks"]) == member_lines(pages[-2]["blocks"])
+    assert slack.fake.block_kit_problems() == []
 
 
 def test_a_small_teams_home_still_says_top5_team_lists_everyone(slack):

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from scoring.ranking import RankedTask
 
-from .common import MESSAGE_BLOCKS_MAX, context, divider, esc, link, section
+from .. import ids
+from .common import MESSAGE_BLOCKS_MAX, button, context, divider, esc, link, section
 from .top5 import due_text
 
 PER_PERSON = 3
@@ -28,57 +29,78 @@ class TeamView:
     members: list[Member]
 
 
-def build_team(teams: list[TeamView], now: datetime) -> list[dict]:
+def build_team(teams: list[TeamView], now: datetime, page: int = 0) -> list[dict]:
     """One section per person, team by team: their open-task count and top tasks with points and due
-    date; someone with nothing open says so (a lead may want to give them something)."""
+    date; someone with nothing open says so (a lead may want to give them something). As many people
+    as a message has room for: the rest on further pages, with Previous / Next buttons (`page`:
+    0-based, past the last one gives the last)."""
+    pages = team_pages(teams)
+    page = max(0, min(page, len(pages) - 1))
     blocks = [section(f"*Your teams' top tasks* · {now:%a %d %b, %H:%M} ({now.tzinfo})")]
-    layout, left_out = _reply_layout(teams)
-    for team, members in layout:
+    for team, members, continued in pages[page]:
         people = (f"{len(team.members)} {'person' if len(team.members) == 1 else 'people'}" if team.members
                   else "nobody but you")
-        blocks.append(context(f"*{esc(team.name)}* · {people}"))
+        blocks.append(context(f"*{esc(team.name)}* · {people}" + (" (continued)" if continued else "")))
         blocks += [section(member_text(member, now)) for member in members]
-    if left_out:
-        blocks.append(context(f"…and {left_out} more: `/top5 @someone` shows anyone's list."))
+    if len(pages) > 1:
+        before = sum(len(members) for p in pages[:page] for _, members, _ in p)
+        here = sum(len(members) for _, members, _ in pages[page])
+        total = sum(len(t.members) for t in teams)
+        nav = []
+        if page > 0:
+            nav.append(button("← Previous", ids.ACTION_TEAM_PREVIOUS, str(page - 1)))
+        if page < len(pages) - 1:
+            following = sum(len(members) for _, members, _ in pages[page + 1])
+            nav.append(button(f"Next {following} →", ids.ACTION_TEAM_NEXT, str(page + 1)))
+        blocks.append({"type": "actions", "block_id": "team_pages", "elements": nav})
+        blocks.append(context(f"People {before + 1}–{before + here} of {total} · page {page + 1} of {len(pages)} · "
+                              "`/top5 @someone` shows one person's whole list · scores update hourly and "
+                              "whenever a task changes"))
+        return blocks
     blocks.append(context("`/top5 @someone` shows one person's whole list, with its buttons · scores update "
                           "hourly and whenever a task changes"))
     return blocks
 
 
-def _reply_layout(teams: list[TeamView]) -> tuple[list[tuple[TeamView, list[Member]]], int]:
-    """What `/top5 team` has room for: (each team whose heading fits, with the members that fit under
-    it), and how many member lines are left out (one block a line, within a message's 50)."""
-    room = MESSAGE_BLOCKS_MAX - 3  # the heading, the closing line and a line for whoever does not fit
-    used, left_out, layout = 1, 0, []
+Page = list[tuple[TeamView, list[Member], bool]]
+
+
+def team_pages(teams: list[TeamView]) -> list[Page]:
+    """`/top5 team` cut into messages: on each, (team, the members on it, whether the team began on
+    an earlier page), one block a member and one a team's heading, within a message's 50 blocks
+    less the reply's heading, its buttons and its closing line. Always at least one page."""
+    room = MESSAGE_BLOCKS_MAX - 3
+    pages: list[Page] = []
+    page: Page = []
+    used = 1  # the reply's heading
     for team in teams:
-        if used + 2 > room:
-            left_out += len(team.members)
-            continue
-        fit = team.members[:max(0, room - used - 1)]
-        layout.append((team, fit))
-        used += 1 + len(fit)
-        left_out += len(team.members) - len(fit)
-    return layout, left_out
+        rest, continued = list(team.members), False
+        while True:
+            if used + (2 if rest else 1) > room and page:
+                pages.append(page)
+                page, used = [], 1
+            fit = rest[:room - used - 1]
+            page.append((team, fit, continued))
+            used += 1 + len(fit)
+            rest = rest[len(fit):]
+            if not rest:
+                break
+            continued = True
+    pages.append(page)
+    return pages
 
 
 def build_team_home(teams: list[TeamView], now: datetime, room: int) -> list[dict]:
-    """A lead's Home: each person on their teams with their #1 task, in at most `room` blocks; what
-    it says of `/top5 team` is what that reply has room for."""
+    """A lead's Home: each person on their teams with their #1 task, in at most `room` blocks (the
+    rest: `/top5 team`, which pages through everyone)."""
     people = list({m.user_id: m for t in teams for m in t.members}.values())  # someone in two of their teams: once
     if not people or room < 3:
         return []
-    layout, left_out = _reply_layout(teams)
-    in_reply = len({m.user_id for _, members in layout for m in members})
-    everyone = not left_out
-    top3 = "their top 3" if everyone else f"the top 3 of the first {in_reply}"
-    blocks = [divider(), section(f"*Your team* · each person's most valuable open task · `/top5 team` for {top3}")]
+    blocks = [divider(), section("*Your team* · each person's most valuable open task · `/top5 team` for their top 3")]
     shown = people[:room - 3]
     blocks += [section(member_text(m, now)) for m in shown]
     if len(people) > len(shown):
-        rest = len(people) - len(shown)
-        blocks.append(context(f"…and {rest} more: `/top5 team` lists everyone." if everyone else
-                              f"…and {rest} more: `/top5 @someone` shows anyone's list (`/top5 team` has room "
-                              f"for {in_reply} of your {len(people)} people)."))
+        blocks.append(context(f"…and {len(people) - len(shown)} more: `/top5 team` lists everyone."))
     return blocks
 
 

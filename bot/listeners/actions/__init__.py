@@ -5,7 +5,7 @@ from .task_buttons import handle_done, handle_not_mine, handle_snooze
 from .task_forms import handle_add_task, handle_edit, handle_why
 from .give_task import handle_give_task
 from ...blocks.workslop import time_action_pattern
-from .top5_tools import handle_refresh, handle_show_more
+from .top5_tools import handle_refresh, handle_show_more, handle_team_page
 from .digest_stop import handle_digest_stop
 from .agenda_buttons import handle_discussed, handle_edit as handle_agenda_edit, handle_remove  # agendas
 from .workslop_list import handle_ws_list_undo, handle_ws_rate
@@ -21,6 +21,8 @@ def register(app: App) -> None:
     app.action(ids.ACTION_ADD_TASK)(handle_add_task)
     app.action(ids.ACTION_REFRESH)(handle_refresh)
     app.action(ids.ACTION_SHOW_MORE)(handle_show_more)
+    app.action(ids.ACTION_TEAM_PREVIOUS)(handle_team_page)
+    app.action(ids.ACTION_TEAM_NEXT)(handle_team_page)
     app.action(ids.ACTION_GIVE_TASK)(handle_give_task)
     app.action(ids.ACTION_DIGEST_STOP)(handle_digest_stop)
     # agendas
