@@ -14,6 +14,7 @@ from bot.devkit.harness import find_button
 from bot.outbox import Outbox
 from scoring.actions import snooze_task
 from scoring.store import TaskStore
+from tests.test_agenda_recurrence import _Feed, feed  # noqa: F401 - the loopback ICS feed and its fixture
 from tests.agenda_support import (CHANNEL, CS1, CS2, CS3, CS_WEEKLY, agenda_slack, berlin, harness,  # noqa: F401
                                   item_texts, item_titles, posts)
 
@@ -506,3 +507,22 @@ def test_an_agenda_posted_days_early_is_redrawn_before_the_start_when_its_reason
     for minute in (56, 58):
         run(slack, berlin(2026, 3, 9, 9, minute))
     assert len(slack.fake.calls("chat.update")) == 1 and len(posts(slack)) == 1
+
+
+
+def test_a_feed_that_goes_down_is_warned_about_with_the_time_its_copy_was_really_read(demo, model, feed, caplog):
+    """The agenda job reads a calendar for a window that starts 12 hours back; the warning names the
+    clock's time of the read, not the window's start (they were 12 hours apart before 67d05c0)."""
+    import logging
+
+    meeting = {"id": "standup", "name": "Standup", "channel": CHANNEL, "ics": feed, "attendees": [CS1],
+               "lead_minutes": 15}
+    with harness(demo, model, [meeting], now=berlin(2026, 3, 2, 7, 45)) as slack:
+        run(slack, berlin(2026, 3, 2, 7, 45))  # read at 06:45 UTC
+        _Feed.down = True
+        with caplog.at_level(logging.WARNING, logger="headwork.calendars"):
+            run(slack, berlin(2026, 3, 2, 8, 5))
+            run(slack, berlin(2026, 3, 2, 9, 15))  # the cached copy still posts the 09:30 agenda
+        warnings = [r.getMessage() for r in caplog.records if r.name == "headwork.calendars"]
+        assert len(warnings) == 1 and "using the copy read at 2026-03-02T07:45+01:00" in warnings[0], warnings
+        assert len(posts(slack)) == 1
