@@ -31,19 +31,18 @@ class IndexDeferral:
     def __init__(self, store: TaskStore, min_rows: int = MIN_ROWS):
         self.store = store
         self.min_rows = min_rows
-        self.stored = store.count_tasks()  # before the import; plus what it creates
         self.decided = False
         self.dropped: list[str] = []
 
     def written(self, rows: int, created: int, rows_so_far: int, done_bytes: int, total_bytes: int) -> None:
         """A batch of `rows` rows was written, `created` of them new; `rows_so_far` rows of the
         file are written in all, which is `done_bytes` of its `total_bytes`."""
-        self.stored += created
         if self.decided or rows == 0 or created * 2 < rows:
             return
         self.decided = True
         to_come = rows_so_far * (total_bytes - done_bytes) / done_bytes if done_bytes > 0 else 0
-        if to_come >= self.min_rows and to_come * 2 >= self.stored:
+        # the tasks are counted only now (a count of a large store takes a while), those just written too
+        if to_come >= self.min_rows and to_come * 2 >= self.store.count_tasks():
             self.dropped = self.store.drop_deferrable_indexes()
 
     def finish(self) -> list[str]:
