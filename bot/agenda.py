@@ -233,7 +233,7 @@ class AgendaService:
         now = now.astimezone(tz) if tz is not None else now
         ids_ = [o[0] for o in order]
         tasks = self.store.get_tasks(ids_)
-        bands = self.store.effective_bands_many(ids_)
+        bands = self.store.effective_bands_many(ids_, self.model.band_ids)
         out = []
         for task_id, carried, by, at in order:
             task = tasks.get(task_id)
@@ -433,7 +433,7 @@ class AgendaService:
         """What each task's reasons say at `at`, worded in `tz`, without their points: "due tomorrow"."""
         at = at.astimezone(tz)
         tasks = self.store.get_tasks(task_ids)
-        bands = self.store.effective_bands_many(task_ids)
+        bands = self.store.effective_bands_many(task_ids, self.model.band_ids)
         return [(t, tuple(term.reason for term in score_task(tasks[t], bands.get(t, (frozenset(), ""))[0],
                                                              self.model, at).summary_terms(REASONS)))
                 for t in task_ids if t in tasks]

@@ -41,10 +41,7 @@ def human_words(store: TaskStore, task_id: int) -> dict[str, bool]:
 def bands_in_model(store: TaskStore, model: ValueModel, task_id: int) -> tuple[frozenset[str], str]:
     """The bands that apply to a task and who judged them ('ai+human'), leaving out bands the model
     no longer has: a person's word about only such bands makes no 'human' in the label."""
-    bands, judged_by = store.effective_bands(task_id)
-    if "human" in judged_by.split("+") and not set(human_words(store, task_id)) & model.band_ids:
-        judged_by = "+".join(part for part in judged_by.split("+") if part != "human")
-    return bands & model.band_ids, judged_by
+    return store.effective_bands(task_id, model.band_ids)
 
 
 def correct_band(store: TaskStore, model: ValueModel, task_id: int, band_id: str, applies: bool | None,

@@ -43,7 +43,7 @@ def top_unowned(store: TaskStore, model: ValueModel, n: int, now: datetime,
 
 
 def _explained(store: TaskStore, model: ValueModel, ranked: list, now: datetime) -> list[RankedTask]:
-    bands = store.effective_bands_many([r.task.id for r in ranked])
+    bands = store.effective_bands_many([r.task.id for r in ranked], model.band_ids)
     scorer = Scorer(model, now)  # what depends on the model alone, worked out once for the list
     out = []
     for i, r in enumerate(ranked, start=1):
@@ -57,5 +57,5 @@ def explain(store: TaskStore, model: ValueModel, task_id: int, now: datetime) ->
     task = store.get_task(task_id)
     if task is None:
         return None
-    band_ids, judged_by = store.effective_bands(task_id)
+    band_ids, judged_by = store.effective_bands(task_id, model.band_ids)
     return RankedTask(store.rank_of(task_id, now) or 0, task, score_task(task, band_ids, model, now), judged_by, band_ids)

@@ -43,7 +43,7 @@ def rescore_tasks(store: TaskStore, task_ids: Iterable[int], model: ValueModel, 
     """Recompute every term of these tasks and store them. Returns how many were written."""
     ids = list(task_ids)
     tasks = store.get_tasks(ids)
-    bands = store.effective_bands_many(list(tasks))
+    bands = store.effective_bands_many(list(tasks), model.band_ids)
     scorer = Scorer(model, now)
     store.write_scores([(task_id, *computed(task, *bands[task_id], scorer)) for task_id, task in tasks.items()],
                        model.fingerprint, now)
@@ -118,7 +118,7 @@ def recompute_all(store: TaskStore, model: ValueModel, now: datetime, batch: int
     pending: list = []
 
     def flush() -> None:
-        bands = store.effective_bands_many([t.id for t in pending])
+        bands = store.effective_bands_many([t.id for t in pending], model.band_ids)
         store.write_scores([(task.id, *computed(task, *bands[task.id], scorer)) for task in pending],
                            fingerprint, now)
         stats.written += len(pending)

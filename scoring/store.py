@@ -651,8 +651,10 @@ class TaskStore:
             "SELECT band_id, judge, applies, confidence, rationale, judged_by_user, judged_at FROM bands "
             "WHERE task_id = ? ORDER BY band_id, judge", (task_id,))]
 
-    def effective_bands_many(self, task_ids: Sequence[int]) -> dict[int, tuple[frozenset[str], str]]:
-        """{task_id: (band ids that apply, who judged)}; a human's word beats any machine's."""
+    def effective_bands_many(self, task_ids: Sequence[int], known: frozenset[str] | None = None
+                             ) -> dict[int, tuple[frozenset[str], str]]:
+        """{task_id: (band ids that apply, who judged)}; a human's word beats any machine's. With
+        `known` (the value model's band ids) only those bands count (`resolve_bands`)."""
         rows: dict[int, list[tuple[str, str, int]]] = {tid: [] for tid in task_ids}
         for chunk in _chunks(list(task_ids), 500):
             marks = ",".join("?" * len(chunk))
@@ -662,10 +664,10 @@ class TaskStore:
             for tid, band_id, judge, applies in self.conn.execute(
                     f"SELECT task_id, band_id, judge, applies FROM bands WHERE task_id IN ({marks})", chunk):
                 rows[tid].append((band_id, judge, applies))
-        return {tid: resolve_bands(judged) for tid, judged in rows.items()}
+        return {tid: resolve_bands(judged, known) for tid, judged in rows.items()}
 
-    def effective_bands(self, task_id: int) -> tuple[frozenset[str], str]:
-        return self.effective_bands_many([task_id])[task_id]
+    def effective_bands(self, task_id: int, known: frozenset[str] | None = None) -> tuple[frozenset[str], str]:
+        return self.effective_bands_many([task_id], known)[task_id]
 
     def replace_machine_judgements(self, task_id: int, judge: str, judgements: Iterable[Judgement],
                                    categorized_key: str, now: datetime, final: bool = True) -> None:
@@ -1370,8 +1372,14 @@ class TaskStore:
                                       (prefix, prefix)))
 
 
-def resolve_bands(judged: Iterable[tuple[str, str, int]]) -> tuple[frozenset[str], str]:
-    """(band_id, judge, applies) rows -> (the bands that apply, 'ai'|'rules'|'human'|'ai+human'...)."""
+def resolve_bands(judged: Iterable[tuple[str, str, int]], known: frozenset[str] | None = None
+                  ) -> tuple[frozenset[str], str]:
+    """(band_id, judge, applies) rows -> (the bands that apply, 'ai'|'rules'|'human'|'ai+human'...).
+
+    With `known`, the value model's band ids, a band it no longer has (the admin retired it after it
+    was judged) does not apply, and a person's word about only such bands makes no 'human' in the
+    label: it changes nothing on screen. The word itself stays stored, to be withdrawn or to count
+    again should the band come back."""
     human: dict[str, bool] = {}
     machine: set[str] = set()
     judges: set[str] = set()
@@ -1379,10 +1387,12 @@ def resolve_bands(judged: Iterable[tuple[str, str, int]]) -> tuple[frozenset[str
         if not band_id:
             judges.add(judge)
         elif judge == "human":
-            human[band_id] = bool(applies)
+            if known is None or band_id in known:
+                human[band_id] = bool(applies)
         elif applies:
-            machine.add(band_id)
-            judges.add(judge)
+            if known is None or band_id in known:
+                machine.add(band_id)
+            judges.add(judge)  # it judged the task, whatever the model has since
     bands = {b for b in machine if human.get(b, True)} | {b for b, on in human.items() if on}
     label = "+".join(sorted(judges)) if judges else ""
     if human:

@@ -203,6 +203,16 @@ def test_resolve_bands(rows, bands, label):
     assert resolve_bands(rows) == (frozenset(bands), label)
 
 
+@pytest.mark.parametrize("rows, bands, label", [
+    ([("risk", "rules", 1), ("retired", "human", 1)], {"risk"}, "rules"),  # a word about a retired band only
+    ([("risk", "rules", 1), ("retired", "human", 1), ("revenue", "human", 0)], {"risk"}, "rules+human"),
+    ([("", "ai", 0), ("retired", "ai", 1)], set(), "ai"),  # judged; its one band is gone
+    ([("retired", "human", 0), ("risk", "human", 1)], {"risk"}, "human"),
+])
+def test_resolve_bands_counts_only_the_models_bands(rows, bands, label):
+    assert resolve_bands(rows, frozenset({"risk", "revenue"})) == (frozenset(bands), label)
+
+
 def test_a_persons_correction_survives_every_later_machine_verdict(store, model, now):
     task_id = add(store, now, "Send the renewal quote", bands=["revenue", "risk"])
     store.set_human_band(task_id, "risk", False, "U0LEAD001", now)

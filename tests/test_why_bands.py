@@ -106,6 +106,21 @@ def test_a_correction_for_a_band_the_model_dropped_never_blocks_a_save(demo, har
     assert ticked(again) == ["customer_onboarding", "revenue"]
 
 
+def test_a_word_about_a_retired_band_only_says_nobody_judged_by_hand(demo, harness, model):
+    _, store = demo
+    correct_band(store, model, TASK, "risk", True, TOM, DEMO_T0 - timedelta(days=1))  # Tom's only word
+    before = harness(model)
+    assert "bands by offline rules + a person_" in str(before.command(TOM, "/top5", tag="tom").blocks)
+    assert "Bands judged by offline rules + a person;" in str(open_why(before)["blocks"])
+    slack = harness(model_with(drop_band="risk"))  # then the admin retires the risk band
+    top5 = str(slack.command(TOM, "/top5", tag="tom").blocks)
+    assert "bands by offline rules + a person" not in top5  # his word changes nothing shown
+    assert "bands by offline rules_" in top5
+    view = open_why(slack)
+    assert "Bands judged by offline rules;" in str(view["blocks"])
+    assert human_words(store) == {"risk": True}  # kept, to withdraw or to count if the band comes back
+
+
 def test_a_save_stores_what_the_person_changed_from_what_they_saw(demo, harness, model):
     _, store = demo
     slack = harness(model)

@@ -137,7 +137,7 @@ def _top_reasons(store: TaskStore, model: ValueModel, tasks: list[OpenTask], now
     """The term that put each task where it is, explained at `now` (as the Why? view does)."""
     ids = sorted({t.task_id for t in tasks})
     full = store.get_tasks(ids)
-    bands = store.effective_bands_many(ids)
+    bands = store.effective_bands_many(ids, model.band_ids)
     out = {}
     for task_id in ids:
         task = full.get(task_id)
