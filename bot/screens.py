@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from scoring.categorize import paused_until
+from scoring.corrections import no_band_verdict
 from scoring.ranking import explain, top_for, top_unowned
 from scoring.store import TakenFrom
 
@@ -186,4 +187,5 @@ def why_view(deps: Deps, viewer: str, task_id: int, now: datetime, origin: Origi
     if not (deps.is_admin(viewer) if owner is None else deps.may_view(viewer, owner)):
         return None
     can_correct = entry.task.assignee_id == viewer or deps.is_admin(viewer)
-    return build_why_modal(entry, deps.model, now, can_correct, metadata=origin.dumps(task_id=task_id))
+    return build_why_modal(entry, deps.model, now, can_correct, metadata=origin.dumps(task_id=task_id),
+                           no_band=no_band_verdict(deps.store, task_id) if not entry.bands else None)

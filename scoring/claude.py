@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .categorize import CallOutcome, CategorizerError, Usage
 from .model import ValueModel
-from .store import Judgement
+from .store import NO_BAND, Judgement
 from .tasks import Task
 
 JUDGE = "ai"
@@ -248,8 +248,10 @@ def read_answer(message: Any, tasks: Sequence[Task], model: ValueModel) -> CallO
             outcome.rejected[verdict.id] = f"confidence {verdict.confidence:g} outside 0..1"
             continue
         why = _one_line(verdict.why, WHY_CHARS)
-        outcome.verdicts[verdict.id] = [Judgement(b, JUDGE, True, round(verdict.confidence, 2), why)
-                                        for b in dict.fromkeys(verdict.bands)]
+        confidence = round(verdict.confidence, 2)
+        outcome.verdicts[verdict.id] = ([Judgement(b, JUDGE, True, confidence, why) for b in dict.fromkeys(verdict.bands)]
+                                        # "no band applies" is a verdict too: its confidence and cue are kept
+                                        or [Judgement(NO_BAND, JUDGE, False, confidence, why)])
     for task in tasks:
         if task.id not in seen:
             outcome.rejected.setdefault(task.id, "missing from the answer")

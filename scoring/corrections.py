@@ -15,7 +15,7 @@ from datetime import datetime
 
 from .model import ValueModel
 from .rescore import rescore_tasks
-from .store import TaskStore
+from .store import NO_BAND, Judgement, TaskStore
 
 
 class CorrectionError(ValueError):
@@ -36,6 +36,12 @@ class Correction:
 def human_words(store: TaskStore, task_id: int) -> dict[str, bool]:
     """{band_id: applies} for what people said about a task's bands (any band, in the model or not)."""
     return {j.band_id: bool(j.applies) for j in store.judgements(task_id) if j.judge == "human"}
+
+
+def no_band_verdict(store: TaskStore, task_id: int) -> Judgement | None:
+    """A categorizer's verdict that no band applies to the task (its confidence and reason), if
+    that is its current verdict; None when it found bands, or never judged."""
+    return next((j for j in store.judgements(task_id) if j.band_id == NO_BAND and j.judge != "human"), None)
 
 
 def bands_in_model(store: TaskStore, model: ValueModel, task_id: int) -> tuple[frozenset[str], str]:

@@ -284,9 +284,12 @@ def _encode_flat(fields: list) -> str:
     return "".join(_c_encode_flat(fields, 0)) if _c_encode_flat is not None else _encode_sorted(fields)
 
 
+NO_BAND = ""  # the band id of a "no band applies" verdict (`resolve_bands` reads it as "judged, nothing applies")
+
+
 @dataclass(frozen=True, slots=True)
 class Judgement:
-    band_id: str
+    band_id: str  # NO_BAND: a machine's verdict that no band applies (applies False), kept for its confidence and reason
     judge: str  # 'ai' | 'rules' | 'human'
     applies: bool = True
     confidence: float | None = None
@@ -679,8 +682,8 @@ class TaskStore:
             self.conn.execute("DELETE FROM bands WHERE task_id = ? AND judge IN ('ai', 'rules')", (task_id,))
             self.conn.executemany(
                 "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_at) "
-                "VALUES (?, ?, ?, 1, ?, ?, ?)",
-                [(task_id, j.band_id, judge, j.confidence, j.rationale, iso(now)) for j in judgements])
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(task_id, j.band_id, judge, int(j.applies), j.confidence, j.rationale, iso(now)) for j in judgements])
             if final:
                 self.conn.execute("UPDATE tasks SET pending_categorization = 0, categorized_key = ?, categorized_by = ?, "
                                   "categorize_attempts = 0, categorize_after = NULL WHERE id = ?",
@@ -1331,8 +1334,8 @@ class TaskStore:
                 self.conn.execute(f"DELETE FROM bands WHERE task_id IN ({marks}) AND judge IN ('ai', 'rules')", chunk)
             self.conn.executemany(
                 "INSERT INTO bands (task_id, band_id, judge, applies, confidence, rationale, judged_at) "
-                "VALUES (?, ?, ?, 1, ?, ?, ?)",
-                [(task_id, j.band_id, judge, j.confidence, j.rationale, stamp)
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(task_id, j.band_id, judge, int(j.applies), j.confidence, j.rationale, stamp)
                  for task_id, judgements, _ in verdicts for j in judgements])
             if final:
                 self.conn.executemany(

@@ -255,7 +255,9 @@ def test_bands_show_says_claude_judged_that_no_band_applies(env, capsys):
     code, _ = run_cli(["bands", "show", str(dark)], keyed, fake)
     out = capsys.readouterr().out
     assert code == 0
-    assert "Bands that apply: none — Claude judged that no band applies\n" in out
+    assert "Bands that apply: none — Claude judged that no band applies (confidence 0.80: no band's cues in the " \
+           "title)\n" in out
+    assert "Judgements:" not in out  # the verdict is said once, in words
     assert "No band judgements yet" not in out and "queued" not in out
 
 

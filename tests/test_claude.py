@@ -93,6 +93,9 @@ def test_bands_come_from_claude_in_one_structured_request(store, ai):
     bands, judged_by = store.effective_bands(ids[0])
     assert bands == {"customer_onboarding"} and judged_by == "ai"
     assert store.effective_bands(ids[3]) == (frozenset(), "ai")  # judged: no band applies
+    [none] = store.judgements(ids[3])  # and how sure Claude was of that, and why
+    assert (none.band_id, none.applies, none.confidence, none.rationale) == ("", False, 0.8,
+                                                                             "no band's cues in the title")
     assert store.score_of(ids[0])["judged_by"] == "ai"
     [j] = store.judgements(ids[0])
     assert (j.judge, j.confidence, j.rationale) == ("ai", 0.8, "matches the band's cues")

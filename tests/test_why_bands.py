@@ -15,7 +15,7 @@ from bot.devkit.harness import SlackHarness, find_button
 from scoring.categorize import categorized_key
 from scoring.corrections import correct_band
 from scoring.model import parse_model
-from scoring.store import Judgement
+from scoring.store import NO_BAND, Judgement
 from tests.conftest import DEMO_T0, demo_config
 
 TOM = "U0DEMOCS2"  # Tom (Customer Success) owns task 2, "Migrate Brightline's historical data"
@@ -119,6 +119,21 @@ def test_a_word_about_a_retired_band_only_says_nobody_judged_by_hand(demo, harne
     view = open_why(slack)
     assert "Bands judged by offline rules;" in str(view["blocks"])
     assert human_words(store) == {"risk": True}  # kept, to withdraw or to count if the band comes back
+
+
+def test_the_why_view_gives_claudes_reason_when_no_band_applies(demo, harness, model):
+    _, store = demo
+    task = store.get_task(TASK)
+    store.replace_machine_judgements(TASK, "ai", [Judgement(NO_BAND, "ai", False, 0.7, "an internal data chore")],
+                                     categorized_key(task, model), DEMO_T0)  # Claude: no band applies
+    slack = harness(model)
+    text = str(open_why(slack)["blocks"])
+    assert "Bands judged by Claude;" in text
+    assert "Claude found no value band (70% sure): “an internal data chore”" in text
+    save(slack, slack.last_view(), ["revenue"])  # Tom says revenue is at stake
+    slack.settle()
+    again = str(open_why(slack)["blocks"])
+    assert "found no value band" not in again and "Bands judged by Claude + a person;" in again
 
 
 def test_a_save_stores_what_the_person_changed_from_what_they_saw(demo, harness, model):

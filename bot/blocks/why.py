@@ -7,6 +7,7 @@ from datetime import datetime
 
 from scoring.model import ValueModel, share_text
 from scoring.ranking import RankedTask
+from scoring.store import Judgement
 
 from .. import ids
 from .common import PRIVATE_METADATA_MAX, context, divider, esc, header, modal, option, section
@@ -17,8 +18,9 @@ KIND_LABELS = {"band": "value band", "bump": "extra band (proportional bump)", "
 
 
 def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_correct: bool,
-                    metadata: str = "") -> dict:
-    """`metadata` travels with the modal (private_metadata): which task, and which list to redraw."""
+                    metadata: str = "", no_band: Judgement | None = None) -> dict:
+    """`metadata` travels with the modal (private_metadata): which task, and which list to redraw.
+    `no_band`: the categorizer's verdict that no band applies, shown with its reason when none does."""
     task = entry.task
     blocks = [header(task.title),
               section(f"*{entry.score.total:g} points*"
@@ -29,6 +31,10 @@ def build_why_modal(entry: RankedTask, model: ValueModel, now: datetime, can_cor
     blocks.append(context(f"Terms add up to the total. Bands judged by {judged_by_text(entry.judged_by)}; "
                           f"strongest band counts fully, each further band adds {share_text(model.compound_share)} "
                           "of its points."))
+    if no_band is not None and not entry.bands and no_band.rationale:
+        sure = f" ({no_band.confidence:.0%} sure)" if no_band.confidence is not None else ""
+        blocks.append(context(f"{judged_by_text(no_band.judge)} found no value band{sure}: "
+                              f"“{esc(no_band.rationale)}”"))
     blocks.append(divider())
     if can_correct:
         options = [option(b.name, b.id, f"{b.points:g} pts") for b in sorted(model.bands, key=lambda b: -b.points)]

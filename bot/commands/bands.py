@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from scoring.corrections import CorrectionError, bands_in_model, correct_band
+from scoring.corrections import CorrectionError, bands_in_model, correct_band, no_band_verdict
+from scoring.store import NO_BAND
 
 from ..textview import JUDGE_NAMES, judge_label
 
@@ -49,13 +50,15 @@ def show_bands(args, runtime) -> int:
     elif "human" in judged_by.split("+"):
         print(f"Bands that apply: none — judged by {judge_label(judged_by)}")
     else:
-        print(f"Bands that apply: none — {judge_label(judged_by)} judged that no band applies")
+        print(f"Bands that apply: none — {judge_label(judged_by)} judged that no band applies"
+              + _because(no_band_verdict(store, task.id)))
     retired = sorted({j.band_id for j in judgements if j.judge == "human" and j.band_id not in names})
     if retired:
         print(f"Not counted (no longer in the value model): {', '.join(retired)} — "
               + "; ".join(f"`headwork bands set {task.id} {b} clear` withdraws that correction" for b in retired))
     if score:
         print(f"Score: {score['total']:g} pts")
+    judgements = [j for j in judgements if j.band_id != NO_BAND]  # the verdict "none applies": said above
     if not judgements:
         return 0
     print("Judgements:")
@@ -65,6 +68,14 @@ def show_bands(args, runtime) -> int:
         gone = "" if j.band_id in names else "  (not in the value model: not counted)"
         print(f"  {j.band_id:<22} {'yes' if j.applies else 'no ':<3}  {who:<16} {confidence}  {j.rationale}{gone}")
     return 0
+
+
+def _because(verdict) -> str:
+    """` (confidence 0.70: the reason)` of a verdict that no band applies, when it gave one."""
+    if verdict is None or not verdict.rationale:
+        return ""
+    sure = f"confidence {verdict.confidence:.2f}: " if verdict.confidence is not None else ""
+    return f" ({sure}{verdict.rationale})"
 
 
 def set_band(args, runtime) -> int:

@@ -152,8 +152,9 @@ class FakeClaude:
     def answer(self, body: dict, variant: str = "ok") -> dict:
         """A Messages API response to a categorization request, usage computed from it."""
         tasks = [parse_task_line(line) for line in task_lines(_user_text(body))]
-        verdicts = [{"id": t.id, "bands": self.judge(t), "confidence": 0.8, "why": "matches the band's cues"}
-                    for t in tasks]
+        verdicts = [{"id": t.id, "bands": bands, "confidence": 0.8,
+                     "why": "matches the band's cues" if bands else "no band's cues in the title"}
+                    for t in tasks for bands in [self.judge(t)]]
         stop = "end_turn"
         if variant == "unknown_band" and verdicts:
             verdicts[0]["bands"] = ["world_peace"]
