@@ -41,7 +41,12 @@ def human_words(store: TaskStore, task_id: int) -> dict[str, bool]:
 def no_band_verdict(store: TaskStore, task_id: int) -> Judgement | None:
     """A categorizer's verdict that no band applies to the task (its confidence and reason), if
     that is its current verdict; None when it found bands, or never judged."""
-    return next((j for j in store.judgements(task_id) if j.band_id == NO_BAND and j.judge != "human"), None)
+    return no_band_of(store.judgements(task_id))
+
+
+def no_band_of(judgements: Iterable[Judgement]) -> Judgement | None:
+    """`no_band_verdict` among a task's judgements already read."""
+    return next((j for j in judgements if j.band_id == NO_BAND and j.judge != "human"), None)
 
 
 def bands_in_model(store: TaskStore, model: ValueModel, task_id: int) -> tuple[frozenset[str], str]:

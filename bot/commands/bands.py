@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from scoring.corrections import CorrectionError, bands_in_model, correct_band, no_band_verdict
+from scoring.corrections import CorrectionError, bands_in_model, correct_band, no_band_of
 from scoring.store import NO_BAND
 
 from ..textview import JUDGE_NAMES, judge_label
@@ -51,7 +51,7 @@ def show_bands(args, runtime) -> int:
         print(f"Bands that apply: none — judged by {judge_label(judged_by)}")
     else:
         print(f"Bands that apply: none — {judge_label(judged_by)} judged that no band applies"
-              + _because(no_band_verdict(store, task.id)))
+              + _because(no_band_of(judgements)))
     retired = sorted({j.band_id for j in judgements if j.judge == "human" and j.band_id not in names})
     if retired:
         print(f"Not counted (no longer in the value model): {', '.join(retired)} — "
