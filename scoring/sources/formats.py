@@ -92,7 +92,11 @@ class Row:
     def get(self, column: str) -> str:
         """The first non-empty cell under this header, stripped; '' when absent or empty."""
         cells = self.cells
-        for i in self.columns[column]:
+        positions = self.columns[column]
+        if len(positions) == 1:  # nearly every column: no loop (an Asana row is 16 reads; ~1% of its instructions)
+            i = positions[0]
+            return cells[i].strip() if i < len(cells) else ""
+        for i in positions:
             if i < len(cells):
                 value = cells[i].strip()
                 if value:
