@@ -103,6 +103,24 @@ def test_asana_columns(store, model):
     assert store.find_task("asana", "1209876543210007") is None  # the row without a name
 
 
+def test_what_a_row_leaves_empty_is_stored_as_sql_null(store, model, tmp_path):
+    # Other tools read the database too (a backup, `sqlite3` by an admin): an empty due date, owner
+    # or completion is NULL there, never a text such as 'None'; in the bulk path (2 workers) and
+    # in one process alike.
+    for workers, db in ((0, store), (2, TaskStore(tmp_path / "workers.db"))):
+        run(db, model, DATA / "asana_export.csv", "asana", workers=workers)
+        empty = db.conn.execute(
+            "SELECT count(*), sum(due IS NULL), sum(completed_at IS NULL), sum(assignee_id IS NULL), "
+            "sum(estimate_hours IS NULL) FROM tasks WHERE external_id = '1209876543210005'").fetchone()
+        assert empty == (1, 1, 1, 1, 1)
+        assert db.conn.execute("SELECT typeof(due_ts), typeof(scores.assignee_id) FROM scores JOIN tasks ON "
+                               "tasks.id = scores.task_id WHERE external_id = '1209876543210005'").fetchone() \
+            == ("null", "null")
+        texts = db.conn.execute("SELECT count(*) FROM tasks WHERE 'None' IN (due, completed_at, assignee_id, "
+                                "estimate_source, assignee_email)").fetchone()[0]
+        assert texts == 0
+
+
 def test_jira_columns(store, model):
     run(store, model, DATA / "jira_export.csv", "jira")
     bug = store.find_task("jira", "NW-101")
