@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
+from .frozen import fast_init
+
 OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
 CLOSED_STATUSES = ("done", "cancelled")
 STATUSES = OPEN_STATUSES + CLOSED_STATUSES
@@ -15,6 +17,7 @@ ESTIMATE_SOURCES = ("human", "ai")
 END_OF_DAY = time(23, 59)
 
 
+@fast_init  # an import builds one a row, a store read one a task: scoring/frozen.py
 @dataclass(frozen=True, slots=True)
 class Task:
     """One unit of work. Times are timezone-aware; `due_all_day` means only the date matters."""
