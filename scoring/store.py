@@ -287,13 +287,15 @@ def iso_cached(dt: datetime | None) -> str | None:
 # json.dumps(..., default=str, sort_keys=True) builds this encoder anew on every call
 _encode_sorted = json.JSONEncoder(default=str, sort_keys=True).encode
 # The same encoding without the Python layers of JSONEncoder.encode (a new C encoder per call)
-# nor its check for circular containers: only for lists `_record_hash_and_extra` builds itself
-# (strings, numbers, None and the sorted tags), which cannot hold themselves.
+# nor its check for circular containers: for a task's fields as `_record_hash_and_extra` lists them
+# and its `extra` (what a converter or the Asana sync read from a file or a JSON answer: strings,
+# numbers, lists and dicts of them, never a container that holds itself). 1.0 against 3.8 us for
+# an Asana row's `extra` on a slow day.
 _c_encode_flat = (json.encoder.c_make_encoder(None, str, json.encoder.encode_basestring_ascii, None, ": ", ", ",
                                               True, False, True) if json.encoder.c_make_encoder else None)
 
 
-def _encode_flat(fields: list) -> str:
+def _encode_flat(fields: list | dict) -> str:
     return "".join(_c_encode_flat(fields, 0)) if _c_encode_flat is not None else _encode_sorted(fields)
 
 
@@ -366,7 +368,7 @@ def _record_hash_and_extra(task: Task, iso: Callable[[datetime | None], str | No
               sorted(task.tags), task.status, iso(task.due), task.due_all_day, task.estimate_hours,
               task.estimate_source, task.blocking, iso(task.completed_at)]
     extra = task.extra
-    extra_json = "{}" if extra == {} else _encode_sorted(extra)
+    extra_json = "{}" if extra == {} else _encode_flat(extra)
     blob = _encode_flat(fields)[:-1] + ", " + extra_json + "]"
     return hashlib.sha256(blob.encode()).hexdigest()[:20], extra_json
 

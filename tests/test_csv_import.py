@@ -730,7 +730,7 @@ def test_the_record_hash_is_the_hash_of_the_json_of_what_a_source_can_change():
                  Task(title="t", source="jira", external_id="J-1", notes="n", url="u", assignee_email="a@b.example",
                       project="P", tags=("z", "a"), status="in_progress", due=NOW, due_all_day=True,
                       estimate_hours=1.5, estimate_source="human", blocking=2, completed_at=NOW,
-                      extra={"b": [1, 2], "a": NOW, "c": None})):
+                      extra={"b": [1, 2], "a": NOW, "c": None, "é": {"y": 1.25, "x": "\u2019", "n": float("nan")}})):
         fields = [task.title, task.notes, task.url, task.assignee_id, task.assignee_email, task.project,
                   sorted(task.tags), task.status, iso(task.due), task.due_all_day, task.estimate_hours,
                   task.estimate_source, task.blocking, iso(task.completed_at), task.extra]
