@@ -7,7 +7,7 @@ each field is a member descriptor, and its `__set__` stores the value directly. 
 replaces the generated method with one that calls those, bound once: the same parameters, the
 same defaults and default factories, in the same order. `Task` has twenty fields and an import
 builds one a row (and every store read one a task): its construction takes about half the time
-(5.1 -> 2.7 us on this machine, and 3.1% of an import worker's instructions a row, callgrind).
+(5.1 -> 2.7 us on this machine, and 3.3% of an import worker's instructions a row, callgrind).
 Setting a field afterwards still raises `FrozenInstanceError`: `__setattr__` is the dataclass's.
 tests/test_tasks_init.py compares the two `__init__`s.
 """

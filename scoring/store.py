@@ -27,16 +27,17 @@ from .tasks import OPEN_STATUSES, Task
 migrations = Migrations("headwork.scoring")
 
 
+# CPython's sqlite3 binds str, int, float and bytearray as they are, but sends every other value,
+# None included, through its adaptation protocol: a registry lookup, then `PrepareProtocol.__adapt__`,
+# whose failure formats an AttributeError message only to clear it -- ~4x an int's cost to bind a
+# NULL (measured alone: 550-630 against 120-135 ns), and a new imported row binds ~7 of them
+# (docs/benchmarks.md, "Import, 2026-12-03 (afternoon)"). An adapter registered for None is found
+# in the registry first, and hands back None: bound as NULL, as before. The registry is the
+# process's; this adapter changes no value any connection writes.
 def _null(value: None) -> None:
     return value
 
 
-# CPython's sqlite3 binds str, int, float and bytearray as they are, but sends every other value,
-# None included, through its adaptation protocol: a registry lookup, then `PrepareProtocol.__adapt__`,
-# whose failure formats an AttributeError message only to clear it -- ~4x an int's cost to bind a
-# NULL (bench: 550-630 against 120-135 ns), and a new imported row binds ~7 of them. An adapter
-# registered for None is found in the registry first, and hands back None: bound as NULL, as before.
-# The registry is the process's; this adapter changes no value any connection writes.
 sqlite3.register_adapter(type(None), _null)
 
 _OPEN_SQL = "(" + ",".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
