@@ -297,6 +297,8 @@ class _Compiled:
         # A project's and a tag list's runs and hints found, by text: an export names the same few
         # projects and tag lists on every row (a task's own title and notes are never memoised).
         self.field_memo: dict[str, tuple] = {}
+        # {what was found for a band: its verdict} (`judge_task`)
+        self.verdict_memo: dict[tuple, tuple | None] = {}
         self.internal_people = _Scan(_INTERNAL_PEOPLE)
         self.reusable = _Scan(_REUSABLE)
         self.owed_reply = _Scan(_OWED_REPLY)
@@ -372,55 +374,52 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
     in_progress = task.status == "in_progress"
     # What only customer-facing bands ask is worked out the first time one asks (most tasks never do).
     named = customer_ref = vetoed = None
+    owed_key: frozenset[str] | None = None
+    memo = compiled.verdict_memo
     found: list[Judgement] = []
     for b in sorted(candidates):  # the model's order
         profile = compiled.profiles[b]
-        band, customer_facing, finishing, shared_here = profile.band, profile.customer_facing, profile.finishing, \
-            profile.shared_here
+        title_hits, tag_hits = title_found.get(b, _NONE), tags_found.get(b, _NONE)
+        notes_hits, project_hits = notes_found.get(b, _NONE), project_found.get(b, _NONE)
+        described = described_in_title.get(b, _NONE)
         # The most evidence this band could reach: every hit at its field's full weight, every
         # customer tag and owed reply counted, the description words' cap and the bonus. Below the
         # threshold it cannot apply, whatever the rest says (the weights are exact binary
         # fractions: the sums are exact); about half the candidates of a task apply.
-        bound = (TITLE * len(title_found.get(b, _NONE)) + TAG * len(tags_found.get(b, _NONE))
-                 + NOTES * len(notes_found.get(b, _NONE)) + PROJECT * len(project_found.get(b, _NONE))
-                 + min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described_in_title.get(b, _NONE))))
+        bound = (TITLE * len(title_hits) + TAG * len(tag_hits) + NOTES * len(notes_hits)
+                 + PROJECT * len(project_hits) + min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described)))
         if bound < THRESHOLD:
-            if customer_facing and band.hints and tags:
+            if profile.customer_facing and profile.band.hints and tags:
                 bound += TAG * len(profile.audience_hints & tagged)
             if profile.promise and owed:
                 bound += TITLE * len(owed)
-            if finishing and in_progress:
+            if profile.finishing and in_progress:
                 bound += IN_PROGRESS_BONUS
             if bound < THRESHOLD:
                 continue
-        where: dict[str, float] = {}
-        field_of: dict[str, str] = {}
-        for (field, weight), per_band in zip(_FIELDS, found_in):
-            for hit in per_band.get(b, _NONE):
-                w = weight / 2 if hit in shared_here else weight
-                if w > where.get(hit, 0.0):
-                    where[hit], field_of[hit] = w, field
-        if customer_facing and band.hints and tags:
-            for audience in profile.audience_hints & tagged:
-                where[audience], field_of[audience] = TAG, "tag"  # a person tagged it as customer work
+        # Whether the band's evidence is enough, and what the verdict says, depend on nothing but
+        # what was found for it where: remembered by that (few combinations recur across tasks).
+        audience = (frozenset(profile.audience_hints & tagged)
+                    if profile.customer_facing and profile.band.hints and tags else _NONE)
         if profile.promise and owed:
             if named is None:
                 named = _names_a_customer(task)
-            if named:
-                for hit in owed:
-                    where.setdefault(hit, TITLE)
-                    field_of.setdefault(hit, "title")
-        evidence = sum(where.values())
-        described = described_in_title.get(b, _NONE) - set(where)
-        evidence += min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described))
-        if finishing:
-            if not in_progress and len(found_in[0].get(b, _NONE) & _FINISHING_SET) < 2:
-                continue  # "nearly done" needs work actually under way, or strong words for it
-            if in_progress:
-                evidence += IN_PROGRESS_BONUS
-        if evidence < THRESHOLD or not (where or (finishing and in_progress and described)):
+            if owed_key is None:
+                owed_key = frozenset(owed)
+            owed_here = owed_key if named else _NONE
+        else:
+            owed_here = _NONE
+        key = (b, frozenset(title_hits), frozenset(tag_hits), frozenset(notes_hits), frozenset(project_hits),
+               frozenset(described), profile.finishing and in_progress, audience, owed_here)
+        verdict = memo.get(key, _UNKNOWN)
+        if verdict is _UNKNOWN:
+            if len(memo) >= 4096:
+                memo.clear()
+            verdict = memo[key] = _band_verdict(profile, (title_hits, tag_hits, notes_hits, project_hits),
+                                                described, in_progress, audience, owed_here)
+        if verdict is None:
             continue
-        if customer_facing:
+        if profile.customer_facing:
             if named is None:
                 named = _names_a_customer(task)
             if customer_ref is None:
@@ -430,15 +429,52 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
                           or (bool(compiled.reusable.hits(title, title_runs)) and not named))
             if vetoed:
                 continue
-        matched = sorted(where, key=lambda h: (-where[h], h))
-        why = ", ".join(f"'{m}' ({field_of[m]})" for m in matched[:3]) or "described work"
-        if finishing and in_progress:
-            why += "; already in progress"
-        if customer_facing and named:
-            why += "; names a customer"
-        confidence = round(min(0.9, 0.3 + 0.1 * evidence), 2)
-        found.append(shared_judgement(band.id, confidence, why))
+            found.append(verdict[1] if named else verdict[0])
+        else:
+            found.append(verdict[0])
     return found
+
+
+_UNKNOWN = object()
+
+
+def _band_verdict(profile: _Profile, found_in: tuple, described_in_title: frozenset[str] | set[str],
+                  in_progress: bool, audience: frozenset[str], owed: frozenset[str]) -> tuple | None:
+    """Whether the band's evidence applies it, from the hints found in each field (`_FIELDS`'
+    order), the description words in the title, the customer tags (`audience`) and the owed
+    replies to a named customer: None when not, else its Judgement as (for a task that names no
+    customer, for one that does). A customer-facing band's veto is the caller's."""
+    band, finishing, shared_here = profile.band, profile.finishing, profile.shared_here
+    where: dict[str, float] = {}
+    field_of: dict[str, str] = {}
+    for (field, weight), hits in zip(_FIELDS, found_in):
+        for hit in hits:
+            w = weight / 2 if hit in shared_here else weight
+            if w > where.get(hit, 0.0):
+                where[hit], field_of[hit] = w, field
+    for hit in audience:
+        where[hit], field_of[hit] = TAG, "tag"  # a person tagged it as customer work
+    for hit in owed:
+        where.setdefault(hit, TITLE)
+        field_of.setdefault(hit, "title")
+    evidence = sum(where.values())
+    described = described_in_title - set(where)
+    evidence += min(DESCRIPTION_CAP, DESCRIPTION_WORD * len(described))
+    if finishing:
+        if not in_progress and len(found_in[0] & _FINISHING_SET) < 2:
+            return None  # "nearly done" needs work actually under way, or strong words for it
+        if in_progress:
+            evidence += IN_PROGRESS_BONUS
+    if evidence < THRESHOLD or not (where or (finishing and in_progress and described)):
+        return None
+    matched = sorted(where, key=lambda h: (-where[h], h))
+    why = ", ".join(f"'{m}' ({field_of[m]})" for m in matched[:3]) or "described work"
+    if finishing and in_progress:
+        why += "; already in progress"
+    confidence = round(min(0.9, 0.3 + 0.1 * evidence), 2)
+    plain = shared_judgement(band.id, confidence, why)
+    return plain, (shared_judgement(band.id, confidence, why + "; names a customer")
+                   if profile.customer_facing else plain)
 
 
 _JUDGEMENTS: dict[tuple[str, float, str], Judgement] = {}

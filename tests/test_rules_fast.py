@@ -136,3 +136,34 @@ def test_the_remembered_scans_are_bounded():
         else:
             judge_task(Task(title="t", project=project), MODEL)
     assert len(_compiled(MODEL).field_memo) <= 4096
+
+
+def test_verdicts_remembered_by_their_evidence_still_fit_each_task():
+    """A band's verdict is remembered by what was found for it: tasks with the same hints in the
+    same fields but different titles otherwise -- naming a customer or not, hiring, a template, a
+    reply owed, in progress or not, tagged as customer work or not -- each still get exactly the
+    original verdicts, in whatever order they come."""
+    titles = ["Onboarding call with Kestrel", "onboarding call for the new hire", "Onboarding call template",
+              "Reply to Kestrel's onboarding question", "reply to the onboarding question",
+              "Finish and ship the onboarding release", "finish the onboarding release", "onboarding call"]
+    tag_lists = [(), ("customer",), ("onboarding",), ("customer", "risk")]
+    tasks = [Task(title=title, notes=notes, project=project, tags=tags, status=status)
+             for title in titles for tags in tag_lists for status in ("open", "in_progress")
+             for notes, project in (("", ""), ("renewal proposal for their team", "Customer Onboarding"))]
+    rnd = random.Random(11)
+    for _ in range(3):
+        rnd.shuffle(tasks)
+        for some in (MODEL, model(random.Random(3))):
+            for t in tasks:
+                _same(t, some)
+
+
+def test_the_remembered_verdicts_are_bounded():
+    from scoring.rules import _compiled
+
+    rnd = random.Random(9)
+    for i in range(3000):
+        judge_task(Task(title=text(rnd, 8), notes=text(rnd, 20), tags=(text(rnd, 2),), status="in_progress"), MODEL)
+    assert 0 < len(_compiled(MODEL).verdict_memo) <= 4096
+    for _ in range(50):
+        _same(task(rnd), MODEL)
