@@ -409,14 +409,15 @@ def judge_task(task: Task, model: ValueModel) -> list[Judgement]:
             owed_here = owed_key if named else _NONE
         else:
             owed_here = _NONE
+        under_way = profile.finishing and in_progress  # all a verdict reads of the status
         key = (b, frozenset(title_hits), frozenset(tag_hits), frozenset(notes_hits), frozenset(project_hits),
-               frozenset(described), profile.finishing and in_progress, audience, owed_here)
+               frozenset(described), under_way, audience, owed_here)
         verdict = memo.get(key, _UNKNOWN)
         if verdict is _UNKNOWN:
             if len(memo) >= 4096:
                 memo.clear()
             verdict = memo[key] = _band_verdict(profile, (title_hits, tag_hits, notes_hits, project_hits),
-                                                described, in_progress, audience, owed_here)
+                                                described, under_way, audience, owed_here)
         if verdict is None:
             continue
         if profile.customer_facing:
@@ -441,9 +442,10 @@ _UNKNOWN = object()
 def _band_verdict(profile: _Profile, found_in: tuple, described_in_title: frozenset[str] | set[str],
                   in_progress: bool, audience: frozenset[str], owed: frozenset[str]) -> tuple | None:
     """Whether the band's evidence applies it, from the hints found in each field (`_FIELDS`'
-    order), the description words in the title, the customer tags (`audience`) and the owed
-    replies to a named customer: None when not, else its Judgement as (for a task that names no
-    customer, for one that does). A customer-facing band's veto is the caller's."""
+    order), the description words in the title, whether a finishing band's work is in progress,
+    the customer tags (`audience`) and the owed replies to a named customer: None when not, else
+    its Judgement as (for a task that names no customer, for one that does). Reads nothing else,
+    so the caller remembers it by exactly these; a customer-facing band's veto is the caller's."""
     band, finishing, shared_here = profile.band, profile.finishing, profile.shared_here
     where: dict[str, float] = {}
     field_of: dict[str, str] = {}
